@@ -1,0 +1,285 @@
+"""The autoencoder family behind one interface.
+
+- Linear AE with tied weights: Baldi & Hornik 1989 (its optimum spans the PCA subspace).
+- MLP and convolutional AE: Hinton & Salakhutdinov 2006.
+- Denoising: Vincent et al. 2008 (a training regime, configured by `train_noise_std`, not a class).
+- Sparse AE: Ng 2011, KL(rho || rho_hat) on the mean activation of sigmoid hidden units.
+- VAE: Kingma & Welling 2014, Gaussian posterior, reparameterisation, Bernoulli likelihood.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+import torch.nn as nn
+
+from aemodels import losses
+
+Kind = Literal["linear", "mlp", "conv", "sparse", "vae_mlp", "vae_conv"]
+
+
+@dataclass
+class AEConfig:
+    kind: Kind
+    latent_dim: int
+    hidden: tuple[int, ...] = (512, 256)  # MLP widths, encoder side; the decoder mirrors them
+    channels: tuple[int, ...] = (32, 64)  # conv widths at 14x14 and 7x7
+    recon_loss: Literal["mse", "bce"] = "bce"
+    sparsity_target: float = 0.05  # rho, sparse AE only
+    sparsity_weight: float = 3.0  # beta, sparse AE only
+    train_noise_std: float = 0.0  # > 0: denoising AE, sigma drawn uniformly from [0, train_noise_std]
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AEConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown config fields: {sorted(unknown)}")
+        data = dict(data)
+        for key in ("hidden", "channels"):
+            if key in data:
+                data[key] = tuple(data[key])
+        config = cls(**data)
+        if config.kind not in MODELS:
+            raise ValueError(f"unknown model kind {config.kind!r}; known: {sorted(MODELS)}")
+        return config
+
+
+def mlp(sizes: list[int]) -> nn.Sequential:
+    """Linear layers with ReLU between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def conv_encoder(channels: tuple[int, ...], out_dim: int) -> nn.Sequential:
+    c1, c2 = channels
+    return nn.Sequential(  # (B, 1, 28, 28)
+        nn.Conv2d(1, c1, 4, stride=2, padding=1), nn.ReLU(),  # -> (B, c1, 14, 14)
+        nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.ReLU(),  # -> (B, c2, 7, 7)
+        nn.Flatten(),  # -> (B, c2*49)
+        nn.Linear(c2 * 49, 256), nn.ReLU(),
+        nn.Linear(256, out_dim),  # -> (B, out_dim)
+    )
+
+
+def conv_decoder(channels: tuple[int, ...], latent_dim: int) -> nn.Sequential:
+    c1, c2 = channels
+    return nn.Sequential(  # (B, d)
+        nn.Linear(latent_dim, 256), nn.ReLU(),
+        nn.Linear(256, c2 * 49), nn.ReLU(),
+        nn.Unflatten(1, (c2, 7, 7)),  # -> (B, c2, 7, 7)
+        nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.ReLU(),  # -> (B, c1, 14, 14)
+        nn.ConvTranspose2d(c1, c1, 4, stride=2, padding=1), nn.ReLU(),  # -> (B, c1, 28, 28)
+        nn.Conv2d(c1, 1, 3, padding=1),  # -> (B, 1, 28, 28) logits
+    )
+
+
+class Autoencoder(nn.Module):
+    """The shared interface. x is (B, 1, 28, 28) in [0, 1]; z is (B, d)."""
+
+    variational = False
+
+    def __init__(self, config: AEConfig):
+        super().__init__()
+        self.config = config
+        self.info: dict = {}  # name, description, provenance and metrics, filled in by the zoo
+
+    @property
+    def latent_dim(self) -> int:
+        return self.config.latent_dim
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, d) -> (B, 1, 28, 28), before the output nonlinearity."""
+        raise NotImplementedError
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, d) -> (B, 1, 28, 28) in [0, 1]."""
+        return torch.sigmoid(self.decode_logits(z))
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.encode(x)
+        return {"z": z, "logits": self.decode_logits(z)}
+
+    def loss(self, x: torch.Tensor, out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Named loss terms, each a scalar (mean over the batch); "total" is what training minimises."""
+        recon = self._recon(x, out["logits"]).mean()
+        return {"recon": recon, "total": recon}
+
+    def _recon(self, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        if self.config.recon_loss == "bce":
+            return losses.bce_with_logits(logits, x)
+        return losses.mse(torch.sigmoid(logits), x)
+
+
+class LinearAE(Autoencoder):
+    """x_hat = A^T A (x - m) + m with A (d, 784): tied weights, so the optimum is an orthogonal
+    projection and its range is the PCA subspace (Baldi & Hornik 1989). m is the training-set mean."""
+
+    def __init__(self, config: AEConfig):
+        super().__init__(config)
+        assert config.recon_loss == "mse", "the linear AE is the PCA analogue only under squared error"
+        self.A = nn.Parameter(torch.randn(config.latent_dim, 784) * 784**-0.5)
+        self.register_buffer("mean", torch.zeros(784))
+
+    def set_mean(self, mean: torch.Tensor) -> None:
+        self.mean.copy_(mean.reshape(784))
+
+    def encode(self, x):
+        return (x.flatten(1) - self.mean) @ self.A.T  # (B, 784) -> (B, d)
+
+    def decode_logits(self, z):
+        raise TypeError("the linear AE has no logits; use decode")
+
+    def decode(self, z):
+        return self.decode_unclipped(z).clamp(0, 1)
+
+    def decode_unclipped(self, z):
+        # Decoder reuses the encoder's A (tied): x_hat = A^T z + m.
+        return (z @ self.A + self.mean).view(-1, 1, 28, 28)  # (B, d) -> (B, 1, 28, 28)
+
+    def forward(self, x):
+        z = self.encode(x)
+        return {"z": z, "x_hat": self.decode_unclipped(z)}
+
+    def loss(self, x, out):
+        recon = losses.mse(out["x_hat"], x).mean()
+        return {"recon": recon, "total": recon}
+
+
+class MLPAE(Autoencoder):
+    def __init__(self, config: AEConfig):
+        super().__init__(config)
+        self.encoder = mlp([784, *config.hidden, config.latent_dim])
+        self.decoder = mlp([config.latent_dim, *reversed(config.hidden), 784])
+
+    def encode(self, x):
+        return self.encoder(x.flatten(1))  # (B, 1, 28, 28) -> (B, d)
+
+    def decode_logits(self, z):
+        return self.decoder(z).view(-1, 1, 28, 28)  # (B, d) -> (B, 1, 28, 28)
+
+
+class ConvAE(Autoencoder):
+    def __init__(self, config: AEConfig):
+        super().__init__(config)
+        self.encoder = conv_encoder(config.channels, config.latent_dim)
+        self.decoder = conv_decoder(config.channels, config.latent_dim)
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def decode_logits(self, z):
+        return self.decoder(z)
+
+
+class SparseAE(Autoencoder):
+    """One layer of sigmoid hidden units; the code is their activation in [0, 1]."""
+
+    def __init__(self, config: AEConfig):
+        super().__init__(config)
+        self.encoder = nn.Linear(784, config.latent_dim)
+        self.decoder = nn.Linear(config.latent_dim, 784)
+
+    def encode(self, x):
+        return torch.sigmoid(self.encoder(x.flatten(1)))  # (B, 784) -> (B, H)
+
+    def decode_logits(self, z):
+        return self.decoder(z).view(-1, 1, 28, 28)  # (B, H) -> (B, 1, 28, 28)
+
+    def loss(self, x, out):
+        recon = self._recon(x, out["logits"]).mean()
+        sparsity = losses.sparsity_kl(self.config.sparsity_target, out["z"].mean(0))
+        return {"recon": recon, "sparsity": sparsity, "total": recon + self.config.sparsity_weight * sparsity}
+
+
+class VAE(Autoencoder):
+    """Gaussian posterior q(z|x) = N(mu, sigma^2), prior N(0, I), Bernoulli likelihood p(x|z)."""
+
+    variational = True
+
+    def __init__(self, config: AEConfig):
+        super().__init__(config)
+        assert config.recon_loss == "bce", "the VAE's likelihood is Bernoulli"
+        self.kl_weight = 1.0  # annealed from 0 to 1 during warm-up (Sønderby et al. 2016); 1 at evaluation
+
+    def posterior_params(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def posterior(self, x):
+        mu, logvar = self.posterior_params(x).chunk(2, dim=1)  # (B, 2d) -> 2 x (B, d)
+        return mu, logvar
+
+    def encode(self, x):
+        return self.posterior(x)[0]
+
+    def forward(self, x):
+        mu, logvar = self.posterior(x)
+        z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)  # reparameterisation: z = mu + sigma * eps
+        return {"z": z, "mu": mu, "logvar": logvar, "logits": self.decode_logits(z)}
+
+    def loss(self, x, out):
+        recon = losses.bce_with_logits(out["logits"], x).mean()
+        kl = losses.gaussian_kl(out["mu"], out["logvar"]).sum(1).mean()
+        return {"recon": recon, "kl": kl, "total": recon + self.kl_weight * kl}
+
+    @torch.no_grad()
+    def sample(self, n: int, temperature: float = 1.0, *, generator: torch.Generator | None = None):
+        """Decode n codes z ~ N(0, temperature^2 I): (n, 1, 28, 28) in [0, 1]."""
+        z = torch.randn(n, self.latent_dim, generator=generator) * temperature
+        return self.decode(z)
+
+
+class MLPVAE(VAE):
+    def __init__(self, config: AEConfig):
+        super().__init__(config)
+        self.encoder = mlp([784, *config.hidden, 2 * config.latent_dim])
+        self.decoder = mlp([config.latent_dim, *reversed(config.hidden), 784])
+
+    def posterior_params(self, x):
+        return self.encoder(x.flatten(1))  # (B, 784) -> (B, 2d)
+
+    def decode_logits(self, z):
+        return self.decoder(z).view(-1, 1, 28, 28)
+
+
+class ConvVAE(VAE):
+    def __init__(self, config: AEConfig):
+        super().__init__(config)
+        self.encoder = conv_encoder(config.channels, 2 * config.latent_dim)
+        self.decoder = conv_decoder(config.channels, config.latent_dim)
+
+    def posterior_params(self, x):
+        return self.encoder(x)
+
+    def decode_logits(self, z):
+        return self.decoder(z)
+
+
+MODELS: dict[str, type[Autoencoder]] = {
+    "linear": LinearAE,
+    "mlp": MLPAE,
+    "conv": ConvAE,
+    "sparse": SparseAE,
+    "vae_mlp": MLPVAE,
+    "vae_conv": ConvVAE,
+}
+
+
+def build_model(config: AEConfig) -> Autoencoder:
+    return MODELS[config.kind](config)

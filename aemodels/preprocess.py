@@ -1,0 +1,113 @@
+"""Any user image -> an MNIST-style digit: (1, 1, 28, 28) float in [0, 1], white ink on black.
+
+MNIST's own recipe (LeCun et al.): the ink's bounding box is scaled to fit a 20x20 box keeping its aspect
+ratio, then placed in 28x28 so that its centre of mass sits at the centre. Photos need more first: EXIF
+rotation, grayscale from any mode, transparency, inversion of dark-on-light, and a floor under paper texture.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
+MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; beyond that we refuse before decoding
+WORK_SIZE = 512  # the longer side is brought down to this before any per-pixel work
+
+
+class ImageInputError(ValueError):
+    """The input cannot be made into a digit; the message says why in plain words."""
+
+
+def open_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> Image.Image:
+    """Open uploaded bytes as a PIL image, accepting only the formats we support and sizes we can handle."""
+    if not data:
+        raise ImageInputError("The file is empty (0 bytes). Please choose an image file.")
+    if len(data) > max_bytes:
+        raise ImageInputError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB.")
+    try:
+        image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except UnidentifiedImageError:
+        raise ImageInputError("This file is not an image we can read. Please upload a PNG, JPEG, GIF, BMP or WebP.") from None
+    except (OSError, ValueError, SyntaxError) as err:
+        raise ImageInputError(f"This image file is damaged and cannot be read ({err}).") from None
+    if image.width * image.height > MAX_PIXELS:
+        raise ImageInputError(
+            f"The image is {image.width} x {image.height} pixels, too large to process "
+            f"(limit {MAX_PIXELS // 1_000_000} megapixels). Please upload a smaller image."
+        )
+    try:
+        if image.format == "JPEG":
+            image.draft("L", (WORK_SIZE, WORK_SIZE))  # let the JPEG decoder downscale: much faster for photos
+        image.load()
+    except Image.DecompressionBombError:
+        raise ImageInputError("The image unpacks to far more pixels than its file size suggests; it was refused.") from None
+    except (OSError, ValueError, SyntaxError) as err:
+        raise ImageInputError(f"This image file is truncated or damaged and cannot be read ({err}).") from None
+    return image
+
+
+def _to_gray(image: Image.Image) -> np.ndarray:
+    """Grayscale float array in [0, 1]; transparency is composited onto a background that contrasts with the ink."""
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
+        return np.clip(values / top, 0, 1)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    if has_alpha:
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float64) / 255.0
+        alpha = rgba[..., 3]
+        gray = rgba[..., :3] @ np.array([0.299, 0.587, 0.114])
+        if alpha.min() < 0.99:
+            opaque = alpha > 0.5
+            ink_is_dark = gray[opaque].mean() < 0.5 if opaque.any() else True
+            background = 1.0 if ink_is_dark else 0.0
+            return alpha * gray + (1 - alpha) * background
+        return gray
+    return np.asarray(image.convert("L"), dtype=np.float64) / 255.0
+
+
+def _ink(gray: np.ndarray) -> np.ndarray:
+    """Ink strength in [0, 1], 0 on the background: invert light backgrounds, stretch, floor the paper texture."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    background = float(np.median(border))
+    ink = gray - background if background < 0.5 else background - gray
+    ink = np.clip(ink, 0, None)
+    peak = float(np.percentile(ink, 99.9))
+    if peak < 0.08:  # less contrast than a faint pencil line on paper: there is nothing written
+        raise ImageInputError("No digit found: the image looks blank. Write or upload a digit with clear strokes.")
+    ink = np.clip(ink / peak, 0, 1)
+    return np.clip((ink - 0.2) / 0.8, 0, 1)  # the lowest fifth is paper grain and shadow, not ink
+
+
+def prepare_digit(image: Image.Image) -> torch.Tensor:
+    """Any PIL image of a single digit -> (1, 1, 28, 28) float tensor in [0, 1], MNIST-style."""
+    if getattr(image, "is_animated", False):
+        image.seek(0)  # the first frame of an animation
+    image = ImageOps.exif_transpose(image)
+    if max(image.size) > WORK_SIZE:
+        image = image.copy()
+        image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX)
+    ink = _ink(_to_gray(image))
+    rows, cols = np.nonzero(ink > 0.1)
+    if len(rows) == 0:
+        raise ImageInputError("No digit found: the image looks blank. Write or upload a digit with clear strokes.")
+    crop = ink[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+    h, w = crop.shape
+    scale = 20.0 / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = np.asarray(Image.fromarray(crop.astype(np.float32), mode="F").resize(size, Image.Resampling.LANCZOS))
+    small = np.clip(small, 0, 1)
+    canvas = np.zeros((28, 28), dtype=np.float32)
+    top, left = (28 - size[1]) // 2, (28 - size[0]) // 2
+    canvas[top: top + size[1], left: left + size[0]] = small
+    # Shift the centre of mass to pixel (14, 14), where MNIST digits have theirs, without cutting ink off.
+    mass = canvas.sum()
+    cy = (canvas.sum(1) * np.arange(28)).sum() / mass
+    cx = (canvas.sum(0) * np.arange(28)).sum() / mass
+    dy = int(np.clip(round(14.0 - cy), -top, 28 - top - size[1]))
+    dx = int(np.clip(round(14.0 - cx), -left, 28 - left - size[0]))
+    canvas = np.roll(canvas, (dy, dx), axis=(0, 1))
+    return torch.from_numpy(canvas).view(1, 1, 28, 28)

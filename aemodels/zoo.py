@@ -1,0 +1,171 @@
+"""The pretrained zoo: what each shipped model is, how it is trained, and its checkpoint files.
+
+A checkpoint is NAME.safetensors (weights, no pickle) beside NAME.json (config, training recipe and
+provenance, metrics, and the sha256 of the weights file). Loading rebuilds the model from the JSON,
+verifies the hash and loads the weights strictly.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from aemodels.data import PRETRAINED_DIR
+from aemodels.models import AEConfig, Autoencoder, build_model
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How `python -m aemodels.train NAME` reproduces a shipped model."""
+
+    config: AEConfig
+    description: str
+    epochs: int
+    lr: float = 1e-3
+    min_lr: float = 1e-5  # cosine decay from lr to min_lr over the epochs
+    batch_size: int = 128
+    kl_warmup_epochs: int = 0  # VAE only: KL weight grows linearly from 0 to 1
+    seed: int = 0
+    # What the model must reach on the full test set: metric -> (lowest, highest) allowed, None = unbounded.
+    targets: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+
+
+ZOO: dict[str, Recipe] = {
+    "linear16": Recipe(
+        AEConfig(kind="linear", latent_dim=16, recon_loss="mse"),
+        "Tied linear AE, d=16: x_hat = A^T A (x - m) + m. Finds the PCA subspace.",
+        epochs=30, lr=3e-3, batch_size=256,
+        targets={"test_mse_over_pca": (None, 1.01), "mean_principal_angle_deg": (None, 5.0)},
+    ),
+    "ae2": Recipe(
+        AEConfig(kind="mlp", latent_dim=2, hidden=(1024, 512, 256)),
+        "MLP AE with a 2-d code: a latent map of the digits, with holes.",
+        epochs=60, targets={"test_mse": (None, 0.036)},
+    ),
+    "ae16": Recipe(
+        AEConfig(kind="conv", latent_dim=16, channels=(32, 64)),
+        "Convolutional AE, d=16: the reconstruction model and the AE for sliders.",
+        epochs=30, targets={"test_mse": (None, 0.009)},
+    ),
+    "dae": Recipe(
+        AEConfig(kind="conv", latent_dim=32, channels=(32, 64), train_noise_std=0.6),
+        "Denoising conv AE, d=32, trained on x + N(0, s^2), s ~ U[0, 0.6], clipped, against the clean x.",
+        epochs=30, targets={"denoise_psnr_db_sigma0.3": (21.0, None), "denoise_psnr_db_sigma0.5": (19.0, None)},
+    ),
+    "sparse": Recipe(
+        AEConfig(kind="sparse", latent_dim=400, sparsity_target=0.05, sparsity_weight=3.0),
+        "Sparse AE: 400 sigmoid hidden units held to a mean activation of 0.05 by KL(rho || rho_hat).",
+        epochs=30, targets={"mean_activation": (0.04, 0.06)},
+    ),
+    "vae2": Recipe(
+        AEConfig(kind="vae_mlp", latent_dim=2, hidden=(512, 256)),
+        "MLP VAE with a 2-d code: the manifold map and prior sampling.",
+        epochs=60, kl_warmup_epochs=5,
+    ),
+    "vae16": Recipe(
+        AEConfig(kind="vae_mlp", latent_dim=16, hidden=(512, 512)),
+        "MLP VAE, d=16: sliders, interpolation and sampling.",
+        epochs=80, kl_warmup_epochs=10,
+    ),
+    "vae50": Recipe(
+        AEConfig(kind="vae_mlp", latent_dim=50, hidden=(512, 512)),
+        "MLP VAE, d=50: the best-likelihood model of the zoo.",
+        epochs=300, kl_warmup_epochs=20, batch_size=100, targets={"nll_nats": (None, 86.76)},
+    ),
+}
+
+
+class CheckpointError(Exception):
+    """A checkpoint file is missing, altered or inconsistent; the message names the file."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pretrained_dir() -> Path:
+    return Path(os.environ.get("AEMODELS_PRETRAINED", PRETRAINED_DIR))
+
+
+def list_pretrained(directory: Path | None = None) -> list[str]:
+    """Names of the checkpoints present, in zoo order, then any others alphabetically."""
+    directory = Path(directory or pretrained_dir())
+    present = {p.stem for p in directory.glob("*.json")}
+    return [n for n in ZOO if n in present] + sorted(present - set(ZOO))
+
+
+def save_checkpoint(model: Autoencoder, name: str, *, directory: Path | None = None, meta: dict | None = None) -> Path:
+    directory = Path(directory or pretrained_dir())
+    directory.mkdir(parents=True, exist_ok=True)
+    weights = directory / f"{name}.safetensors"
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    save_file(state, str(weights))
+    record = {
+        "name": name,
+        "config": dataclasses.asdict(model.config),
+        "weights": weights.name,
+        "sha256": sha256_file(weights),
+        **(meta or {}),
+    }
+    path = directory / f"{name}.json"
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def read_record(name: str, directory: Path | None = None) -> dict:
+    path = Path(directory or pretrained_dir()) / f"{name}.json"
+    if not path.exists():
+        raise CheckpointError(f"Checkpoint description {path} is missing; the model {name!r} cannot be loaded.")
+    try:
+        record = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"Checkpoint description {path} is not valid JSON ({err}).") from err
+    if not isinstance(record, dict) or not {"config", "sha256", "weights"} <= set(record):
+        raise CheckpointError(f"Checkpoint description {path} lacks its config, weights or sha256 entry.")
+    return record
+
+
+def write_metrics(name: str, metrics: dict, directory: Path | None = None) -> None:
+    path = Path(directory or pretrained_dir()) / f"{name}.json"
+    record = read_record(name, directory)
+    record["metrics"] = metrics
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+
+def load_pretrained(name: str, *, directory: Path | None = None) -> Autoencoder:
+    """Rebuild NAME from its JSON, verify the weights' sha256, load strictly; eval mode, on the CPU."""
+    directory = Path(directory or pretrained_dir())
+    record = read_record(name, directory)
+    weights = directory / record["weights"]
+    if not weights.exists():
+        raise CheckpointError(f"Weights file {weights} is missing; the model {name!r} cannot be loaded.")
+    actual = sha256_file(weights)
+    if actual != record["sha256"]:
+        raise CheckpointError(
+            f"Weights file {weights} does not match its recorded sha256 (it was altered or truncated); "
+            f"restore it from the repository or retrain with `python -m aemodels.train {name}`."
+        )
+    try:
+        config = AEConfig.from_dict(record["config"])
+        model = build_model(config)
+    except (TypeError, ValueError, AssertionError) as err:
+        raise CheckpointError(f"Checkpoint description {directory / (name + '.json')} has an invalid config: {err}") from err
+    try:
+        state = load_file(str(weights))
+        model.load_state_dict(state, strict=True)
+    except (SafetensorError, RuntimeError, OSError) as err:
+        raise CheckpointError(f"Weights file {weights} does not fit the model its JSON describes: {err}") from err
+    model.info = {k: v for k, v in record.items() if k not in ("config",)}
+    model.info.setdefault("name", name)
+    return model.eval()

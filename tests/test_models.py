@@ -1,0 +1,76 @@
+import pytest
+import torch
+
+from aemodels import MODELS, AEConfig, build_model
+
+CONFIGS = {
+    "linear": AEConfig(kind="linear", latent_dim=4, recon_loss="mse"),
+    "mlp": AEConfig(kind="mlp", latent_dim=3, hidden=(32, 16)),
+    "conv": AEConfig(kind="conv", latent_dim=3, channels=(4, 8)),
+    "sparse": AEConfig(kind="sparse", latent_dim=20),
+    "vae_mlp": AEConfig(kind="vae_mlp", latent_dim=3, hidden=(32,)),
+    "vae_conv": AEConfig(kind="vae_conv", latent_dim=3, channels=(4, 8)),
+}
+EXPECTED_TERMS = {"sparse": {"recon", "sparsity", "total"}, "vae_mlp": {"recon", "kl", "total"}, "vae_conv": {"recon", "kl", "total"}}
+
+
+def test_every_registered_kind_has_a_test_config():
+    assert set(CONFIGS) == set(MODELS)
+
+
+@pytest.mark.parametrize("kind", sorted(CONFIGS))
+def test_shapes_and_ranges(kind):
+    model = build_model(CONFIGS[kind])
+    x = torch.rand(5, 1, 28, 28)
+    z = model.encode(x)
+    assert z.shape == (5, CONFIGS[kind].latent_dim)
+    x_hat = model.decode(z)
+    assert x_hat.shape == (5, 1, 28, 28)
+    assert x_hat.min() >= 0 and x_hat.max() <= 1
+    assert model.reconstruct(x).shape == x.shape
+    terms = model.loss(x, model(x))
+    assert set(terms) == EXPECTED_TERMS.get(kind, {"recon", "total"})
+    assert all(t.ndim == 0 and torch.isfinite(t) for t in terms.values())
+
+
+@pytest.mark.parametrize("kind", ["vae_mlp", "vae_conv"])
+def test_vae_posterior_and_sampling(kind):
+    model = build_model(CONFIGS[kind]).eval()
+    mu, logvar = model.posterior(torch.rand(4, 1, 28, 28))
+    assert mu.shape == logvar.shape == (4, 3)
+    samples = model.sample(6, temperature=0.5, generator=torch.Generator().manual_seed(1))
+    again = model.sample(6, temperature=0.5, generator=torch.Generator().manual_seed(1))
+    assert samples.shape == (6, 1, 28, 28) and torch.equal(samples, again)
+
+
+@pytest.mark.parametrize("kind", sorted(CONFIGS))
+def test_train_step_changes_weights_and_eval_does_not(kind):
+    model = build_model(CONFIGS[kind])
+    x = torch.rand(8, 1, 28, 28).round()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with torch.no_grad():
+        model.eval()
+        model.reconstruct(x)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    model.train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model.loss(x, model(x))["total"].backward()
+    optimizer.step()
+    changed = [k for k, v in model.state_dict().items() if not torch.equal(before[k], v)]
+    assert changed, "a training step left every weight unchanged"
+    assert "mean" not in changed, "the linear AE's data mean is fitted, not trained"
+
+
+def test_linear_ae_ties_encoder_and_decoder():
+    model = build_model(CONFIGS["linear"])
+    z = torch.randn(2, 4)
+    expected = (z @ model.A + model.mean).view(-1, 1, 28, 28)
+    assert torch.allclose(model.decode_unclipped(z), expected)
+    assert len(list(model.parameters())) == 1
+
+
+def test_config_rejects_unknown_fields_and_kinds():
+    with pytest.raises(ValueError, match="unknown config fields"):
+        AEConfig.from_dict({"kind": "mlp", "latent_dim": 2, "colour": "red"})
+    with pytest.raises(ValueError, match="unknown model kind"):
+        AEConfig.from_dict({"kind": "gan", "latent_dim": 2})
