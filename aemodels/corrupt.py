@@ -55,3 +55,11 @@ def corrupt(x: torch.Tensor, kind: str, level: float, *, seed: int = 0) -> torch
     if kind not in CORRUPTIONS:
         raise ValueError(f"unknown corruption {kind!r}; known: {sorted(CORRUPTIONS)}")
     return CORRUPTIONS[kind](x, level, seed=seed)
+
+
+def median_filter(x: torch.Tensor, size: int = 3) -> torch.Tensor:
+    """The classical denoiser: each pixel becomes the median of its size x size neighbourhood (edges replicated)."""
+    assert size % 2 == 1, f"the window must have odd size, got {size}"
+    padded = torch.nn.functional.pad(x, (size // 2,) * 4, mode="replicate")
+    patches = padded.unfold(2, size, 1).unfold(3, size, 1)  # (B, 1, 28, 28, size, size)
+    return patches.flatten(-2).median(-1).values

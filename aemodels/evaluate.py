@@ -20,6 +20,7 @@ import torch
 from aemodels import losses
 from aemodels.corrupt import gaussian
 from aemodels.data import DataError, load_mnist
+from aemodels.losses import psnr
 from aemodels.geometry import pca, pca_reconstruct, principal_angles
 from aemodels.models import Autoencoder, LinearAE, SparseAE
 from aemodels.zoo import list_pretrained, load_pretrained, pretrained_dir, write_metrics
@@ -29,11 +30,6 @@ DENOISE_SIGMAS = (0.3, 0.5)
 
 def batched(fn, x: torch.Tensor, batch: int = 500) -> torch.Tensor:
     return torch.cat([fn(x[i: i + batch]) for i in range(0, len(x), batch)])
-
-
-def psnr(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Per-image PSNR in dB for pixels in [0, 1]: (B, ...) -> (B,)."""
-    return 10 * torch.log10(1.0 / losses.mse(x_hat, x).clamp_min(1e-10))
 
 
 def binarised_test_set(x: torch.Tensor, seed: int = 0) -> torch.Tensor:

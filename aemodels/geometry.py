@@ -1,7 +1,12 @@
 """Paths and grids in latent space, and the principal angles between subspaces."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
+
+from aemodels.corrupt import corrupt
+from aemodels.losses import gaussian_kl
 
 
 def lerp(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> torch.Tensor:
@@ -43,3 +48,65 @@ def pca_reconstruct(x: torch.Tensor, mean: torch.Tensor, components: torch.Tenso
     """Project rows x (N, D) onto mean + span(components)."""
     centred = x - mean
     return centred @ components @ components.T + mean
+
+
+@dataclass
+class LatentProfile:
+    """How to lay out sliders for a model's code: dimensions ordered by how much they carry, and their range."""
+
+    order: list[int]  # most informative first
+    low: list[float]
+    high: list[float]
+    informativeness: list[float]  # VAE: mean KL per dimension (nats); AE: variance of the codes
+    unit: str  # "prior standard deviations" or "code units"
+
+
+@torch.inference_mode()
+def latent_profile(model, x: torch.Tensor) -> LatentProfile:
+    """VAE: range -3..3 (prior SDs), dimensions by mean KL over x (inactive ones carry ~0 nats).
+    AE: the range the codes of x take (0.5% to 99.5%, widened by 10%), dimensions by code variance."""
+    if model.variational:
+        mu, logvar = model.posterior(x)
+        score = gaussian_kl(mu, logvar).mean(0)
+        low, high, unit = [-3.0] * model.latent_dim, [3.0] * model.latent_dim, "prior standard deviations"
+    else:
+        z = model.encode(x)
+        score = z.var(0)
+        lo, hi = torch.quantile(z, 0.005, dim=0), torch.quantile(z, 0.995, dim=0)
+        margin = 0.1 * (hi - lo)
+        low, high, unit = (lo - margin).tolist(), (hi + margin).tolist(), "code units"
+    order = torch.argsort(score, descending=True).tolist()
+    return LatentProfile(order=order, low=low, high=high, informativeness=score.tolist(), unit=unit)
+
+
+@torch.inference_mode()
+def noise_collapse_curve(model, x: torch.Tensor, levels: list[float], *, seed: int = 0) -> dict[str, list[float]]:
+    """For Gaussian noise of each std: relative size of the noise ||n|| / ||x||, of the code's move
+    ||E(x+n) - E(x)|| / ||E(x)||, and of the output's move ||D(E(x+n)) - D(E(x))|| / ||x||.
+    Noise off the manifold is collapsed: the last two stay well below the first."""
+    z = model.encode(x)
+    out = model.decode(z)
+    curve = {"noise_std": [], "input_change": [], "code_change": [], "output_change": []}
+    for level in levels:
+        noisy = corrupt(x, "gaussian", level, seed=seed)
+        z_noisy = model.encode(noisy)
+        curve["noise_std"].append(level)
+        curve["input_change"].append(((noisy - x).norm() / x.norm()).item())
+        curve["code_change"].append(((z_noisy - z).norm() / z.norm().clamp_min(1e-8)).item())
+        curve["output_change"].append(((model.decode(z_noisy) - out).norm() / x.norm()).item())
+    return curve
+
+
+def normal_icdf_grid(n: int, *, lo: float = 0.05, hi: float = 0.95) -> torch.Tensor:
+    """An n x n grid of 2-d codes through the inverse Gaussian CDF (Kingma & Welling 2014, fig. 4): (n*n, 2),
+    row-major with the second coordinate decreasing down the rows so the picture reads like a plot."""
+    values = torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(lo, hi, n))
+    z2, z1 = torch.meshgrid(values.flip(0), values, indexing="ij")
+    return torch.stack([z1.flatten(), z2.flatten()], 1)
+
+
+def uniform_codes(low: list[float], high: list[float], n: int, *, seed: int = 0) -> torch.Tensor:
+    """n codes drawn uniformly from the box [low, high]: what sampling an AE without a prior amounts to."""
+    g = torch.Generator().manual_seed(seed)
+    low_t, high_t = torch.tensor(low), torch.tensor(high)
+    return low_t + (high_t - low_t) * torch.rand(n, len(low), generator=g)

@@ -18,6 +18,11 @@ def mse(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return (x_hat - x).pow(2).flatten(1).mean(1)
 
 
+def psnr(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Peak signal-to-noise ratio in dB per image for pixels in [0, 1]: 10 log10(1 / MSE), (B, ...) -> (B,)."""
+    return 10 * torch.log10(1.0 / mse(x_hat, x).clamp_min(1e-10))
+
+
 def bce_with_logits(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """Bernoulli negative log-likelihood in nats, summed over pixels: (B, ...) -> (B,)."""
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)

@@ -47,17 +47,17 @@ ZOO: dict[str, Recipe] = {
     "ae2": Recipe(
         AEConfig(kind="mlp", latent_dim=2, hidden=(1024, 512, 256)),
         "MLP AE with a 2-d code: a latent map of the digits, with holes.",
-        epochs=60, targets={"test_mse": (None, 0.036)},
+        epochs=35, targets={"test_mse": (None, 0.036)},
     ),
     "ae16": Recipe(
         AEConfig(kind="conv", latent_dim=16, channels=(32, 64)),
         "Convolutional AE, d=16: the reconstruction model and the AE for sliders.",
-        epochs=30, targets={"test_mse": (None, 0.009)},
+        epochs=15, targets={"test_mse": (None, 0.009)},
     ),
     "dae": Recipe(
         AEConfig(kind="conv", latent_dim=32, channels=(32, 64), train_noise_std=0.6),
         "Denoising conv AE, d=32, trained on x + N(0, s^2), s ~ U[0, 0.6], clipped, against the clean x.",
-        epochs=30, targets={"denoise_psnr_db_sigma0.3": (21.0, None), "denoise_psnr_db_sigma0.5": (19.0, None)},
+        epochs=15, targets={"denoise_psnr_db_sigma0.3": (21.0, None), "denoise_psnr_db_sigma0.5": (19.0, None)},
     ),
     "sparse": Recipe(
         AEConfig(kind="sparse", latent_dim=400, sparsity_target=0.05, sparsity_weight=3.0),
@@ -67,17 +67,17 @@ ZOO: dict[str, Recipe] = {
     "vae2": Recipe(
         AEConfig(kind="vae_mlp", latent_dim=2, hidden=(512, 256)),
         "MLP VAE with a 2-d code: the manifold map and prior sampling.",
-        epochs=60, kl_warmup_epochs=5,
+        epochs=20, kl_warmup_epochs=5,
     ),
     "vae16": Recipe(
         AEConfig(kind="vae_mlp", latent_dim=16, hidden=(512, 512)),
         "MLP VAE, d=16: sliders, interpolation and sampling.",
-        epochs=80, kl_warmup_epochs=10,
+        epochs=30, kl_warmup_epochs=10,
     ),
     "vae50": Recipe(
         AEConfig(kind="vae_mlp", latent_dim=50, hidden=(512, 512)),
         "MLP VAE, d=50: the best-likelihood model of the zoo.",
-        epochs=300, kl_warmup_epochs=20, batch_size=100, targets={"nll_nats": (None, 86.76)},
+        epochs=110, kl_warmup_epochs=20, batch_size=100, targets={"nll_nats": (None, 86.76)},
     ),
 }
 

@@ -1,0 +1,39 @@
+"""Digit tensors to pictures: upscaled grayscale images, grids and error heat maps (numpy + Pillow only)."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from PIL import Image
+
+
+def to_uint8(x: torch.Tensor) -> np.ndarray:
+    """(..., 28, 28) in [0, 1] -> uint8 (28, 28) of the first image."""
+    return (x.detach().reshape(-1, 28, 28)[0].clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8)
+
+
+def to_image(x: torch.Tensor, *, scale: int = 5) -> Image.Image:
+    """One digit as a crisp upscaled grayscale picture (nearest neighbour keeps the pixels visible)."""
+    image = Image.fromarray(to_uint8(x), mode="L")
+    return image.resize((28 * scale, 28 * scale), Image.Resampling.NEAREST)
+
+
+def make_grid(x: torch.Tensor, *, ncol: int, scale: int = 2, pad: int = 2, background: int = 60) -> Image.Image:
+    """(N, 1, 28, 28) -> one picture with the digits in rows of ncol, separated by a grey gap."""
+    n = len(x)
+    nrow = max(1, -(-n // ncol))
+    cell = 28 + pad
+    canvas = np.full((nrow * cell + pad, ncol * cell + pad), background, dtype=np.uint8)
+    digits = (x.detach().reshape(n, 28, 28).clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8)
+    for i in range(n):
+        r, c = divmod(i, ncol)
+        canvas[pad + r * cell: pad + r * cell + 28, pad + c * cell: pad + c * cell + 28] = digits[i]
+    image = Image.fromarray(canvas, mode="L")
+    return image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
+
+
+def error_map(x: torch.Tensor, x_hat: torch.Tensor, *, scale: int = 5) -> Image.Image:
+    """|x - x_hat| as a heat map: black (no error) through red to yellow (error 1)."""
+    err = (x - x_hat).abs().reshape(-1, 28, 28)[0].clamp(0, 1).numpy()
+    rgb = np.stack([np.clip(2 * err, 0, 1), np.clip(2 * err - 1, 0, 1), np.zeros_like(err)], -1)
+    image = Image.fromarray((rgb * 255 + 0.5).astype(np.uint8), mode="RGB")
+    return image.resize((28 * scale, 28 * scale), Image.Resampling.NEAREST)

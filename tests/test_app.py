@@ -1,0 +1,193 @@
+"""The pages driven through Streamlit's AppTest: what a user sees, and that each main widget changes it."""
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from aemodels import load_digits
+
+from conftest import ROOT
+
+
+def run(page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def image_by_caption(at: AppTest, text: str) -> str:
+    for element in at.get("image"):
+        for url, caption in zip(element.value, element.captions):
+            if text in caption:
+                return url
+    raise AssertionError(f"no picture captioned {text!r}; captions: {[c for e in at.get('image') for c in e.captions]}")
+
+
+def captions(at: AppTest) -> list[str]:
+    return [c for e in at.get("image") for c in e.captions]
+
+
+def metric_values(at: AppTest) -> list[str]:
+    return [m.value for m in at.metric]
+
+
+def photo_bytes(fmt: str = "JPEG") -> bytes:
+    """A dark-ink-on-light-paper 'photo' of a test digit, large and off-centre."""
+    x, _ = load_digits()
+    digit = Image.fromarray((x[0, 0].numpy() * 255).astype(np.uint8)).resize((300, 300), Image.Resampling.BILINEAR)
+    page = Image.new("L", (900, 700), 235)
+    page.paste(Image.fromarray(235 - (np.asarray(digit) * 0.85).astype(np.uint8)), (400, 250))
+    buffer = io.BytesIO()
+    page.convert("RGB").save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def blank_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 200), (250, 250, 250)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("page", ["reconstruct", "denoise", "latent", "sample"])
+def test_default_render(page):
+    at = run(page)
+    no_errors(at)
+    assert at.title[0].value
+    assert at.get("image"), "the page shows pictures"
+
+
+def test_reconstruct_digit_and_models_change_the_pictures():
+    at = run("reconstruct")
+    before = image_by_caption(at, "Input")
+    mse_before = metric_values(at)
+    at.number_input(key="recon_index").set_value(7).run()
+    no_errors(at)
+    assert image_by_caption(at, "Input") != before and metric_values(at) != mse_before
+    assert any("test digit #7" in c for c in captions(at))
+    at.multiselect(key="recon_models").set_value(["linear16"]).run()
+    no_errors(at)
+    assert [c for c in captions(at) if c.endswith("reconstruction")] == ["linear16: reconstruction"]
+
+
+def test_reconstruct_random_of_a_class():
+    at = run("reconstruct")
+    at.radio(key="recon_mode").set_value("Random of a class").run()
+    at.selectbox(key="recon_class").set_value(5).run()
+    no_errors(at)
+    assert any("(a 5)" in c for c in captions(at))
+
+
+def test_denoise_level_kind_and_seed_change_the_noisy_picture():
+    at = run("denoise")
+    noisy = image_by_caption(at, "Noisy")
+    at.slider(key="denoise_level_gaussian").set_value(0.6).run()
+    no_errors(at)
+    assert image_by_caption(at, "Noisy") != noisy
+    psnr_high_noise = metric_values(at)
+    at.number_input(key="denoise_seed").set_value(3).run()
+    assert metric_values(at) != psnr_high_noise
+    for kind in ("salt_and_pepper", "occlusion"):
+        at.button_group(key="denoise_kind").set_value(kind).run()
+        no_errors(at)
+        assert image_by_caption(at, "Noisy") != noisy
+
+
+def test_denoising_ae_beats_noise_and_median_filter_at_sigma_half():
+    at = run("denoise")
+    at.slider(key="denoise_level_gaussian").set_value(0.5).run()
+    values = dict(zip([c for c in captions(at) if c != "Clean"], [float(v.split()[0]) for v in metric_values(at)]))
+    assert values["Denoising AE (dae)"] > values["Median filter 3×3"] > values["Noisy"]
+
+
+def test_latent_slider_changes_the_digit_and_reset_restores_it():
+    at = run("latent")
+    start = image_by_caption(at, "Decoded from the sliders")
+    slider = at.slider[0]
+    slider.set_value(slider.max if slider.value < 0 else slider.min).run()
+    no_errors(at)
+    moved = image_by_caption(at, "Decoded from the sliders")
+    assert moved != start
+    at.button(key="latent_reset").click().run()
+    assert image_by_caption(at, "Decoded from the sliders") == start
+
+
+def test_latent_new_digit_resets_sliders_and_interpolation_renders():
+    at = run("latent")
+    values = [s.value for s in at.slider if s.key.startswith("latent_vae16")]
+    at.number_input(key="latent_index").set_value(3).run()
+    no_errors(at)
+    assert [s.value for s in at.slider if s.key.startswith("latent_vae16")] != values
+    strip = image_by_caption(at, "path from")
+    at.radio(key="latent_path").set_value("spherical").run()
+    assert image_by_caption(at, "path from") != strip
+
+
+def test_latent_two_d_model_shows_the_map():
+    at = run("latent")
+    at.selectbox(key="latent_model").set_value("vae2").run()
+    no_errors(at)
+    assert len([s for s in at.slider if s.key.startswith("latent_vae2")]) == 2
+    assert at.get("plotly_chart")
+
+
+def test_sample_seed_temperature_and_manifold_map():
+    at = run("sample")
+    grids = [e.value[0] for e in at.get("image")]
+    at.button(key="sample_again").click().run()
+    no_errors(at)
+    after = [e.value[0] for e in at.get("image")]
+    assert after[0] != grids[0] and after[1] != grids[1]
+    at.slider(key="sample_temperature").set_value(0.5).run()
+    assert at.get("image")[0].value[0] != after[0]
+    at.selectbox(key="sample_model").set_value("vae2").run()
+    no_errors(at)
+    assert any("manifold map" in h.value for h in at.header)
+
+
+def upload(at: AppTest, name: str, data: bytes, mime: str) -> AppTest:
+    at.file_uploader(key="denoise_up_upload").set_value((name, data, mime)).run()
+    return at
+
+
+def test_upload_photo_then_bad_files_keep_the_previous_digit():
+    at = run("denoise")
+    at.button_group(key="denoise_source").set_value("Upload").run()
+    no_errors(at)
+    upload(at, "digit.jpg", photo_bytes(), "image/jpeg")
+    no_errors(at)
+    prepared = image_by_caption(at, "What the model receives")
+    assert image_by_caption(at, "Denoising AE")
+    assert any("your upload (digit.jpg)" in c or "Clean" in c for c in captions(at))
+    bad_files = [
+        ("blank.png", blank_bytes(), "image/png", "blank"),
+        ("notes.png", b"these are not pixels", "image/png", "not an image"),
+        ("cut.jpg", photo_bytes()[:2000], "image/jpeg", "truncated or damaged"),
+        ("empty.png", b"", "image/png", "empty"),
+    ]
+    for name, data, mime, message in bad_files:
+        upload(at, name, data, mime)
+        assert not at.exception, [e.value for e in at.exception]
+        assert len(at.error) == 1 and message in at.error[0].value, (name, [e.value for e in at.error])
+        assert any("previous digit is still in use" in c.value for c in at.caption)
+        clean = image_by_caption(at, "Clean")
+        assert clean == image_by_caption(at, "Clean")  # the page still renders the previous digit
+    upload(at, "digit.png", photo_bytes("PNG"), "image/png")
+    no_errors(at)
+    assert image_by_caption(at, "What the model receives")  # the next good upload works
+
+
+def test_upload_before_any_good_file_falls_back_to_a_test_digit():
+    at = run("reconstruct")
+    at.button_group(key="recon_source").set_value("Upload").run()
+    no_errors(at)
+    assert any("until yours is ready" in c for c in captions(at))
+    at.file_uploader(key="recon_up_upload").set_value(("blank.png", blank_bytes(), "image/png")).run()
+    assert "blank" in at.error[0].value and not at.exception
