@@ -125,11 +125,15 @@ def upload_picker(key: str) -> tuple[torch.Tensor, str] | None:
 
 
 def draw_picker(key: str) -> tuple[torch.Tensor, str] | None:
-    from streamlit_drawable_canvas import st_canvas
+    try:
+        from streamlit_drawable_canvas import st_canvas
+    except Exception:  # the component registers itself only inside a running Streamlit server
+        st.error("The drawing canvas is not available in this environment; pick a test digit or upload one.")
+        return _recall(key)
 
     st.caption("Draw one digit with the mouse or a finger; it is prepared like an upload.")
     canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=224, width=224,
-                       drawing_mode="freedraw", key=f"{key}_canvas", update_streamlit=True)
+                       drawing_mode="freedraw", key=f"{key}_canvas", update_streamlit=True, return_image_data=True)
     if canvas is not None and canvas.image_data is not None:
         rgba = np.asarray(canvas.image_data, dtype=np.uint8)
         if rgba[..., :3].max() > 0:

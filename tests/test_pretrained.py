@@ -49,8 +49,11 @@ def test_figures_hold_on_the_shipped_sample(name, sample, request):
         measured |= sparse_metrics(model, sample)
     else:
         measured |= denoising_metrics(model, sample)
-    # The first 5,000 test digits are the cleaner half of the test set (LeCun's notes), so each target holds.
+    # The first 5,000 test digits are the cleaner half of the test set (LeCun's notes), so each reconstruction
+    # target holds there too. Likelihood targets are judged on the full test set only (test above).
     for metric, bounds in ZOO[name].targets.items():
+        if metric == "nll_nats":
+            continue
         assert within(measured[metric], bounds), f"{name}: {metric}={measured[metric]:.4f} on the sample, must lie in {bounds}"
     assert measured["test_mse"] <= recorded["test_mse"] * 1.25
 
