@@ -159,6 +159,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models", nargs="*", default=None, help="evaluate only these (default: every shipped model)")
     parser.add_argument("--k", type=int, default=1000, help="importance samples for the VAE log-likelihood")
     parser.add_argument("--no-write", action="store_true", help="print only; leave the JSON files and MODELS.md alone")
+    parser.add_argument("--table-only", action="store_true",
+                        help="write MODELS.md from the metrics already recorded in each JSON (measures only the PCA rows)")
     args = parser.parse_args(argv)
     try:
         x_train, _ = load_mnist("train", directory=args.data_dir)
@@ -171,6 +173,9 @@ def main(argv: list[str] | None = None) -> None:
     for name in names:
         began = time.perf_counter()
         model = load_pretrained(name)
+        if args.table_only:
+            results[name], infos[name] = model.info["metrics"], model.info | {"config": vars(model.config)}
+            continue
         results[name] = evaluate_model(name, model, x_train, x_test, x_bin, k=args.k)
         infos[name] = model.info | {"config": vars(model.config)}
         print(f"{name}: " + ", ".join(f"{k}={fmt(v)}" for k, v in results[name].items()) + f"  [{time.perf_counter() - began:.0f}s]", flush=True)
@@ -179,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     baselines = pca_rows(x_train, x_test)
     table = markdown_table(results | baselines, infos)
     print(table)
-    if not args.no_write and args.models is None:
+    if not args.no_write and (args.models is None or args.table_only):
         doc = (
             "# Pretrained models: measured metrics\n\n"
             "Measured by `python -m aemodels.evaluate` on the full 10,000-digit MNIST test set; PCA rows are fitted\n"

@@ -153,7 +153,7 @@ def train(
             "command": f"python -m aemodels.train {name}",
         },
     }
-    return save_checkpoint(model, name, directory=out_dir, meta=provenance)
+    return save_checkpoint(model, name, directory=out_dir, meta=provenance, float16=recipe.store_float16)
 
 
 def main(argv: list[str] | None = None) -> None:
