@@ -48,11 +48,6 @@ def gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
     return -0.5 * (LOG_2PI + logvar + (z - mu).pow(2) / logvar.exp()).sum(-1)
 
 
-def elbo(*, recon_nll: torch.Tensor, kl: torch.Tensor) -> torch.Tensor:
-    """Evidence lower bound per image in nats: E_q[log p(x|z)] - KL(q || p). Both inputs are (B,)."""
-    return -recon_nll - kl
-
-
 @torch.no_grad()
 def importance_weighted_log_likelihood(model, x: torch.Tensor, *, k: int, chunk: int = 250) -> torch.Tensor:
     """Estimate log p(x) per image with k importance samples from q(z|x) (Burda et al. 2015, eq. 8).
