@@ -177,6 +177,38 @@ def write_digit_sample(n: int = 2000, *, directory: str | os.PathLike | None = N
     return path
 
 
+FASHION_DIR = Path(os.environ.get("AEMODELS_FASHION", "/usr/share/datasets/fashion-mnist"))
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+
+def load_fashion_mnist(
+    split: str = "test", *, directory: str | os.PathLike | None = None, limit: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Fashion-MNIST (Xiao et al. 2017): clothes in MNIST's IDX format, the app's "not a digit" set.
+    From Debian's dataset-fashion-mnist package (/usr/share/datasets/fashion-mnist) or AEMODELS_FASHION.
+    (N, 1, 28, 28) in [0, 1] and labels; raises DataError with the install command when it is absent."""
+    assert split in ("train", "test"), f"split must be 'train' or 'test', got {split!r}"
+    directory = Path(directory) if directory is not None else FASHION_DIR
+    prefix = "train" if split == "train" else "t10k"
+    arrays = []
+    for part, magic_dims in (("images-idx3-ubyte", 3), ("labels-idx1-ubyte", 1)):
+        path = _find(directory, f"{prefix}-{part}")
+        if path is None:
+            raise DataError(
+                f"Fashion-MNIST is not installed ({directory} has no {prefix}-{part}). On Debian or Ubuntu: "
+                f"`sudo apt-get install dataset-fashion-mnist`, or point AEMODELS_FASHION at a folder with its IDX files."
+            )
+        array = parse_idx(_read_bytes(path), source=str(path))
+        if array.ndim != magic_dims or (magic_dims == 3 and array.shape[1:] != (28, 28)):
+            raise DataError(f"{path} is not a Fashion-MNIST {part.split('-')[0]} file (shape {array.shape}).")
+        arrays.append(array[:limit])
+    images, labels = arrays
+    if len(images) != len(labels):
+        raise DataError(f"Fashion-MNIST {split} images and labels disagree in count ({len(images)} vs {len(labels)}).")
+    x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
+    return x, torch.from_numpy(labels.astype(np.int64))
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 

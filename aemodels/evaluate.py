@@ -87,7 +87,8 @@ def linear_metrics(model: LinearAE, x_train: torch.Tensor, x_test: torch.Tensor)
     pca_mse = losses.mse(pca_reconstruct(x_test.flatten(1), mean, components), x_test.flatten(1)).mean().item()
     angles = principal_angles(model.A.T, components)
     ratio = reconstruction_metrics(model, x_test)["test_mse"] / pca_mse
-    return {"pca_test_mse": pca_mse, "test_mse_over_pca": ratio, "mean_principal_angle_deg": angles.mean().item(), "max_principal_angle_deg": angles.max().item()}
+    return {"pca_test_mse": pca_mse, "test_mse_over_pca": ratio, "mean_principal_angle_deg": angles.mean().item(), "max_principal_angle_deg": angles.max().item(),
+            "principal_angles_deg": [round(a, 4) for a in angles.tolist()]}
 
 
 @torch.inference_mode()

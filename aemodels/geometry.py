@@ -1,4 +1,5 @@
-"""Paths and grids in latent space, and the principal angles between subspaces."""
+"""Paths and grids in latent space, principal angles between subspaces, and the decoded manifold's
+tangent planes (decoder Jacobians) with the tangent/normal experiment."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -110,3 +111,89 @@ def uniform_codes(low: list[float], high: list[float], n: int, *, seed: int = 0)
     g = torch.Generator().manual_seed(seed)
     low_t, high_t = torch.tensor(low), torch.tensor(high)
     return low_t + (high_t - low_t) * torch.rand(n, len(low), generator=g)
+
+
+def smooth_decoder(model):
+    """The decoder as a smooth map: the linear AE's decode clips to [0, 1] for display, so use its unclipped form."""
+    return getattr(model, "decode_unclipped", model.decode)
+
+
+def decoder_jacobian(model, z: torch.Tensor) -> torch.Tensor:
+    """dD/dz at the codes z (B, d): (B, 784, d). Column j of each is the tangent direction of latent j."""
+    decode = smooth_decoder(model)
+
+    def flat(v: torch.Tensor) -> torch.Tensor:  # (d,) -> (784,)
+        return decode(v.unsqueeze(0)).flatten()
+
+    with torch.inference_mode(False), torch.enable_grad():
+        return torch.func.vmap(torch.func.jacfwd(flat))(z.detach().clone()).detach()
+
+
+def tangent_basis(jacobian: torch.Tensor, *, rtol: float = 0.01) -> tuple[torch.Tensor, torch.Tensor]:
+    """Orthonormal basis (784, r) of the tangent plane spanned by a Jacobian (784, d), and its singular values
+    (d,), descending. A direction the decoder moves along less than rtol times as fast as its fastest one (a
+    VAE's unused latents) is not counted as part of the manifold."""
+    u, s, _ = torch.linalg.svd(jacobian.double(), full_matrices=False)
+    rank = int((s > rtol * s[0]).sum()) if s[0] > 0 else 0
+    return u[:, :rank].float(), s.float()
+
+
+@dataclass
+class TangentNormal:
+    """How much of a push of norm eps survives x -> D(E(x)), per digit: along the tangent plane and normal to it."""
+
+    tangent_kept: torch.Tensor  # (B,) ||R(x + eps t) - R(x)|| / eps, t a random unit tangent direction
+    normal_kept: torch.Tensor  # (B,) the same for n, a random unit direction orthogonal to the tangent plane
+    eps: float
+    tangent: torch.Tensor  # (B, 1, 28, 28) the unit directions t used
+    normal: torch.Tensor  # (B, 1, 28, 28) the unit directions n used
+
+    @property
+    def ratio(self) -> torch.Tensor:
+        """normal kept / tangent kept: near 0 when reconstruction projects onto the manifold."""
+        return self.normal_kept / self.tangent_kept.clamp_min(1e-12)
+
+
+@torch.inference_mode()
+def smooth_reconstruct(model, x: torch.Tensor) -> torch.Tensor:
+    return smooth_decoder(model)(model.encode(x))
+
+
+def tangent_normal_split(model, x: torch.Tensor, *, eps: float = 1.0, seed: int = 0) -> TangentNormal:
+    """Push each digit x (B, 1, 28, 28) by eps along a random tangent direction of the decoded manifold at
+    D(E(x)) and along a random direction normal to it (pixels are not clipped), and measure how far the
+    reconstruction moves. A reconstruction that projects onto the manifold keeps the first, drops the second."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.inference_mode():
+        z = model.encode(x)
+    jacobians = decoder_jacobian(model, z)
+    tangents, normals = [], []
+    for jacobian in jacobians:
+        basis, _ = tangent_basis(jacobian)
+        t = basis @ torch.randn(basis.shape[1], generator=generator)
+        n = torch.randn(784, generator=generator)
+        n = n - basis @ (basis.T @ n)
+        tangents.append(t / t.norm())
+        normals.append(n / n.norm())
+    shape = x.shape
+    t = torch.stack(tangents).view(shape)
+    n = torch.stack(normals).view(shape)
+    base = smooth_reconstruct(model, x)
+
+    def kept(direction: torch.Tensor) -> torch.Tensor:
+        moved = smooth_reconstruct(model, x + eps * direction) - base
+        return moved.flatten(1).norm(dim=1) / eps
+
+    return TangentNormal(tangent_kept=kept(t), normal_kept=kept(n), eps=eps, tangent=t, normal=n)
+
+
+def project_codes(z: torch.Tensor, dims: int = 2) -> tuple[torch.Tensor, list[float] | None]:
+    """Codes z (N, d) as points to plot. d <= dims: the codes themselves and None. Otherwise: the coordinates
+    (N, dims) along the top principal directions of the codes, and the fraction of the codes' variance each carries."""
+    z = z.detach().float()
+    if z.shape[1] <= dims:
+        return z, None
+    mean, directions = pca(z, dims)
+    total = (z - mean).pow(2).sum(1).mean()
+    coords = (z - mean) @ directions
+    return coords, [float(coords[:, i].pow(2).mean() / total) for i in range(dims)]

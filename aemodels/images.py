@@ -37,3 +37,12 @@ def error_map(x: torch.Tensor, x_hat: torch.Tensor, *, scale: int = 5) -> Image.
     rgb = np.stack([np.clip(2 * err, 0, 1), np.clip(2 * err - 1, 0, 1), np.zeros_like(err)], -1)
     image = Image.fromarray((rgb * 255 + 0.5).astype(np.uint8), mode="RGB")
     return image.resize((28 * scale, 28 * scale), Image.Resampling.NEAREST)
+
+
+def filter_grid(weights: torch.Tensor, *, ncol: int, scale: int = 2) -> Image.Image:
+    """Rows of weights (H, 784) as 28x28 tiles, each scaled by its own largest |w|: mid-grey is zero,
+    black the most negative weight, white the most positive."""
+    w = weights.detach().reshape(-1, 784).float()
+    peak = w.abs().amax(1, keepdim=True).clamp_min(1e-12)
+    tiles = (0.5 + 0.5 * w / peak).view(-1, 1, 28, 28)
+    return make_grid(tiles, ncol=ncol, scale=scale)

@@ -69,29 +69,22 @@ def prepare_batch(recipe: Recipe, model, x: torch.Tensor, generator: torch.Gener
     return x, x
 
 
-def train(
+def fit(
     name: str,
+    recipe: Recipe,
+    x_train: torch.Tensor,
     *,
     epochs: int | None = None,
-    limit: int | None = None,
-    data_dir: str | None = None,
-    out_dir: Path | None = None,
     runs_dir: Path = Path("runs"),
     device: str | None = None,
     fresh: bool = False,
     quiet: bool = False,
     stop_after: int | None = None,
-) -> Path | None:
-    """Train NAME from its recipe, resuming from RUNS/NAME if a run is saved there; write its checkpoint.
-
-    stop_after: end after this many epochs of this call (the run is resumable); returns None then.
-    """
-    recipe = ZOO[name]
+) -> tuple[torch.nn.Module, float] | None:
+    """Train a model from a recipe on x_train (N, 1, 28, 28), resumable from RUNS/NAME: (model in eval mode on
+    the CPU, training seconds), or None when stop_after ended the call early."""
     epochs = epochs or recipe.epochs
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    x_train, _ = load_mnist("train", directory=data_dir)
-    if limit:
-        x_train = x_train[:limit]
     x_train = x_train.to(device)
     torch.manual_seed(recipe.seed)
     model = build_model(recipe.config).to(device)
@@ -137,6 +130,37 @@ def train(
             print(f"{name} epoch {epoch + 1}/{epochs} {summary} lr={optimizer.param_groups[0]['lr']:.2e} [{seconds:.0f}s]", flush=True)
         save_state(run, model, optimizer, {"name": name, "epoch": epoch + 1, "epochs": epochs, "seconds": seconds})
     model.cpu().eval()
+    return model, seconds
+
+
+def train(
+    name: str,
+    *,
+    epochs: int | None = None,
+    limit: int | None = None,
+    data_dir: str | None = None,
+    out_dir: Path | None = None,
+    runs_dir: Path = Path("runs"),
+    device: str | None = None,
+    fresh: bool = False,
+    quiet: bool = False,
+    stop_after: int | None = None,
+) -> Path | None:
+    """Train NAME from its recipe, resuming from RUNS/NAME if a run is saved there; write its checkpoint.
+
+    stop_after: end after this many epochs of this call (the run is resumable); returns None then.
+    """
+    recipe = ZOO[name]
+    epochs = epochs or recipe.epochs
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    x_train, _ = load_mnist("train", directory=data_dir)
+    if limit:
+        x_train = x_train[:limit]
+    fitted = fit(name, recipe, x_train, epochs=epochs, runs_dir=runs_dir, device=device, fresh=fresh, quiet=quiet,
+                 stop_after=stop_after)
+    if fitted is None:
+        return None
+    model, seconds = fitted
     if model.variational:
         model.kl_weight = 1.0
     provenance = {

@@ -1,0 +1,106 @@
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from aemodels import list_pretrained
+from aemodels.geometry import project_codes
+from app_pages._widgets import _load, digit_tensor, digits, get_model, model_choice, picture, sample_tensor
+
+st.title("Latent explorer")
+st.markdown(
+    "Every dot is one of the 2,000 shipped test digits, placed at its code and coloured by its label. "
+    "Compare an AE with a VAE: the AE's clusters are free to spread and leave **holes** (codes no digit uses, "
+    "which decode to smudges), while the VAE's KL term pulls the codes into the shape of its Gaussian prior. "
+    "Codes with more than two dimensions are shown through a PCA of the codes; the axes say which. "
+    "**Click a dot** to see that digit and what each model makes of it."
+)
+
+EXPLORER_MODELS = ["ae2", "vae2", "ae16", "vae16", "vae50", "linear16", "dae", "sparse"]
+COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+@st.cache_data(show_spinner="Encoding the sample…")
+def points(name: str) -> tuple[np.ndarray, list[str]]:
+    """2-d positions of the sample's codes and the axis titles."""
+    with torch.inference_mode():
+        z = _load(name).encode(sample_tensor())
+    coords, explained = project_codes(z)
+    if explained is None:
+        return coords.numpy(), ["z1", "z2"]
+    return coords.numpy(), [f"PC{i + 1} of the {z.shape[1]}-d codes ({share:.0%} of their variance)" for i, share in enumerate(explained)]
+
+
+def scatter(name: str, selected: int | None) -> go.Figure:
+    xy, titles = points(name)
+    labels = digits()[1]
+    figure = go.Figure()
+    for digit in range(10):
+        index = np.flatnonzero(labels == digit)
+        figure.add_scatter(
+            x=xy[index, 0], y=xy[index, 1], mode="markers", name=str(digit), customdata=index,
+            marker={"size": 5, "opacity": 0.7, "color": COLOURS[digit]},
+            hovertemplate=f"digit #%{{customdata}} · label {digit}<extra></extra>",
+        )
+    model = _load(name)
+    if model.variational and model.latent_dim == 2:  # the prior's 1- and 2-sigma circles
+        t = np.linspace(0, 2 * np.pi, 100)
+        for radius in (1, 2):
+            figure.add_scatter(x=radius * np.cos(t), y=radius * np.sin(t), mode="lines", hoverinfo="skip",
+                               line={"color": "grey", "dash": "dot", "width": 1}, showlegend=False)
+    if selected is not None:
+        figure.add_scatter(x=[xy[selected, 0]], y=[xy[selected, 1]], mode="markers", name="clicked", hoverinfo="skip",
+                           marker={"size": 16, "color": "black", "symbol": "x"})
+    figure.update_layout(height=460, margin={"l": 10, "r": 10, "t": 40, "b": 10}, xaxis_title=titles[0],
+                         yaxis_title=titles[1], title=f"{name}: codes of the 2,000 sample digits", legend_title="label",
+                         clickmode="event+select", dragmode="pan")
+    return figure
+
+
+def clicked_index(event) -> int | None:
+    """The sample index of the clicked point, from a plotly selection event (each point carries it as customdata)."""
+    try:
+        chosen = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    for point in chosen:
+        data = point.get("customdata")
+        if isinstance(data, list):
+            data = data[0] if data else None
+        if data is not None:
+            return int(data)
+    return None
+
+
+available = [n for n in EXPLORER_MODELS if n in list_pretrained()]
+with st.sidebar:
+    left_name = model_choice("Left model", available, key="explorer_left", default="ae2")
+    right_name = model_choice("Right model", available, key="explorer_right", default="vae2")
+
+selected = st.session_state.get("explorer_selected")
+columns = st.columns(2)
+for column, name in zip(columns, (left_name, right_name)):
+    if get_model(name) is None:
+        continue
+    with column:
+        key = f"explorer_chart_{'left' if column is columns[0] else 'right'}_{name}"
+        event = st.plotly_chart(scatter(name, selected), key=key, on_select="rerun", selection_mode="points")
+        index = clicked_index(event)
+        if index is not None and index != st.session_state.get(f"{key}_seen"):  # a new click on this chart
+            st.session_state[f"{key}_seen"] = index
+            st.session_state["explorer_selected"] = index
+            st.rerun()
+
+st.header("The clicked digit")
+if selected is None:
+    st.info("Click a dot in either chart to see its digit and both reconstructions here.")
+else:
+    x = digit_tensor(selected)
+    label = int(digits()[1][selected])
+    cells = st.columns(3)
+    picture(x, f"Test digit #{selected} (a {label})", scale=5, container=cells[0])
+    for cell, name in zip(cells[1:], (left_name, right_name)):
+        model = get_model(name)
+        if model is not None:
+            with torch.inference_mode():
+                picture(model.reconstruct(x), f"{name} reconstruction", scale=5, container=cell)
