@@ -167,3 +167,18 @@ def digit_source(key: str, *, default_index: int = 0) -> tuple[torch.Tensor, str
 
 def picture(x: torch.Tensor, caption: str, *, scale: int = 5, container=st) -> None:
     container.image(to_image(x, scale=scale), caption=caption, width=28 * scale)
+
+
+def clicked_index(event) -> int | None:
+    """The index a clicked plotly point carries as customdata, from st.plotly_chart's selection event."""
+    try:
+        chosen = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    for point in chosen:
+        data = point.get("customdata")
+        if isinstance(data, list):
+            data = data[0] if data else None
+        if data is not None:
+            return int(data)
+    return None

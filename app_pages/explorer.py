@@ -5,7 +5,7 @@ import torch
 
 from aemodels import list_pretrained
 from aemodels.geometry import project_codes
-from app_pages._widgets import _load, digit_tensor, digits, get_model, model_choice, picture, sample_tensor
+from app_pages._widgets import _load, clicked_index, digit_tensor, digits, get_model, model_choice, picture, sample_tensor
 
 st.title("Latent explorer")
 st.markdown(
@@ -55,21 +55,6 @@ def scatter(name: str, selected: int | None) -> go.Figure:
                          yaxis_title=titles[1], title=f"{name}: codes of the 2,000 sample digits", legend_title="label",
                          clickmode="event+select", dragmode="pan")
     return figure
-
-
-def clicked_index(event) -> int | None:
-    """The sample index of the clicked point, from a plotly selection event (each point carries it as customdata)."""
-    try:
-        chosen = event["selection"]["points"]
-    except (KeyError, TypeError):
-        return None
-    for point in chosen:
-        data = point.get("customdata")
-        if isinstance(data, list):
-            data = data[0] if data else None
-        if data is not None:
-            return int(data)
-    return None
 
 
 available = [n for n in EXPLORER_MODELS if n in list_pretrained()]

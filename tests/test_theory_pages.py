@@ -1,0 +1,155 @@
+"""The theory pages through AppTest: each renders with no error and its main interaction changes what is shown.
+(Clicking a scatter point needs a real browser; see the browser tests. Here the click's effect is driven
+through the session state the click handler writes.)"""
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+THEORY_PAGES = ["explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"]
+
+
+def run(page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=180)
+    at.run()
+    no_errors(at)
+    return at
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def captions(at: AppTest) -> list[str]:
+    return [c for e in at.get("image") for c in e.captions]
+
+
+def image_by_caption(at: AppTest, text: str) -> str:
+    for element in at.get("image"):
+        for url, caption in zip(element.value, element.captions):
+            if text in caption:
+                return url
+    raise AssertionError(f"no picture captioned {text!r}; captions: {captions(at)}")
+
+
+def chart_layouts(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec)["layout"] for chart in at.get("plotly_chart")]
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [layout.get("title", {}).get("text", "") for layout in chart_layouts(at)]
+
+
+def chart_data(at: AppTest, y_title: str) -> list:
+    """The data of the chart whose y axis is titled y_title."""
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if spec["layout"].get("yaxis", {}).get("title", {}).get("text") == y_title:
+            return spec["data"]
+    raise AssertionError(f"no chart with y axis {y_title!r}")
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("page", THEORY_PAGES)
+def test_theory_page_default_render(page):
+    at = run(page)
+    assert at.title[0].value
+    assert at.get("plotly_chart") or at.get("image")
+    assert not at.warning, [w.value for w in at.warning]  # every part has what it needs in a full checkout
+
+
+def test_explorer_shows_ae_and_vae_side_by_side_and_the_clicked_digit():
+    at = run("explorer")
+    assert chart_titles(at) == ["ae2: codes of the 2,000 sample digits", "vae2: codes of the 2,000 sample digits"]
+    assert any("Click a dot" in info.value for info in at.info)
+    at.session_state["explorer_selected"] = 5  # what a click on digit #5 records
+    at.run()
+    no_errors(at)
+    assert "Test digit #5 (a 1)" in captions(at)
+    assert {"ae2 reconstruction", "vae2 reconstruction"} <= set(captions(at))
+    at.selectbox(key="explorer_left").set_value("vae16").run()
+    no_errors(at)
+    left = chart_layouts(at)[0]
+    assert left["xaxis"]["title"]["text"].startswith("PC1 of the 16-d codes")
+
+
+def test_explorer_click_handler_reads_plotly_events():
+    from app_pages._widgets import clicked_index
+    assert clicked_index({"selection": {"points": [{"customdata": 17, "x": 0.1}]}}) == 17
+    assert clicked_index({"selection": {"points": [{"customdata": [23]}]}}) == 23
+    assert clicked_index({"selection": {"points": [{"x": 1}]}}) is None
+    assert clicked_index({"selection": {"points": []}}) is None and clicked_index(None) is None
+
+
+def test_manifold_model_switch_and_measure_every_model():
+    at = run("manifold")
+    first = [m.value for m in at.metric]
+    at.selectbox(key="manifold_model").set_value("linear16").run()
+    no_errors(at)
+    values = {m.label: float(m.value) for m in at.metric}
+    assert [m.value for m in at.metric] != first
+    assert values["Normal push kept"] < 1e-3 < values["Tangent push kept"]  # the linear AE projects orthogonally
+    at.slider(key="manifold_eps").set_value(2.0).run()
+    at.button(key="manifold_measure").click().run()
+    no_errors(at)
+    rows = at.dataframe[0].value
+    assert set(rows["model"]) >= {"vae16", "ae16", "dae", "linear16"}
+    assert (rows["ratio normal / tangent"] >= 0).all()
+
+
+def test_pca_page_curve_angles_and_components():
+    at = run("pca")
+    assert any("Principal angles between the two 16-d subspaces" in t for t in chart_titles(at))
+    mean_angle = float(next(t for t in chart_titles(at) if "Principal angles" in t).split("mean ")[1].split("°")[0])
+    assert mean_angle < 5
+    table = at.dataframe[0].value
+    assert list(table["d"]) == sorted(table["d"]) and (table["linear / PCA"] < 1.05).all()
+    assert any("first 16 principal components" in c for c in captions(at))
+
+
+def test_anomaly_fashion_item_is_flagged_and_auc_table_is_shown():
+    at = run("anomaly")
+    table = at.dataframe[0].value
+    assert "Fashion-MNIST" in set(table["not a digit"])
+    assert (table["AUC"] > 0.9).all()
+    assert "Looks like a digit." in markdown(at)
+    at.button_group(key="anomaly_input").set_value("A Fashion-MNIST item").run()
+    no_errors(at)
+    at.number_input(key="anomaly_item").set_value(1).run()  # a pullover
+    no_errors(at)
+    assert "Flagged" in markdown(at) and any("Fashion-MNIST #1" in c for c in captions(at))
+    at.selectbox(key="anomaly_model").set_value("vae16").run()
+    no_errors(at)
+    assert at.dataframe[0].value["AUC"].tolist() != table["AUC"].tolist()
+
+
+def test_inside_vae_resample_changes_draws_and_model_switch():
+    at = run("inside_vae")
+    draws = image_by_caption(at, "Decoded from 8 draws")
+    at.button(key="vae_resample").click().run()
+    no_errors(at)
+    assert image_by_caption(at, "Decoded from 8 draws") != draws
+    assert any("latents active" in t for t in chart_titles(at))
+    at.selectbox(key="vae_model").set_value("vae2").run()
+    no_errors(at)
+    assert any("of 2 latents active" in t for t in chart_titles(at))
+
+
+def test_sparse_units_slider_and_digit_change():
+    at = run("sparse")
+    weights = image_by_caption(at, "Input weights of the units")
+    at.slider(key="sparse_shown").set_value(400).run()
+    no_errors(at)
+    assert image_by_caption(at, "Input weights of the units") != weights
+    parts = image_by_caption(at, "The decoder weights of the 16 most active")
+    code = chart_data(at, "activation")
+    at.number_input(key="sparse_index").set_value(3).run()
+    no_errors(at)
+    assert image_by_caption(at, "The decoder weights of the 16 most active") != parts
+    assert chart_data(at, "activation") != code
