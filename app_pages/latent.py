@@ -6,6 +6,7 @@ import torch
 from aemodels import lerp, slerp
 from aemodels.geometry import latent_profile
 from aemodels.images import make_grid
+from app_pages._live import decoder_url, live_sliders
 from app_pages._widgets import _load, digit_tensor, digit_source, digits, get_model, model_choice, picture, sample_tensor
 
 st.title("Latent sliders and interpolation")
@@ -48,30 +49,73 @@ def slider_key(name: str, dim: int) -> str:
     return f"latent_{name}_{dim}"
 
 
+def code_key(name: str) -> str:
+    return f"latent_code_{name}"  # the current code: the one truth both kinds of sliders read and write
+
+
 def set_sliders(name: str, z0: list[float], prof) -> None:
-    for dim, value in enumerate(z0):
-        st.session_state[slider_key(name, dim)] = float(np.clip(value, prof.low[dim], prof.high[dim]))
+    st.session_state[code_key(name)] = [float(np.clip(v, prof.low[d], prof.high[d])) for d, v in enumerate(z0)]
+    st.session_state["latent_live_version"] = st.session_state.get("latent_live_version", 0) + 1
+
+
+def _slider_moved(name: str, dim: int) -> None:
+    st.session_state[code_key(name)][dim] = st.session_state[slider_key(name, dim)]
+
+
+def help_text(model, prof, dim: int) -> str:
+    info = prof.informativeness[dim]
+    return f"{info:.2f} nats on average" if model.variational else f"code variance {info:.3g}"
+
+
+def server_sliders(name: str, model, prof) -> None:
+    """st.slider per dimension: the picture follows when a slider is released."""
+    code = st.session_state[code_key(name)]
+
+    def slider(dim: int) -> None:
+        if st.session_state.get(slider_key(name, dim)) != code[dim]:  # the code moved elsewhere (reset, live mode)
+            st.session_state[slider_key(name, dim)] = code[dim]
+        st.slider(f"z{dim + 1}", float(prof.low[dim]), float(prof.high[dim]), step=(prof.high[dim] - prof.low[dim]) / 200,
+                  key=slider_key(name, dim), help=help_text(model, prof, dim), format="%.2f",
+                  on_change=_slider_moved, args=(name, dim))
+    for dim in prof.order[:SHOWN]:
+        slider(dim)
+    if len(prof.order) > SHOWN:
+        with st.expander(f"The other {len(prof.order) - SHOWN} dimensions (less informative)"):
+            for dim in prof.order[SHOWN:]:
+                slider(dim)
 
 
 @st.fragment
 def sliders(name: str, z0: list[float]) -> None:
-    """Moving a slider reruns only this fragment: decode one code, draw one picture."""
+    """Moving a slider reruns only this fragment. Live mode decodes in the browser on every movement and
+    reports the code here on release; server mode decodes here when a slider is released."""
     model, prof = get_model(name), profile(name)
-    st.button("Reset to the digit", on_click=set_sliders, args=(name, z0, prof), key="latent_reset")
+    top = st.columns([1, 1, 2])
+    top[0].button("Reset to the digit", on_click=set_sliders, args=(name, z0, prof), key="latent_reset")
+    live = top[1].toggle("Live dragging", value=True, key="latent_live",
+                         help="Decode in your browser while you drag (the model's decoder runs there). "
+                              "Off: the server decodes when you release a slider.")
+    z = list(st.session_state[code_key(name)])
+    if live and decoder_url(name) is None:
+        st.caption("Live dragging is not available for this model here; the server decodes on release.")
+        live = False
+    if live:
+        released = live_sliders(
+            name, z=z, low=prof.low, high=prof.high, order=prof.order, shown=SHOWN,
+            help_texts=[help_text(model, prof, dim) for dim in range(model.latent_dim)],
+            version=st.session_state.get("latent_live_version", 0), caption=f"Decoded in your browser ({prof.unit})",
+            key=f"latent_live_{name}",
+        )
+        if released is not None and released != z:  # the code the user released in the browser
+            st.session_state[code_key(name)] = released
+            z = released
+        if model.latent_dim == 2:
+            st.plotly_chart(latent_map(name, z), key="latent_map")
+        return
     left, right = st.columns([2, 3])
     with right:
-        def slider(dim: int) -> None:
-            info = prof.informativeness[dim]
-            help_text = f"{info:.2f} nats on average" if model.variational else f"code variance {info:.3g}"
-            st.slider(f"z{dim + 1}", float(prof.low[dim]), float(prof.high[dim]), step=(prof.high[dim] - prof.low[dim]) / 200,
-                      key=slider_key(name, dim), help=help_text, format="%.2f")
-        for dim in prof.order[:SHOWN]:
-            slider(dim)
-        if len(prof.order) > SHOWN:
-            with st.expander(f"The other {len(prof.order) - SHOWN} dimensions (less informative)"):
-                for dim in prof.order[SHOWN:]:
-                    slider(dim)
-    z = [st.session_state[slider_key(name, dim)] for dim in range(model.latent_dim)]
+        server_sliders(name, model, prof)
+    z = list(st.session_state[code_key(name)])
     with torch.inference_mode():
         image = model.decode(torch.tensor([z], dtype=torch.float32))
     with left:

@@ -1,0 +1,29 @@
+"""Waiting for Streamlit in a real browser, and finding what it drew."""
+from playwright.sync_api import Page
+
+ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
+
+
+def settle(page: Page, timeout: int = 120_000) -> None:
+    """Wait until the script (or fragment) run has finished and stayed finished for a moment."""
+    for _ in range(3):
+        page.wait_for_timeout(250)
+        page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def open_page(page: Page, app_url: str, path: str) -> None:
+    page.goto(f"{app_url}/{path}")
+    settle(page)
+
+
+def errors_on(page: Page) -> list[str]:
+    return [e.inner_text() for e in page.locator(ERRORS).all()]
+
+
+def image_src(page: Page, caption: str, timeout: int = 60_000) -> str:
+    """The src of the picture whose caption contains the text."""
+    figure = page.locator('[data-testid="stImageContainer"]').filter(
+        has=page.locator('[data-testid="stImageCaption"]', has_text=caption)).first
+    figure.wait_for(timeout=timeout)
+    return figure.locator("img").first.get_attribute("src")

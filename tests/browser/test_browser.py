@@ -1,0 +1,142 @@
+"""The app in a real browser: every page renders with no error element, and each page's main interaction works
+where only a browser can exercise it (live dragging, uploads, the drawing canvas, clicking a scatter point)."""
+import re
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from aemodels import load_digits, load_pretrained
+from helpers import errors_on, image_src, open_page, settle
+
+PAGES = {"reconstruct": "", "denoise": "denoise", "latent": "latent", "sample": "sample", "explorer": "explorer",
+         "manifold": "manifold", "pca": "pca", "anomaly": "anomaly", "inside_vae": "inside_vae", "sparse": "sparse"}
+SLIDER_MODELS = ["vae16", "ae16", "vae2", "ae2"]
+
+
+def sidebar_choice(page: Page, label: str, option: str) -> None:
+    """Pick an option of a sidebar selectbox by its label, then wait for the rerun."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text=label).first
+    wanted = page.locator('[role="option"]').filter(has_text=re.compile("^" + option)).first
+    for _ in range(5):  # a click that lands while the page is still wiring up its widgets can be lost
+        box.click()
+        try:
+            wanted.wait_for(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    wanted.click()
+    settle(page)
+
+
+def source(page: Page, which: str) -> None:
+    page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(has_text=which).first.click()
+    settle(page)
+
+
+def photo_file(tmp_path) -> str:
+    """A JPEG 'photo' of test digit 0 in dark ink on light paper, large and off-centre."""
+    x, _ = load_digits()
+    ink = Image.fromarray((x[0, 0].numpy() * 255).astype(np.uint8)).resize((300, 300), Image.Resampling.BILINEAR)
+    paper = Image.new("L", (900, 700), 235)
+    paper.paste(Image.fromarray(235 - (np.asarray(ink) * 0.85).astype(np.uint8)), (400, 250))
+    path = tmp_path / "digit-photo.jpg"
+    paper.convert("RGB").save(path, format="JPEG", quality=90)
+    return str(path)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_without_error(page: Page, app_url, screenshots, name):
+    open_page(page, app_url, PAGES[name])
+    expect(page.locator("h1").first).to_be_visible()
+    assert errors_on(page) == []
+    page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+
+
+def test_live_drag_redraws_while_dragging_and_reports_on_release(page: Page, app_url, screenshots):
+    open_page(page, app_url, "latent")
+    page.wait_for_selector(".live[data-ready=true]", timeout=60_000)
+    digit = page.locator("canvas.digit")
+    first = page.locator(".live input[type=range]").first
+    before = digit.screenshot()
+    box = first.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.2, y)
+    page.mouse.down()
+    for step in range(1, 30):
+        page.mouse.move(box["x"] + box["width"] * (0.2 + step * 0.02), y)
+    during = digit.screenshot()  # the button is still held: only the browser can have redrawn this
+    assert during != before
+    frames = page.evaluate("window.__aemodelsFrameTimes.length")
+    assert frames >= 10, "the digit is redrawn on every input event while dragging"
+    page.mouse.up()
+    settle(page)
+    released = page.locator(".live .value").first.inner_text()
+    page.screenshot(path=str(screenshots / "latent-live.png"), full_page=True)
+    # Python got the released code: the server's own sliders start from it.
+    page.locator('[data-testid="stCheckbox"], [data-testid="stToggle"]').filter(has_text="Live dragging").first.click()
+    settle(page)
+    thumb = page.locator('[data-testid="stSliderThumbValue"]').first.inner_text()
+    assert thumb == released
+    assert errors_on(page) == []
+
+
+@pytest.mark.parametrize("name", SLIDER_MODELS)
+def test_browser_decoder_matches_pytorch(page: Page, app_url, name):
+    open_page(page, app_url, "latent")
+    if name != "vae16":
+        sidebar_choice(page, "Model", f"{name} —")
+    page.wait_for_function(f"window.aemodelsDecoders && window.aemodelsDecoders['{name}']", timeout=60_000)
+    model = load_pretrained(name)
+    codes = torch.randn(16, model.latent_dim, generator=torch.Generator().manual_seed(0)) * 1.5
+    browser = torch.tensor(page.evaluate(f"(codes) => codes.map((z) => window.aemodelsDecoders['{name}'].decode(z))",
+                                         codes.tolist()))
+    with torch.inference_mode():
+        expected = model.decode(codes).view(16, 784)
+    assert browser.shape == expected.shape
+    assert (browser - expected).abs().max().item() <= 1e-4
+
+
+def test_upload_photo_then_prepared_and_denoised(page: Page, app_url, screenshots, tmp_path):
+    open_page(page, app_url, "denoise")
+    denoised = image_src(page, "Denoising AE")
+    source(page, "Upload")
+    page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(photo_file(tmp_path))
+    settle(page)
+    image_src(page, "What the model receives")
+    assert image_src(page, "Denoising AE") != denoised
+    assert errors_on(page) == []
+    page.screenshot(path=str(screenshots / "denoise-upload.png"), full_page=True)
+
+
+def test_draw_a_stroke_and_it_is_prepared(page: Page, app_url, screenshots):
+    open_page(page, app_url, "")
+    source(page, "Draw")
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(timeout=60_000)
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.15)
+    page.mouse.down()
+    for step in range(1, 25):  # a "1": a vertical stroke
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * (0.15 + step * 0.03))
+    page.mouse.up()
+    settle(page)
+    image_src(page, "What the model receives")
+    assert errors_on(page) == []
+    page.screenshot(path=str(screenshots / "reconstruct-draw.png"), full_page=True)
+
+
+def test_click_a_scatter_point_shows_its_digit(page: Page, app_url, screenshots):
+    open_page(page, app_url, "explorer")
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    point = chart.locator(".scatterlayer .trace path.point").nth(40)
+    point.wait_for(timeout=60_000)
+    point.click(force=True)
+    settle(page)
+    caption = page.locator('[data-testid="stImageCaption"]').filter(has_text="Test digit #").first
+    expect(caption).to_be_visible(timeout=60_000)
+    assert errors_on(page) == []
+    page.screenshot(path=str(screenshots / "explorer-clicked.png"), full_page=True)
