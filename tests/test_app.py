@@ -107,8 +107,25 @@ def test_denoising_ae_beats_noise_and_median_filter_at_sigma_half():
     assert values["Denoising AE (dae)"] > values["Median filter 3×3"] > values["Noisy"]
 
 
-def test_latent_slider_changes_the_digit_and_reset_restores_it():
+def server_sliders(at: AppTest) -> AppTest:
+    """Switch the latent page from live (in-browser) dragging to the server's st.slider widgets."""
+    at.toggle(key="latent_live").set_value(False).run()
+    no_errors(at)
+    return at
+
+
+def test_latent_live_mode_is_the_default_and_mounts_the_browser_decoder():
     at = run("latent")
+    no_errors(at)
+    assert at.toggle(key="latent_live").value is True
+    assert not [s for s in at.slider if s.key.startswith("latent_vae16")]  # the sliders live in the browser
+    from app_pages._live import STATIC, decoder_url
+    stem = decoder_url("vae16").rsplit("/", 1)[1]
+    assert (STATIC / f"{stem}.bin").stat().st_size > 0 and (STATIC / f"{stem}.json").exists()
+
+
+def test_latent_slider_changes_the_digit_and_reset_restores_it():
+    at = server_sliders(run("latent"))
     start = image_by_caption(at, "Decoded from the sliders")
     slider = at.slider[0]
     slider.set_value(slider.max if slider.value < 0 else slider.min).run()
@@ -120,7 +137,7 @@ def test_latent_slider_changes_the_digit_and_reset_restores_it():
 
 
 def test_latent_new_digit_resets_sliders_and_interpolation_renders():
-    at = run("latent")
+    at = server_sliders(run("latent"))
     values = [s.value for s in at.slider if s.key.startswith("latent_vae16")]
     at.number_input(key="latent_index").set_value(3).run()
     no_errors(at)
@@ -131,7 +148,7 @@ def test_latent_new_digit_resets_sliders_and_interpolation_renders():
 
 
 def test_latent_two_d_model_shows_the_map():
-    at = run("latent")
+    at = server_sliders(run("latent"))
     at.selectbox(key="latent_model").set_value("vae2").run()
     no_errors(at)
     assert len([s for s in at.slider if s.key.startswith("latent_vae2")]) == 2
