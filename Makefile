@@ -12,8 +12,10 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# MALLOC_ARENA_MAX=2: each session runs on its own thread; capping glibc's per-thread arenas lets memory freed
+# by one session be reused by the next (measured: 584 instead of 667 MB after six sessions, see README).
 run: $(BIN)/.installed
-	$(BIN)/streamlit run app.py
+	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest

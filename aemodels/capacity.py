@@ -27,7 +27,7 @@ from aemodels.zoo import Recipe
 CAPACITY_FILE = "capacity.json"
 PCA_FILE = "pca.safetensors"
 DIMS = (1, 2, 4, 8, 16, 32, 64)
-PCA_KEEP = 64  # components shipped for the app (200 KB), which has no training set to fit PCA on
+PCA_KEEP = 16  # components shipped for the app (50 KB), which has no training set to fit PCA on
 
 
 def save_pca(mean: torch.Tensor, components: torch.Tensor, path: Path | None = None) -> Path:
@@ -38,7 +38,7 @@ def save_pca(mean: torch.Tensor, components: torch.Tensor, path: Path | None = N
 
 
 def load_pca(path: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """(mean (784,), principal directions of the MNIST training set as columns (784, 64)), largest first."""
+    """(mean (784,), principal directions of the MNIST training set as columns (784, 16)), largest first."""
     tensors = load_file(str(path or PRETRAINED_DIR / PCA_FILE))
     return tensors["mean"], tensors["components"]
 

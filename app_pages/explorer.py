@@ -62,19 +62,19 @@ with st.sidebar:
     left_name = model_choice("Left model", available, key="explorer_left", default="ae2")
     right_name = model_choice("Right model", available, key="explorer_right", default="vae2")
 
+sides = {"left": left_name, "right": right_name}
+keys = {side: f"explorer_chart_{side}_{name}" for side, name in sides.items()}
+for key in keys.values():  # a click is in the chart's state before the script runs: no second run needed
+    index = clicked_index(st.session_state.get(key))
+    if index is not None and index != st.session_state.get(f"{key}_seen"):
+        st.session_state[f"{key}_seen"] = index
+        st.session_state["explorer_selected"] = index
 selected = st.session_state.get("explorer_selected")
-columns = st.columns(2)
-for column, name in zip(columns, (left_name, right_name)):
-    if get_model(name) is None:
-        continue
-    with column:
-        key = f"explorer_chart_{'left' if column is columns[0] else 'right'}_{name}"
-        event = st.plotly_chart(scatter(name, selected), key=key, on_select="rerun", selection_mode="points")
-        index = clicked_index(event)
-        if index is not None and index != st.session_state.get(f"{key}_seen"):  # a new click on this chart
-            st.session_state[f"{key}_seen"] = index
-            st.session_state["explorer_selected"] = index
-            st.rerun()
+
+for column, (side, name) in zip(st.columns(2), sides.items()):
+    if get_model(name) is not None:
+        with column:
+            st.plotly_chart(scatter(name, selected), key=keys[side], on_select="rerun", selection_mode="points")
 
 st.header("The clicked digit")
 if selected is None:

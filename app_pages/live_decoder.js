@@ -18,79 +18,120 @@ function linear(x, layer, w) {
   return out;
 }
 
-// torch.nn.ConvTranspose2d: every input pixel scatters a k x k patch of weights (in, out, k, k) into the output.
-function convTranspose2d(x, shape, layer, w) {
+// Convolutions run channels-last: activations are (height, width, channels) and each layer's weights are
+// re-laid out once at load time so that the innermost loop is a contiguous dot product over input channels.
+
+// torch.nn.ConvTranspose2d as a gather: output pixel (oy, ox) receives input (iy, ix) through kernel tap
+// (ky, kx) when oy = iy * stride - padding + ky. Torch's weights are (in, out, k, k).
+function prepareConvTranspose(layer, w, shape) {
   const [cin, h, wd] = shape;
   const { out: cout, k, stride: s, padding: p } = layer;
   const oh = (h - 1) * s - 2 * p + k, ow = (wd - 1) * s - 2 * p + k;
-  const out = new Float64Array(cout * oh * ow);
-  for (let co = 0; co < cout; co++) out.fill(w[layer.b + co], co * oh * ow, (co + 1) * oh * ow);
-  for (let ci = 0; ci < cin; ci++) {
-    for (let iy = 0; iy < h; iy++) {
-      for (let ix = 0; ix < wd; ix++) {
-        const v = x[(ci * h + iy) * wd + ix];
-        if (v === 0) continue; // after a ReLU most inputs are zero
-        for (let co = 0; co < cout; co++) {
-          const wbase = layer.w + (ci * cout + co) * k * k;
-          const obase = co * oh * ow;
-          for (let ky = 0; ky < k; ky++) {
-            const oy = iy * s - p + ky;
-            if (oy < 0 || oy >= oh) continue;
-            for (let kx = 0; kx < k; kx++) {
-              const ox = ix * s - p + kx;
-              if (ox < 0 || ox >= ow) continue;
-              out[obase + oy * ow + ox] += v * w[wbase + ky * k + kx];
-            }
-          }
-        }
-      }
+  const taps = (size, outSize) => Array.from({ length: outSize }, (_, o) => {
+    const list = [];
+    for (let kk = 0; kk < k; kk++) {
+      const t = o + p - kk;
+      if (t % s === 0 && t / s >= 0 && t / s < size) list.push([t / s, kk]);
     }
-  }
-  return [Float32Array.from(out), [cout, oh, ow]];
+    return list;
+  });
+  const weights = new Float32Array(cout * k * k * cin); // (out, ky, kx, in)
+  for (let ci = 0; ci < cin; ci++)
+    for (let co = 0; co < cout; co++)
+      for (let t = 0; t < k * k; t++) weights[(co * k * k + t) * cin + ci] = w[layer.w + (ci * cout + co) * k * k + t];
+  return { kind: "gather", cin, cout, k, oh, ow, rows: taps(h, oh), cols: taps(wd, ow), inWidth: wd, weights,
+           bias: w.slice(layer.b, layer.b + cout), shape: [cout, oh, ow] };
 }
 
-// torch.nn.Conv2d: weights (out, in, k, k), zero padding.
-function conv2d(x, shape, layer, w) {
+// torch.nn.Conv2d with zero padding, as the same gather. Torch's weights are (out, in, k, k).
+function prepareConv(layer, w, shape) {
   const [cin, h, wd] = shape;
   const { out: cout, k, stride: s, padding: p } = layer;
   const oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((wd + 2 * p - k) / s) + 1;
-  const out = new Float32Array(cout * oh * ow);
-  for (let co = 0; co < cout; co++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        let sum = w[layer.b + co];
-        for (let ci = 0; ci < cin; ci++) {
-          const wbase = layer.w + (co * cin + ci) * k * k;
-          for (let ky = 0; ky < k; ky++) {
-            const iy = oy * s - p + ky;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < k; kx++) {
-              const ix = ox * s - p + kx;
-              if (ix < 0 || ix >= wd) continue;
-              sum += x[(ci * h + iy) * wd + ix] * w[wbase + ky * k + kx];
-            }
+  const taps = (size, outSize) => Array.from({ length: outSize }, (_, o) => {
+    const list = [];
+    for (let kk = 0; kk < k; kk++) {
+      const i = o * s - p + kk;
+      if (i >= 0 && i < size) list.push([i, kk]);
+    }
+    return list;
+  });
+  const weights = new Float32Array(cout * k * k * cin); // (out, ky, kx, in)
+  for (let co = 0; co < cout; co++)
+    for (let ci = 0; ci < cin; ci++)
+      for (let t = 0; t < k * k; t++) weights[(co * k * k + t) * cin + ci] = w[layer.w + (co * cin + ci) * k * k + t];
+  return { kind: "gather", cin, cout, k, oh, ow, rows: taps(h, oh), cols: taps(wd, ow), inWidth: wd, weights,
+           bias: w.slice(layer.b, layer.b + cout), shape: [cout, oh, ow] };
+}
+
+// x is channels-last (h, w, cin); the result is channels-last (oh, ow, cout).
+function gather(x, g) {
+  const { cin, cout, k, oh, ow, rows, cols, inWidth, weights, bias } = g;
+  const out = new Float32Array(oh * ow * cout);
+  for (let oy = 0; oy < oh; oy++) {
+    const rowTaps = rows[oy];
+    for (let ox = 0; ox < ow; ox++) {
+      const colTaps = cols[ox];
+      const obase = (oy * ow + ox) * cout;
+      for (let co = 0; co < cout; co++) {
+        let sum = bias[co];
+        for (let a = 0; a < rowTaps.length; a++) {
+          const [iy, ky] = rowTaps[a];
+          for (let b = 0; b < colTaps.length; b++) {
+            const [ix, kx] = colTaps[b];
+            const xbase = (iy * inWidth + ix) * cin;
+            const wbase = (co * k * k + ky * k + kx) * cin;
+            for (let ci = 0; ci < cin; ci++) sum += x[xbase + ci] * weights[wbase + ci];
           }
         }
-        out[(co * oh + oy) * ow + ox] = sum;
+        out[obase + co] = sum;
       }
     }
   }
-  return [out, [cout, oh, ow]];
+  return out;
+}
+
+// (c, h, w) <-> (h, w, c)
+function toChannelsLast(x, [c, h, w]) {
+  const out = new Float32Array(x.length);
+  for (let ci = 0; ci < c; ci++) for (let i = 0; i < h * w; i++) out[i * c + ci] = x[ci * h * w + i];
+  return out;
+}
+
+function toChannelsFirst(x, [c, h, w]) {
+  const out = new Float32Array(x.length);
+  for (let ci = 0; ci < c; ci++) for (let i = 0; i < h * w; i++) out[ci * h * w + i] = x[i * c + ci];
+  return out;
 }
 
 function makeDecoder(manifest, w) {
+  // Walk the layers once to fix every shape and re-lay out the convolution weights.
+  let shape = [manifest.latent_dim];
+  const steps = manifest.layers.map((layer) => {
+    if (layer.op === "linear") { shape = [layer.out]; return { op: "linear", layer }; }
+    if (layer.op === "reshape") { shape = layer.shape; return { op: "reshape", shape: layer.shape }; }
+    if (layer.op === "conv_transpose2d" || layer.op === "conv2d") {
+      const g = (layer.op === "conv2d" ? prepareConv : prepareConvTranspose)(layer, w, shape);
+      shape = g.shape;
+      return { op: "gather", g };
+    }
+    if (layer.op === "relu" || layer.op === "sigmoid") return { op: layer.op };
+    throw new Error("unknown layer " + layer.op);
+  });
   return (z) => {
     let x = Float32Array.from(z);
-    let shape = [x.length];
-    for (const layer of manifest.layers) {
-      if (layer.op === "linear") { x = linear(x, layer, w); shape = [layer.out]; }
-      else if (layer.op === "relu") { for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] = 0; }
-      else if (layer.op === "reshape") { shape = layer.shape; }
-      else if (layer.op === "conv_transpose2d") { [x, shape] = convTranspose2d(x, shape, layer, w); }
-      else if (layer.op === "conv2d") { [x, shape] = conv2d(x, shape, layer, w); }
-      else if (layer.op === "sigmoid") { for (let i = 0; i < x.length; i++) x[i] = 1 / (1 + Math.exp(-x[i])); }
-      else throw new Error("unknown layer " + layer.op);
+    let spatial = null; // the (c, h, w) shape while activations are channels-last
+    for (const step of steps) {
+      if (step.op === "linear") {
+        if (spatial) { x = toChannelsFirst(x, spatial); spatial = null; } // torch flattens channels-first
+        x = linear(x, step.layer, w);
+      }
+      else if (step.op === "relu") { for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] = 0; }
+      else if (step.op === "reshape") { spatial = step.shape; x = toChannelsLast(x, spatial); }
+      else if (step.op === "gather") { x = gather(x, step.g); spatial = step.g.shape; }
+      else if (step.op === "sigmoid") { for (let i = 0; i < x.length; i++) x[i] = 1 / (1 + Math.exp(-x[i])); }
     }
+    if (spatial) x = toChannelsFirst(x, spatial);
     return x; // 784 pixels in [0, 1]
   };
 }

@@ -1,0 +1,216 @@
+"""Interaction benchmark in a real headless Chromium (Debian's): prints a table, asserts nothing.
+
+  .venv/bin/python bench/interaction.py [--repeats 20] [--drag-moves 200]
+
+Measures
+- start: from launching `streamlit run` to the health endpoint answering, and to the first page fully rendered;
+- per page: from a widget change (the key press or click, timed inside the page) to the updated picture in the
+  DOM (a MutationObserver sees the new image), p50/p95 over --repeats interactions;
+- live drag: time from each slider input event to the decoded digit drawn on the canvas, per slider model;
+- server memory: resident set size after start, after 10 sessions have each rendered a page, and after closing them.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from helpers import settle  # noqa: E402
+from scripts.appserver import CHROMIUM_ARGS, chromium_path, serve_app  # noqa: E402
+
+WATCH_JS = """
+(target) => {
+  const find = () => {
+    if (target.caption) {
+      for (const box of document.querySelectorAll('[data-testid="stImageContainer"]')) {
+        const caption = box.querySelector('[data-testid="stImageCaption"]');
+        if (caption && caption.innerText.includes(target.caption)) return box.querySelector('img')?.src || null;
+      }
+      return null;
+    }
+    const images = document.querySelectorAll('[data-testid="stMain"] [data-testid="stImage"] img');
+    return images[target.index || 0]?.src || null;
+  };
+  const bench = window.__bench = { start: null, end: null, before: find() };
+  if (!window.__benchListeners) {
+    window.__benchListeners = true;
+    const mark = () => { if (window.__bench && window.__bench.start === null) window.__bench.start = performance.now(); };
+    document.addEventListener('keydown', (e) => { if (['Enter', 'ArrowRight', 'ArrowLeft'].includes(e.key)) mark(); }, true);
+    document.addEventListener('pointerdown', mark, true);
+  }
+  if (window.__benchObserver) window.__benchObserver.disconnect();
+  window.__benchObserver = new MutationObserver(() => {
+    const now = find();
+    if (bench.start !== null && bench.end === null && now && now !== bench.before) bench.end = performance.now();
+  });
+  window.__benchObserver.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['src'] });
+}
+"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def timed(page: Page, target: dict, action) -> float:
+    """Milliseconds from the triggering input event to the watched picture changing."""
+    page.evaluate(WATCH_JS, target)
+    action()
+    page.wait_for_function("window.__bench.end !== null", timeout=60_000, polling=50)
+    elapsed = page.evaluate("window.__bench.end - window.__bench.start")
+    settle(page)
+    return elapsed
+
+
+def set_index(page: Page, value: int) -> None:
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def page_cases(page: Page):
+    """(name, url path, watched picture, one interaction given its repetition number)."""
+    def click_button(label):
+        return lambda i: page.get_by_role("button", name=label).first.click()
+
+    def click_point(i):
+        chart = page.locator('[data-testid="stPlotlyChart"]').first
+        chart.locator(".scatterlayer .trace path.point").nth(5 + 7 * i).click(force=True)
+
+    def slider_step(i):
+        thumb = page.locator('[data-testid="stSlider"] input[type=range]').first
+        thumb.focus()
+        page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+
+    def server_sliders():
+        page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(has_text="Live dragging").first.click()
+        settle(page)
+
+    index = lambda i: set_index(page, 10 + i)  # noqa: E731
+    return [
+        ("Reconstruction", "", {"caption": "Input:"}, index, None),
+        ("Denoising", "denoise", {"caption": "Denoising AE"}, index, None),
+        ("Latent sliders (server)", "latent", {"caption": "Decoded from the sliders"}, slider_step, server_sliders),
+        ("Sampling the prior", "sample", {"index": 0}, click_button("Resample"), None),
+        ("Latent explorer (click)", "explorer", {"caption": "Test digit #"}, click_point, None),
+        ("Manifold geometry", "manifold", {"caption": "The digit"}, index, None),
+        ("Anomaly detection", "anomaly", {"caption": "Per-pixel error"}, index, None),
+        ("Inside the VAE", "inside_vae", {"caption": "Decoded from 8 draws"}, click_button("Draw ε again"), None),
+        ("Sparse codes", "sparse", {"caption": "Its reconstruction"}, index, None),
+    ]
+
+
+def live_drag(page: Page, app_url: str, model: str, moves: int) -> list[float]:
+    page.goto(f"{app_url}/latent")
+    settle(page)
+    if model != "vae16":
+        box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Model").first
+        for _ in range(5):
+            box.click()
+            option = page.locator('[role="option"]').filter(has_text=re.compile(f"^{model} —")).first
+            try:
+                option.wait_for(timeout=3000)
+                break
+            except Exception:
+                page.keyboard.press("Escape")
+        option.click()
+        settle(page)
+    page.wait_for_selector(".live[data-ready=true]", timeout=60_000)
+    page.evaluate("window.__aemodelsFrameTimes.length = 0")
+    slider = page.locator(".live input[type=range]").first.bounding_box()
+    y = slider["y"] + slider["height"] / 2
+    page.mouse.move(slider["x"] + 2, y)
+    page.mouse.down()
+    for step in range(moves):
+        phase = (step % 100) / 100 if (step // 100) % 2 == 0 else 1 - (step % 100) / 100
+        page.mouse.move(slider["x"] + 2 + phase * (slider["width"] - 4), y)
+    page.mouse.up()
+    settle(page)
+    return page.evaluate("window.__aemodelsFrameTimes.slice()")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20, help="interactions per page")
+    parser.add_argument("--drag-moves", type=int, default=200, help="mouse moves per live drag")
+    parser.add_argument("--sessions", type=int, default=10, help="sessions opened for the memory figure")
+    args = parser.parse_args()
+    executable = chromium_path()
+    if executable is None:
+        raise SystemExit("Chromium is not installed: apt-get install chromium")
+    launched = time.perf_counter()
+    with serve_app(log=ROOT / "test-artifacts" / "bench-streamlit.log") as (url, server, healthy), sync_playwright() as p:
+        rows: list[tuple[str, str, str]] = []
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(url)
+        settle(page)
+        page.wait_for_selector('[data-testid="stImage"] img', timeout=60_000)
+        first_page = time.perf_counter() - launched
+        rss_start = rss_mb(server.pid)
+        rows.append(("Start: `streamlit run` to health endpoint", f"{healthy:.1f} s", ""))
+        rows.append(("Start: `streamlit run` to first page rendered", f"{first_page:.1f} s", "cold: imports torch, loads models"))
+
+        for name, path, target, action, setup in page_cases(page):
+            page.goto(f"{url}/{path}")
+            settle(page)
+            if setup:
+                setup()
+            times = [timed(page, target, lambda i=i: action(i)) for i in range(args.repeats)]
+            rows.append((f"{name}: widget change to new picture",
+                         f"p50 {percentile(times, 0.5):.0f} ms, p95 {percentile(times, 0.95):.0f} ms", f"n={len(times)}"))
+            print(rows[-1], flush=True)
+
+        for model in ("vae16", "ae16", "vae2", "ae2"):
+            frames = live_drag(page, url, model, args.drag_moves)
+            rows.append((f"Live drag {model}: input event to digit drawn",
+                         f"p50 {percentile(frames, 0.5):.2f} ms, p95 {percentile(frames, 0.95):.2f} ms",
+                         f"n={len(frames)}, max {max(frames):.1f} ms"))
+            print(rows[-1], flush=True)
+        context.close()
+
+        contexts = []
+        pages = ["", "denoise", "latent", "sample", "explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"]
+        for i in range(args.sessions):
+            ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+            tab = ctx.new_page()
+            tab.goto(f"{url}/{pages[i % len(pages)]}")
+            settle(tab)
+            contexts.append(ctx)
+        rss_sessions = rss_mb(server.pid)
+        for ctx in contexts:
+            ctx.close()
+        time.sleep(5)
+        rss_closed = rss_mb(server.pid)
+        browser.close()
+        rows.append(("Server RSS after start (one session)", f"{rss_start:.0f} MB", ""))
+        rows.append((f"Server RSS with {args.sessions} more sessions open", f"{rss_sessions:.0f} MB",
+                     f"{(rss_sessions - rss_start) / args.sessions:.1f} MB per session"))
+        rows.append(("Server RSS 5 s after closing them", f"{rss_closed:.0f} MB", ""))
+
+    print()
+    print("| what | measured | note |")
+    print("| --- | --- | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
