@@ -2,7 +2,7 @@
 
 The curve behind "a linear AE is PCA": at every latent size d the trained tied linear AE lands on PCA's error
 (and subspace), while a nonlinear AE of the same d does better. PCA is exact (fitted on the training set); the
-two AEs are trained for each d with the zoo's training loop, seeded. The result goes to pretrained/capacity.json
+two AEs are trained for each d with the zoo's training loop, seeded. The result goes to pretrained/figures/capacity.json
 with its provenance, and the app draws it. Resumable: finished sizes are kept in the JSON, and each training run
 keeps its state under RUNS/capacity-*.
 """
@@ -24,8 +24,8 @@ from aemodels.models import AEConfig
 from aemodels.train import fit
 from aemodels.zoo import Recipe
 
-CAPACITY_FILE = "capacity.json"
-PCA_FILE = "pca.safetensors"
+CAPACITY_FILE = "figures/capacity.json"  # under pretrained/, beside (not among) the checkpoints
+PCA_FILE = "figures/pca.safetensors"
 DIMS = (1, 2, 4, 8, 16, 32, 64)
 PCA_KEEP = 16  # components shipped for the app (50 KB), which has no training set to fit PCA on
 
@@ -69,6 +69,7 @@ def load_curve(path: Path | None = None) -> dict:
 def compute(dims=DIMS, *, linear_epochs: int = 10, nonlinear_epochs: int = 8, data_dir=None, limit=None,
             runs_dir: Path = Path("runs"), out: Path | None = None, quiet: bool = False) -> dict:
     out = out or PRETRAINED_DIR / CAPACITY_FILE
+    out.parent.mkdir(parents=True, exist_ok=True)
     x_train, _ = load_mnist("train", directory=data_dir)
     x_test, _ = load_mnist("test", directory=data_dir)
     if limit:
@@ -76,7 +77,7 @@ def compute(dims=DIMS, *, linear_epochs: int = 10, nonlinear_epochs: int = 8, da
     flat_train, flat_test = x_train.flatten(1), x_test.flatten(1)
     mean, all_components = pca(flat_train, max(PCA_KEEP, max(dims)))
     if limit is None:
-        save_pca(mean, all_components[:, :PCA_KEEP], out.parent / PCA_FILE)
+        save_pca(mean, all_components[:, :PCA_KEEP], out.parent / Path(PCA_FILE).name)
     previous = json.loads(out.read_text()) if out.exists() else {}
     same_plan = previous.get("plan") == {"linear_epochs": linear_epochs, "nonlinear_epochs": nonlinear_epochs, "limit": limit}
     rows = {row["d"]: row for row in previous.get("rows", [])} if same_plan else {}

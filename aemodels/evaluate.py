@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
         doc = (
             "# Pretrained models: measured metrics\n\n"
             "Measured by `python -m aemodels.evaluate` on the full 10,000-digit MNIST test set; PCA rows are fitted\n"
-            "on the 60,000 training digits by the same code. " + __doc__.split("Conventions:")[1].strip() + "\n\n" + table + "\n"
+            "on the 60,000 training digits by the same code.\n\n" + __doc__.split("Conventions:")[1].strip() + "\n\n" + table + "\n"
         )
         (pretrained_dir() / "MODELS.md").write_text(doc)
 

@@ -64,28 +64,42 @@ function prepareConv(layer, w, shape) {
            bias: w.slice(layer.b, layer.b + cout), shape: [cout, oh, ow] };
 }
 
+// Per output pixel, the flat offsets of every contributing input pixel and kernel tap, computed once.
+function tapTables(g) {
+  const { cin, k, oh, ow, rows, cols, inWidth } = g;
+  const start = new Int32Array(oh * ow + 1);
+  const xs = [], ws = [];
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox++) {
+      for (const [iy, ky] of rows[oy]) {
+        for (const [ix, kx] of cols[ox]) {
+          xs.push((iy * inWidth + ix) * cin);
+          ws.push((ky * k + kx) * cin);
+        }
+      }
+      start[oy * ow + ox + 1] = xs.length;
+    }
+  }
+  return { start, xs: Int32Array.from(xs), ws: Int32Array.from(ws) };
+}
+
 // x is channels-last (h, w, cin); the result is channels-last (oh, ow, cout).
 function gather(x, g) {
-  const { cin, cout, k, oh, ow, rows, cols, inWidth, weights, bias } = g;
+  const { cin, cout, k, oh, ow, weights, bias } = g;
+  const { start, xs, ws } = g.tables || (g.tables = tapTables(g));
   const out = new Float32Array(oh * ow * cout);
-  for (let oy = 0; oy < oh; oy++) {
-    const rowTaps = rows[oy];
-    for (let ox = 0; ox < ow; ox++) {
-      const colTaps = cols[ox];
-      const obase = (oy * ow + ox) * cout;
-      for (let co = 0; co < cout; co++) {
-        let sum = bias[co];
-        for (let a = 0; a < rowTaps.length; a++) {
-          const [iy, ky] = rowTaps[a];
-          for (let b = 0; b < colTaps.length; b++) {
-            const [ix, kx] = colTaps[b];
-            const xbase = (iy * inWidth + ix) * cin;
-            const wbase = (co * k * k + ky * k + kx) * cin;
-            for (let ci = 0; ci < cin; ci++) sum += x[xbase + ci] * weights[wbase + ci];
-          }
-        }
-        out[obase + co] = sum;
+  const perOut = k * k * cin;
+  for (let pixel = 0; pixel < oh * ow; pixel++) {
+    const first = start[pixel], last = start[pixel + 1];
+    const obase = pixel * cout;
+    for (let co = 0; co < cout; co++) {
+      let sum = bias[co];
+      const wco = co * perOut;
+      for (let t = first; t < last; t++) {
+        const xb = xs[t], wb = wco + ws[t];
+        for (let ci = 0; ci < cin; ci++) sum += x[xb + ci] * weights[wb + ci];
       }
+      out[obase + co] = sum;
     }
   }
   return out;

@@ -36,7 +36,7 @@ def shipped_pca() -> tuple[torch.Tensor, torch.Tensor] | None:
 st.header("Reconstruction error against latent size")
 data = curve()
 if data is None:
-    st.warning("The curve has not been computed in this copy (pretrained/capacity.json is missing). "
+    st.warning("The curve has not been computed in this copy (pretrained/figures/capacity.json is missing). "
                "Run `python -m aemodels.capacity` to make it.")
 else:
     rows = data["rows"]
@@ -60,7 +60,7 @@ st.header("The shipped linear AE (d = 16) against PCA-16")
 model = get_model("linear16")
 shipped = shipped_pca()
 if model is None or shipped is None:
-    st.warning("This part needs pretrained/linear16 and pretrained/pca.safetensors "
+    st.warning("This part needs pretrained/linear16 and pretrained/figures/pca.safetensors "
                "(`python -m aemodels.train linear16`, `python -m aemodels.capacity`).")
     st.stop()
 _, components = shipped
