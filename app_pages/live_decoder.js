@@ -21,26 +21,45 @@ function linear(x, layer, w) {
 // Convolutions run channels-last: activations are (height, width, channels) and each layer's weights are
 // re-laid out once at load time so that the innermost loop is a contiguous dot product over input channels.
 
-// torch.nn.ConvTranspose2d as a gather: output pixel (oy, ox) receives input (iy, ix) through kernel tap
-// (ky, kx) when oy = iy * stride - padding + ky. Torch's weights are (in, out, k, k).
+// torch.nn.ConvTranspose2d, channels-last, as a scatter: each nonzero input value (most are zero after a ReLU,
+// and are skipped) adds its k x k kernel taps into the output. Weights re-laid out from torch's (in, out, k, k)
+// to (in, ky, kx, out) so the innermost loop runs over contiguous output channels.
 function prepareConvTranspose(layer, w, shape) {
   const [cin, h, wd] = shape;
   const { out: cout, k, stride: s, padding: p } = layer;
   const oh = (h - 1) * s - 2 * p + k, ow = (wd - 1) * s - 2 * p + k;
-  const taps = (size, outSize) => Array.from({ length: outSize }, (_, o) => {
-    const list = [];
-    for (let kk = 0; kk < k; kk++) {
-      const t = o + p - kk;
-      if (t % s === 0 && t / s >= 0 && t / s < size) list.push([t / s, kk]);
-    }
-    return list;
-  });
-  const weights = new Float32Array(cout * k * k * cin); // (out, ky, kx, in)
+  const weights = new Float32Array(cin * k * k * cout);
   for (let ci = 0; ci < cin; ci++)
     for (let co = 0; co < cout; co++)
-      for (let t = 0; t < k * k; t++) weights[(co * k * k + t) * cin + ci] = w[layer.w + (ci * cout + co) * k * k + t];
-  return { kind: "gather", cin, cout, k, oh, ow, rows: taps(h, oh), cols: taps(wd, ow), inWidth: wd, weights,
-           bias: w.slice(layer.b, layer.b + cout), shape: [cout, oh, ow] };
+      for (let t = 0; t < k * k; t++) weights[(ci * k * k + t) * cout + co] = w[layer.w + (ci * cout + co) * k * k + t];
+  return { kind: "scatter", cin, cout, k, s, p, h, wd, oh, ow, weights, bias: w.slice(layer.b, layer.b + cout),
+           shape: [cout, oh, ow] };
+}
+
+function scatter(x, g) {
+  const { cin, cout, k, s, p, h, wd, oh, ow, weights, bias } = g;
+  const out = new Float32Array(oh * ow * cout);
+  for (let i = 0; i < oh * ow; i++) out.set(bias, i * cout);
+  for (let iy = 0; iy < h; iy++) {
+    for (let ix = 0; ix < wd; ix++) {
+      const xbase = (iy * wd + ix) * cin;
+      for (let ci = 0; ci < cin; ci++) {
+        const v = x[xbase + ci];
+        if (v === 0) continue;
+        for (let ky = 0; ky < k; ky++) {
+          const oy = iy * s - p + ky;
+          if (oy < 0 || oy >= oh) continue;
+          for (let kx = 0; kx < k; kx++) {
+            const ox = ix * s - p + kx;
+            if (ox < 0 || ox >= ow) continue;
+            const obase = (oy * ow + ox) * cout, wbase = ((ci * k + ky) * k + kx) * cout;
+            for (let co = 0; co < cout; co++) out[obase + co] += v * weights[wbase + co];
+          }
+        }
+      }
+    }
+  }
+  return out;
 }
 
 // torch.nn.Conv2d with zero padding, as the same gather. Torch's weights are (out, in, k, k).
@@ -127,7 +146,7 @@ function makeDecoder(manifest, w) {
     if (layer.op === "conv_transpose2d" || layer.op === "conv2d") {
       const g = (layer.op === "conv2d" ? prepareConv : prepareConvTranspose)(layer, w, shape);
       shape = g.shape;
-      return { op: "gather", g };
+      return { op: g.kind, g };
     }
     if (layer.op === "relu" || layer.op === "sigmoid") return { op: layer.op };
     throw new Error("unknown layer " + layer.op);
@@ -143,6 +162,7 @@ function makeDecoder(manifest, w) {
       else if (step.op === "relu") { for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] = 0; }
       else if (step.op === "reshape") { spatial = step.shape; x = toChannelsLast(x, spatial); }
       else if (step.op === "gather") { x = gather(x, step.g); spatial = step.g.shape; }
+      else if (step.op === "scatter") { x = scatter(x, step.g); spatial = step.g.shape; }
       else if (step.op === "sigmoid") { for (let i = 0; i < x.length; i++) x[i] = 1 / (1 + Math.exp(-x[i])); }
     }
     if (spatial) x = toChannelsFirst(x, spatial);
