@@ -14,6 +14,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; beyond that we refuse before decoding
+# Pillow's own guard, set to match ours: it warns above this and raises DecompressionBombError above twice it.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 WORK_SIZE = 512  # the longer side is brought down to this before any per-pixel work
 
 
@@ -29,6 +31,11 @@ def open_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> Image.Image
         raise ImageInputError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB.")
     try:
         image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except Image.DecompressionBombError:
+        raise ImageInputError(
+            f"The image claims far more pixels than we can process (limit {MAX_PIXELS // 1_000_000} megapixels); "
+            f"it is too large or forged. Please upload a smaller image."
+        ) from None
     except UnidentifiedImageError:
         raise ImageInputError("This file is not an image we can read. Please upload a PNG, JPEG, GIF, BMP or WebP.") from None
     except (OSError, ValueError, SyntaxError) as err:
