@@ -17,12 +17,12 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from aemodels.data import PRETRAINED_DIR, DataError, load_mnist
+from aemodels.data import DataError, load_mnist
 from aemodels.evaluate import batched
 from aemodels.geometry import pca, pca_reconstruct, principal_angles
 from aemodels.models import AEConfig
 from aemodels.train import fit
-from aemodels.zoo import Recipe
+from aemodels.zoo import Recipe, pretrained_dir
 
 CAPACITY_FILE = "figures/capacity.json"  # under pretrained/, beside (not among) the checkpoints
 PCA_FILE = "figures/pca.safetensors"
@@ -31,7 +31,7 @@ PCA_KEEP = 16  # components shipped for the app (50 KB), which has no training s
 
 
 def save_pca(mean: torch.Tensor, components: torch.Tensor, path: Path | None = None) -> Path:
-    path = path or PRETRAINED_DIR / PCA_FILE
+    path = path or pretrained_dir() / PCA_FILE
     save_file({"mean": mean.contiguous(), "components": components.contiguous()}, str(path),
               metadata={"what": "PCA of the 60,000 MNIST training digits: mean (784,), top principal directions as columns (784, k)"})
     return path
@@ -39,7 +39,7 @@ def save_pca(mean: torch.Tensor, components: torch.Tensor, path: Path | None = N
 
 def load_pca(path: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(mean (784,), principal directions of the MNIST training set as columns (784, 16)), largest first."""
-    tensors = load_file(str(path or PRETRAINED_DIR / PCA_FILE))
+    tensors = load_file(str(path or pretrained_dir() / PCA_FILE))
     return tensors["mean"], tensors["components"]
 
 
@@ -62,13 +62,13 @@ def test_mse(model, x: torch.Tensor) -> float:
 
 def load_curve(path: Path | None = None) -> dict:
     """The stored curve (see the module docstring); raises FileNotFoundError if it was never computed."""
-    path = path or PRETRAINED_DIR / CAPACITY_FILE
+    path = path or pretrained_dir() / CAPACITY_FILE
     return json.loads(path.read_text())
 
 
 def compute(dims=DIMS, *, linear_epochs: int = 10, nonlinear_epochs: int = 8, data_dir=None, limit=None,
             runs_dir: Path = Path("runs"), out: Path | None = None, quiet: bool = False) -> dict:
-    out = out or PRETRAINED_DIR / CAPACITY_FILE
+    out = out or pretrained_dir() / CAPACITY_FILE
     out.parent.mkdir(parents=True, exist_ok=True)
     x_train, _ = load_mnist("train", directory=data_dir)
     x_test, _ = load_mnist("test", directory=data_dir)

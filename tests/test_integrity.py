@@ -1,0 +1,54 @@
+"""A damaged checkpoint in the app: the page names the file in a plain message and every other model works."""
+import json
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+
+@pytest.fixture
+def damaged_zoo(tmp_path, monkeypatch):
+    """A copy of pretrained/ the test may damage, used by the app through AEMODELS_PRETRAINED."""
+    copy = tmp_path / "pretrained"
+    shutil.copytree(ROOT / "pretrained", copy)
+    monkeypatch.setenv("AEMODELS_PRETRAINED", str(copy))
+    from app_pages._widgets import _load
+    _load.clear()  # models are cached per process: start and end with the real files
+    yield copy
+    _load.clear()
+
+
+def tamper_weights(directory):
+    path = directory / "ae16.safetensors"
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def change_config(directory):
+    path = directory / "ae16.json"
+    record = json.loads(path.read_text())
+    record["config"]["latent_dim"] = 12  # the weights are for 16
+    path.write_text(json.dumps(record))
+
+
+def swap_weights(directory):
+    shutil.copy(directory / "vae2.safetensors", directory / "ae16.safetensors")  # another model's file
+
+
+@pytest.mark.parametrize("damage,named", [(tamper_weights, "ae16.safetensors"), (change_config, "ae16"),
+                                          (swap_weights, "ae16.safetensors")])
+def test_a_damaged_model_is_named_and_the_others_keep_working(damaged_zoo, damage, named):
+    damage(damaged_zoo)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "reconstruct.py"), default_timeout=120)
+    at.run()
+    at.multiselect(key="recon_models").set_value(["ae16", "vae16", "linear16"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "ae16" in errors[0] and named in errors[0], errors
+    assert "Traceback" not in errors[0]
+    shown = [c for e in at.get("image") for c in e.captions]
+    assert "vae16: reconstruction" in shown and "linear16: reconstruction" in shown
+    assert "ae16: reconstruction" not in shown
