@@ -34,7 +34,8 @@ def wait_healthy(url: str, server: subprocess.Popen, log: Path | None, timeout: 
     began = time.perf_counter()
     while time.perf_counter() - began < timeout:
         if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {server.returncode}:\n{log.read_text()[-3000:] if log else ''}")
+            tail = log.read_text()[-3000:] if log and log.exists() else ""
+            raise RuntimeError(f"{Path(server.args[0]).name} exited with code {server.returncode}:\n{tail}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200 and response.read().strip() == b"ok":

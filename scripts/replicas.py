@@ -1,0 +1,87 @@
+"""Run N replicas of the app behind nginx on this machine (the layout of deploy/nginx.conf.template).
+
+  .venv/bin/python scripts/replicas.py --replicas 2 --port 8080     # Ctrl-C stops everything
+
+Each replica is `streamlit run app.py` on its own loopback port with one shared cookie secret; nginx balances
+browsers across them with affinity and skips a replica that is down.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.appserver import ROOT, free_port, wait_healthy  # noqa: E402
+
+TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+
+
+def render(listen: str, ports: list[int], prefix: Path) -> str:
+    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in ports)
+    return (TEMPLATE.read_text().replace("${LISTEN}", listen).replace("${SERVERS}", servers)
+            .replace("${PREFIX}", str(prefix)))
+
+
+def start_replica(port: int, secret: str, log: Path) -> subprocess.Popen:
+    import os
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true"],
+        cwd=ROOT, stdout=open(log, "w"), stderr=subprocess.STDOUT,
+        env=os.environ | {"STREAMLIT_SERVER_COOKIE_SECRET": secret, "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2"},
+    )
+
+
+@contextlib.contextmanager
+def replicas_behind_nginx(n: int = 2, *, port: int | None = None, workdir: Path | None = None):
+    """Yield (nginx url, {port: replica process}); stops nginx and every replica afterwards."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise RuntimeError("nginx is not installed: apt-get install nginx")
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="aemodels-nginx-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    ports = [free_port() for _ in range(n)]
+    processes = {p: start_replica(p, secret, workdir / f"replica-{p}.log") for p in ports}
+    front = port or free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(render(f"127.0.0.1:{front}", ports, workdir))
+    proxy = None
+    try:
+        for p, process in processes.items():
+            wait_healthy(f"http://127.0.0.1:{p}", process, workdir / f"replica-{p}.log")
+        proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
+                                 stdout=open(workdir / "nginx.out", "w"), stderr=subprocess.STDOUT)
+        wait_healthy(f"http://127.0.0.1:{front}", proxy, workdir / "nginx.out", timeout=30)
+        yield f"http://127.0.0.1:{front}", processes
+    finally:
+        for process in [proxy, *processes.values()]:
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args()
+    with replicas_behind_nginx(args.replicas, port=args.port) as (url, processes):
+        print(f"{len(processes)} replicas on ports {sorted(processes)} behind nginx at {url} (Ctrl-C stops)")
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Two replicas behind nginx on loopback (deploy/nginx.conf.template): sessions are served through it, each
+browser sticks to one replica, and when a replica stops, new sessions are still served by the other."""
+import os
+import shutil
+
+import pytest
+from playwright.sync_api import Browser
+
+from helpers import errors_on, settle
+from scripts.replicas import replicas_behind_nginx
+
+
+@pytest.fixture(scope="module")
+def nginx_installed():
+    if shutil.which("nginx") or os.path.exists("/usr/sbin/nginx"):
+        return
+    message = "nginx is not installed, so the replica test cannot run: apt-get install nginx"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def open_session(browser: Browser, url: str) -> tuple[object, set[str]]:
+    """A new browser (own cookies) opens the app through nginx and changes the digit; returns the context and
+    the replicas that served its media files (where its session lives)."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    replicas: set[str] = set()
+    page.on("response", lambda r: replicas.add(r.headers.get("x-aemodels-replica", "?"))
+            if "/media/" in r.url or "/_stcore/" in r.url else None)
+    page.goto(url)
+    settle(page)
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
+    box.fill("5")
+    box.press("Enter")
+    settle(page)
+    assert page.locator('[data-testid="stImageCaption"]').filter(has_text="test digit #5").count() > 0
+    assert errors_on(page) == []
+    return context, replicas
+
+
+def test_sessions_survive_losing_a_replica(nginx_installed, browser: Browser, tmp_path):
+    with replicas_behind_nginx(2, workdir=tmp_path) as (url, processes):
+        sessions = [open_session(browser, url) for _ in range(3)]
+        for _, replicas in sessions:
+            assert len(replicas) == 1, f"one session's requests reached several replicas: {replicas}"
+        used = {next(iter(r)) for _, r in sessions}
+        victim_port = int(next(iter(used)).rsplit(":", 1)[1])
+        processes[victim_port].terminate()
+        processes[victim_port].wait(timeout=15)
+        survivor = f"127.0.0.1:{next(p for p in processes if p != victim_port)}"
+        for _ in range(3):
+            context, replicas = open_session(browser, url)
+            assert replicas == {survivor}
+            context.close()
+        for context, _ in sessions:
+            context.close()
+        log = (tmp_path / "access.log").read_text()
+        assert log.count("GET ") > 0
