@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from helpers import settle  # noqa: E402
+from helpers import click_scatter_point, settle  # noqa: E402
 from scripts.appserver import CHROMIUM_ARGS, chromium_path, serve_app  # noqa: E402
 
 WATCH_JS = """
@@ -90,8 +90,7 @@ def page_cases(page: Page):
         return lambda i: page.get_by_role("button", name=label).first.click()
 
     def click_point(i):
-        chart = page.locator('[data-testid="stPlotlyChart"]').first
-        chart.locator(".scatterlayer .trace path.point").nth(5 + 7 * i).click(force=True)
+        click_scatter_point(page.locator('[data-testid="stPlotlyChart"]').first, start=5 + 7 * i)
 
     def slider_step(i):
         thumb = page.locator('[data-testid="stSlider"] input[type=range]').first

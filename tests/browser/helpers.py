@@ -27,3 +27,23 @@ def image_src(page: Page, caption: str, timeout: int = 60_000) -> str:
         has=page.locator('[data-testid="stImageCaption"]', has_text=caption)).first
     figure.wait_for(timeout=timeout)
     return figure.locator("img").first.get_attribute("src")
+
+
+CLEAR_SPOT = """(el) => {
+  el.scrollIntoView({block: 'center'});
+  const r = el.getBoundingClientRect();
+  const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return !!top && !top.closest('.legend') && !top.closest('.modebar');
+}"""
+
+
+def click_scatter_point(chart, start: int = 0) -> None:
+    """Click the first plotly point from the start-th on that is not hidden under the legend or the mode bar
+    (plotly hit-tests clicks by position, so a point under the legend would toggle a trace instead)."""
+    points = chart.locator(".scatterlayer .trace path.point")
+    points.nth(start).wait_for(timeout=60_000)
+    for k in range(start, points.count()):
+        if points.nth(k).evaluate(CLEAR_SPOT):
+            points.nth(k).click(force=True)
+            return
+    raise AssertionError("no clickable point in the chart")

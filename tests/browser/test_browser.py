@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from aemodels import load_digits, load_pretrained
-from helpers import errors_on, image_src, open_page, settle
+from helpers import click_scatter_point, errors_on, image_src, open_page, settle
 
 PAGES = {"reconstruct": "", "denoise": "denoise", "latent": "latent", "sample": "sample", "explorer": "explorer",
          "manifold": "manifold", "pca": "pca", "anomaly": "anomaly", "inside_vae": "inside_vae", "sparse": "sparse"}
@@ -131,10 +131,7 @@ def test_draw_a_stroke_and_it_is_prepared(page: Page, app_url, screenshots):
 
 def test_click_a_scatter_point_shows_its_digit(page: Page, app_url, screenshots):
     open_page(page, app_url, "explorer")
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
-    point = chart.locator(".scatterlayer .trace path.point").nth(40)
-    point.wait_for(timeout=60_000)
-    point.click(force=True)
+    click_scatter_point(page.locator('[data-testid="stPlotlyChart"]').first, start=40)
     settle(page)
     caption = page.locator('[data-testid="stImageCaption"]').filter(has_text="Test digit #").first
     expect(caption).to_be_visible(timeout=60_000)
