@@ -50,6 +50,7 @@ def scatter(name: str, selected: int | None) -> go.Figure:
                                line={"color": "grey", "dash": "dot", "width": 1}, showlegend=False)
     if selected is not None:
         figure.add_scatter(x=[xy[selected, 0]], y=[xy[selected, 1]], mode="markers", name="clicked", hoverinfo="skip",
+                           customdata=[selected],  # a click on the marker is a click on its digit
                            marker={"size": 16, "color": "black", "symbol": "x"})
     figure.update_layout(height=460, margin={"l": 10, "r": 10, "t": 40, "b": 10}, xaxis_title=titles[0],
                          yaxis_title=titles[1], title=f"{name}: codes of the 2,000 sample digits", legend_title="label",

@@ -7,7 +7,9 @@ For the whole run every session loops over: pick a test digit by index, move a l
 (live dragging off), upload a photo; each step is timed from the action to the end of the script run it started (the page's own run-state attribute,
 watched in the page). The server's
 resident memory is sampled every two seconds during the run and for 30 s after every session has closed.
-Bounded: --sessions contexts and --minutes of work, then everything is closed.
+Sessions arrive --ramp seconds apart (20 page loads in the same instant swamp two cores' worth of browser
+start-up, not the app), then all work concurrently until --minutes after the start. Bounded: --sessions
+contexts and --minutes of work, then everything is closed.
 """
 from __future__ import annotations
 
@@ -76,11 +78,13 @@ async def settle(page) -> None:
         await page.wait_for_selector(IDLE, timeout=120_000)
 
 
-async def session(browser, url: str, number: int, deadline: float, upload: str, log: dict) -> None:
+async def session(browser, url: str, number: int, deadline: float, upload: str, log: dict, ramp: float) -> None:
+    await asyncio.sleep(number * ramp)  # users arrive one after another, not in the same millisecond
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
+    context.set_default_navigation_timeout(120_000)
     page = await context.new_page()
     try:
-        await page.goto(f"{url}/latent")
+        await page.goto(f"{url}/latent", wait_until="domcontentloaded")
         await settle(page)
         await page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(has_text="Live dragging").first.click()
         await settle(page)
@@ -88,7 +92,7 @@ async def session(browser, url: str, number: int, deadline: float, upload: str, 
         while time.perf_counter() < deadline:
             kind = ("digit", "slider", "upload")[step % 3]
             if kind == "upload":  # get to the uploader first: only the upload itself is timed
-                await page.goto(f"{url}/denoise")
+                await page.goto(f"{url}/denoise", wait_until="domcontentloaded")
                 await settle(page)
                 await page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(has_text="Upload").first.click()
                 await settle(page)
@@ -114,7 +118,7 @@ async def session(browser, url: str, number: int, deadline: float, upload: str, 
             if errors:
                 log["errors"].append((number, kind, errors))
             if kind == "upload":  # back to the sliders for the next round
-                await page.goto(f"{url}/latent")
+                await page.goto(f"{url}/latent", wait_until="domcontentloaded")
                 await settle(page)
                 toggle = page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(has_text="Live dragging").first
                 if await page.locator(".live").count():
@@ -141,7 +145,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-async def run(sessions: int, minutes: float) -> None:
+async def run(sessions: int, minutes: float, ramp: float) -> None:
     executable = chromium_path()
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium")
@@ -164,7 +168,7 @@ async def run(sessions: int, minutes: float) -> None:
             sampler = asyncio.create_task(sample_memory(server.pid, samples, stop, began))
             deadline = began + minutes * 60
             await asyncio.wait_for(
-                asyncio.gather(*(session(browser, url, i, deadline, upload, log) for i in range(sessions))),
+                asyncio.gather(*(session(browser, url, i, deadline, upload, log, ramp) for i in range(sessions))),
                 timeout=minutes * 60 + 600,
             )
             closed_at = time.perf_counter() - began
@@ -196,8 +200,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--minutes", type=float, default=3.0)
+    parser.add_argument("--ramp", type=float, default=3.0, help="seconds between two sessions' arrivals")
     args = parser.parse_args()
-    asyncio.run(run(args.sessions, args.minutes))
+    asyncio.run(run(args.sessions, args.minutes, args.ramp))
 
 
 if __name__ == "__main__":

@@ -37,13 +37,14 @@ CLEAR_SPOT = """(el) => {
 }"""
 
 
-def click_scatter_point(chart, start: int = 0) -> None:
+def click_scatter_point(chart, start: int = 0) -> int:
     """Click the first plotly point from the start-th on that is not hidden under the legend or the mode bar
-    (plotly hit-tests clicks by position, so a point under the legend would toggle a trace instead)."""
+    (plotly hit-tests clicks by position, so a point under the legend would toggle a trace instead). Returns
+    the index of the point clicked."""
     points = chart.locator(".scatterlayer .trace path.point")
     points.nth(start).wait_for(timeout=60_000)
     for k in range(start, points.count()):
         if points.nth(k).evaluate(CLEAR_SPOT):
             points.nth(k).click(force=True)
-            return
+            return k
     raise AssertionError("no clickable point in the chart")
