@@ -26,7 +26,8 @@ def open_session(browser: Browser, url: str) -> tuple[object, set[str]]:
     context = browser.new_context(viewport={"width": 1300, "height": 900})
     page = context.new_page()
     replicas: set[str] = set()
-    page.on("response", lambda r: replicas.add(r.headers.get("x-aemodels-replica", "?"))
+    # $upstream_addr lists every replica nginx tried ("dead, alive" after a failover): the last one answered.
+    page.on("response", lambda r: replicas.add(r.headers.get("x-aemodels-replica", "?").split(",")[-1].strip())
             if "/media/" in r.url or "/_stcore/" in r.url else None)
     page.goto(url)
     settle(page)
