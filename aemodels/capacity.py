@@ -53,7 +53,7 @@ def nonlinear_recipe(d: int, epochs: int) -> Recipe:
                   epochs=epochs)
 
 
-def test_mse(model, x: torch.Tensor) -> float:
+def curve_mse(model, x: torch.Tensor) -> float:
     decode = getattr(model, "decode_unclipped", model.decode)  # PCA is not clipped either
     with torch.inference_mode():
         x_hat = batched(lambda xb: decode(model.encode(xb)), x)
@@ -88,10 +88,10 @@ def compute(dims=DIMS, *, linear_epochs: int = 10, nonlinear_epochs: int = 8, da
         components = all_components[:, :d]
         row = {"d": d, "pca": float((pca_reconstruct(flat_test, mean, components) - flat_test).pow(2).mean())}
         linear, _ = fit(f"capacity-linear{d}", linear_recipe(d, linear_epochs), x_train, runs_dir=runs_dir, quiet=True)
-        row["linear_ae"] = test_mse(linear, x_test)
+        row["linear_ae"] = curve_mse(linear, x_test)
         row["mean_principal_angle_deg"] = float(principal_angles(linear.A.detach().T, components).mean())
         nonlinear, _ = fit(f"capacity-mlp{d}", nonlinear_recipe(d, nonlinear_epochs), x_train, runs_dir=runs_dir, quiet=True)
-        row["nonlinear_ae"] = test_mse(nonlinear, x_test)
+        row["nonlinear_ae"] = curve_mse(nonlinear, x_test)
         row["seconds"] = round(time.perf_counter() - began, 1)
         rows[d] = row
         if not quiet:

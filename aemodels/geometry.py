@@ -197,3 +197,14 @@ def project_codes(z: torch.Tensor, dims: int = 2) -> tuple[torch.Tensor, list[fl
     total = (z - mean).pow(2).sum(1).mean()
     coords = (z - mean) @ directions
     return coords, [float(coords[:, i].pow(2).mean() / total) for i in range(dims)]
+
+
+def decorrelated_basis(rows: torch.Tensor, codes: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+    """A linear AE's basis rows (d, D), rotated inside their span so that the codes (N, d) they give become
+    uncorrelated, largest variance first: what a PCA of the codes does, and how the AE's mixed basis turns into
+    principal directions. With reference directions (D, d), each row's sign is flipped to agree with them."""
+    _, rotation = pca(codes, rows.shape[0])
+    rotated = rotation.T @ rows
+    if reference is not None:
+        rotated = rotated * torch.sign((rotated * reference.T).sum(1, keepdim=True))
+    return rotated

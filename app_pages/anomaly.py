@@ -3,7 +3,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels import DataError, list_pretrained
+from aemodels import DataError
 from aemodels.anomaly import NOISE_KINDS, auc, noise_images, reconstruction_error, roc_curve
 from aemodels.data import FASHION_CLASSES, load_fashion_mnist
 from aemodels.images import error_map
@@ -43,11 +43,10 @@ def scores(name: str) -> dict[str, np.ndarray]:
     return result
 
 
-available = [n for n in ANOMALY_MODELS if n in list_pretrained()]
 with st.sidebar:
     st.header("Your input")
     x_user, user_caption = digit_source("anomaly")
-    name = model_choice("Model", available, key="anomaly_model", default="ae16")
+    name = model_choice("Model", ANOMALY_MODELS, key="anomaly_model", default="ae16")
 
 model = get_model(name)
 if model is None:

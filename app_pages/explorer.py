@@ -3,7 +3,6 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels import list_pretrained
 from aemodels.geometry import project_codes
 from app_pages._widgets import _load, clicked_index, digit_tensor, digits, get_model, model_choice, picture, sample_tensor
 
@@ -58,10 +57,9 @@ def scatter(name: str, selected: int | None) -> go.Figure:
     return figure
 
 
-available = [n for n in EXPLORER_MODELS if n in list_pretrained()]
 with st.sidebar:
-    left_name = model_choice("Left model", available, key="explorer_left", default="ae2")
-    right_name = model_choice("Right model", available, key="explorer_right", default="vae2")
+    left_name = model_choice("Left model", EXPLORER_MODELS, key="explorer_left", default="ae2")
+    right_name = model_choice("Right model", EXPLORER_MODELS, key="explorer_right", default="vae2")
 
 sides = {"left": left_name, "right": right_name}
 keys = {side: f"explorer_chart_{side}_{name}" for side, name in sides.items()}

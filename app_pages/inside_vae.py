@@ -2,7 +2,6 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels import list_pretrained
 from aemodels.images import make_grid
 from aemodels.losses import elbo_terms
 from app_pages._widgets import _load, digit_source, get_model, model_choice, picture, sample_tensor
@@ -25,11 +24,10 @@ def kl_over_sample(name: str) -> list[float]:
     return terms["kl_per_dim"].mean(0).tolist()
 
 
-available = [n for n in VAE_MODELS if n in list_pretrained()]
 with st.sidebar:
     st.header("Digit")
     x, caption = digit_source("vae")
-    name = model_choice("VAE", available, key="vae_model", default="vae16")
+    name = model_choice("VAE", VAE_MODELS, key="vae_model", default="vae16")
 
 model = get_model(name)
 if model is None:

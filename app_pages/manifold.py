@@ -28,11 +28,10 @@ def ratios(name: str, eps: float) -> dict:
             "ratio normal / tangent": round(float(result.ratio.mean()), 3)}
 
 
-available = [n for n in MANIFOLD_MODELS if n in list_pretrained()]
 with st.sidebar:
     st.header("Digit")
     x, caption = digit_source("manifold")
-    name = model_choice("Model", available, key="manifold_model", default="vae16")
+    name = model_choice("Model", MANIFOLD_MODELS, key="manifold_model", default="vae16")
     eps = st.slider("Push size ‖δ‖ (pixel-space norm)", 0.1, 3.0, 1.0, 0.1, key="manifold_eps",
                     help="A digit has norm about 9; a push of 1 changes each pixel by about 0.036 on average.")
     seed = st.number_input("Random directions seed", 0, 10_000, 0, key="manifold_seed")
@@ -82,5 +81,5 @@ st.markdown(
     "posterior noise does some of it. The linear AE is an exact orthogonal projection: ratio 0."
 )
 if st.button("Measure every model", key="manifold_measure"):
-    rows = [ratios(m, float(eps)) for m in available if get_model(m) is not None]
+    rows = [ratios(m, float(eps)) for m in MANIFOLD_MODELS if m in list_pretrained() and get_model(m) is not None]
     st.dataframe(rows, hide_index=True)

@@ -3,7 +3,7 @@ import streamlit as st
 import torch
 
 from aemodels.capacity import load_curve, load_pca
-from aemodels.geometry import pca, principal_angles
+from aemodels.geometry import decorrelated_basis, principal_angles
 from aemodels.images import filter_grid
 from app_pages._widgets import get_model, sample_tensor
 
@@ -73,14 +73,11 @@ figure.update_layout(height=280, yaxis_title="degrees", margin={"l": 10, "r": 10
 st.plotly_chart(figure, key="pca_angles")
 st.caption("0° for every angle means the same subspace. PCA was fitted on the 60,000 training digits.")
 
-# A rotation inside the code space that decorrelates the codes (a PCA of the codes) orders the AE's basis.
 with torch.inference_mode():
     codes = model.encode(sample_tensor())
-_, rotation = pca(codes, 16)
-rotated = rotation.T @ weights
-signs = torch.sign((rotated * pca16.T).sum(1, keepdim=True))
+rotated = decorrelated_basis(weights, codes, reference=pca16)
 left, middle, right = st.columns(3)
 left.image(filter_grid(weights, ncol=4, scale=2), caption="Rows of A: what the linear AE learned (a mixed basis)")
-middle.image(filter_grid(rotated * signs, ncol=4, scale=2),
+middle.image(filter_grid(rotated, ncol=4, scale=2),
              caption="The same subspace, rotated to decorrelate the codes of the 2,000 sample digits")
 right.image(filter_grid(pca16.T, ncol=4, scale=2), caption="The first 16 principal components of MNIST")

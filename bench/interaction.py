@@ -12,7 +12,6 @@ Measures
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
-from helpers import click_scatter_point, settle  # noqa: E402
+from helpers import click_scatter_point, settle, sidebar_choice  # noqa: E402
 from scripts.appserver import CHROMIUM_ARGS, chromium_path, serve_app  # noqa: E402
 
 WATCH_JS = """
@@ -133,17 +132,7 @@ def live_drag(page: Page, app_url: str, model: str, moves: int) -> list[float]:
     page.goto(f"{app_url}/latent")
     settle(page)
     if model != "vae16":
-        box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Model").first
-        for _ in range(5):
-            box.click()
-            option = page.locator('[role="option"]').filter(has_text=re.compile(f"^{model} —")).first
-            try:
-                option.wait_for(timeout=3000)
-                break
-            except Exception:
-                page.keyboard.press("Escape")
-        option.click()
-        settle(page)
+        sidebar_choice(page, "Model", f"{model} —")
     page.wait_for_selector(".live[data-ready=true]", timeout=60_000)
     page.evaluate("window.__aemodelsFrameTimes.length = 0")
     slider = page.locator(".live input[type=range]").first.bounding_box()

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
 from playwright.async_api import async_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from aemodels import load_digits  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))
+from apptest_helpers import photo_bytes  # noqa: E402
 from scripts.appserver import CHROMIUM_ARGS, chromium_path, serve_app  # noqa: E402
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
@@ -41,12 +39,8 @@ def rss_mb(pid: int) -> float:
 
 
 def photo(tmp: Path) -> str:
-    x, _ = load_digits()
-    ink = Image.fromarray((x[3, 0].numpy() * 255).astype(np.uint8)).resize((240, 240), Image.Resampling.BILINEAR)
-    paper = Image.new("L", (640, 480), 230)
-    paper.paste(Image.fromarray(230 - (np.asarray(ink) * 0.8).astype(np.uint8)), (200, 120))
     path = tmp / "load-photo.jpg"
-    paper.convert("RGB").save(path, format="JPEG", quality=85)
+    path.write_bytes(photo_bytes("JPEG", index=3))
     return str(path)
 
 

@@ -46,7 +46,8 @@ def wait_healthy(url: str, server: subprocess.Popen, log: Path | None, timeout: 
 
 
 @contextlib.contextmanager
-def serve_app(*, log: Path | None = None, port: int | None = None, extra_args: list[str] | None = None):
+def serve_app(*, log: Path | None = None, port: int | None = None, extra_args: list[str] | None = None,
+              env: dict[str, str] | None = None):
     """Yield (url, server process, seconds to healthy) of a running app; always stops it."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
@@ -54,7 +55,7 @@ def serve_app(*, log: Path | None = None, port: int | None = None, extra_args: l
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", *(extra_args or [])],
-        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=os.environ | {"PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2"},
+        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=os.environ | {"PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2"} | (env or {}),
     )
     try:
         seconds = wait_healthy(url, server, log)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.appserver import ROOT, free_port, wait_healthy  # noqa: E402
+from scripts.appserver import ROOT, free_port, serve_app, wait_healthy  # noqa: E402
 
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 
@@ -29,16 +29,6 @@ def render(listen: str, ports: list[int], prefix: Path) -> str:
             .replace("${PREFIX}", str(prefix)))
 
 
-def start_replica(port: int, secret: str, log: Path) -> subprocess.Popen:
-    import os
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true"],
-        cwd=ROOT, stdout=open(log, "w"), stderr=subprocess.STDOUT,
-        env=os.environ | {"STREAMLIT_SERVER_COOKIE_SECRET": secret, "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2"},
-    )
-
-
 @contextlib.contextmanager
 def replicas_behind_nginx(n: int = 2, *, port: int | None = None, workdir: Path | None = None):
     """Yield (nginx url, {port: replica process}); stops nginx and every replica afterwards."""
@@ -47,28 +37,24 @@ def replicas_behind_nginx(n: int = 2, *, port: int | None = None, workdir: Path 
         raise RuntimeError("nginx is not installed: apt-get install nginx")
     workdir = Path(workdir or tempfile.mkdtemp(prefix="aemodels-nginx-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(32)
-    ports = [free_port() for _ in range(n)]
-    processes = {p: start_replica(p, secret, workdir / f"replica-{p}.log") for p in ports}
-    front = port or free_port()
-    conf = workdir / "nginx.conf"
-    conf.write_text(render(f"127.0.0.1:{front}", ports, workdir))
-    proxy = None
-    try:
-        for p, process in processes.items():
-            wait_healthy(f"http://127.0.0.1:{p}", process, workdir / f"replica-{p}.log")
+    shared = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
+    with contextlib.ExitStack() as stack:
+        processes = {}
+        for _ in range(n):
+            p = free_port()
+            _, process, _ = stack.enter_context(serve_app(log=workdir / f"replica-{p}.log", port=p, env=shared))
+            processes[p] = process
+        front = port or free_port()
+        conf = workdir / "nginx.conf"
+        conf.write_text(render(f"127.0.0.1:{front}", list(processes), workdir))
         proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
                                  stdout=open(workdir / "nginx.out", "w"), stderr=subprocess.STDOUT)
-        wait_healthy(f"http://127.0.0.1:{front}", proxy, workdir / "nginx.out", timeout=30)
-        yield f"http://127.0.0.1:{front}", processes
-    finally:
-        for process in [proxy, *processes.values()]:
-            if process is not None and process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        try:
+            wait_healthy(f"http://127.0.0.1:{front}", proxy, workdir / "nginx.out", timeout=30)
+            yield f"http://127.0.0.1:{front}", processes
+        finally:
+            proxy.terminate()
+            proxy.wait(timeout=15)
 
 
 def main() -> None:

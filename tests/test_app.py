@@ -1,53 +1,11 @@
 """The pages driven through Streamlit's AppTest: what a user sees, and that each main widget changes it."""
 import io
 
-import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from aemodels import load_digits
-
-from conftest import ROOT
-
-
-def run(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def no_errors(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def image_by_caption(at: AppTest, text: str) -> str:
-    for element in at.get("image"):
-        for url, caption in zip(element.value, element.captions):
-            if text in caption:
-                return url
-    raise AssertionError(f"no picture captioned {text!r}; captions: {[c for e in at.get('image') for c in e.captions]}")
-
-
-def captions(at: AppTest) -> list[str]:
-    return [c for e in at.get("image") for c in e.captions]
-
-
-def metric_values(at: AppTest) -> list[str]:
-    return [m.value for m in at.metric]
-
-
-def photo_bytes(fmt: str = "JPEG") -> bytes:
-    """A dark-ink-on-light-paper 'photo' of a test digit, large and off-centre."""
-    x, _ = load_digits()
-    digit = Image.fromarray((x[0, 0].numpy() * 255).astype(np.uint8)).resize((300, 300), Image.Resampling.BILINEAR)
-    page = Image.new("L", (900, 700), 235)
-    page.paste(Image.fromarray(235 - (np.asarray(digit) * 0.85).astype(np.uint8)), (400, 250))
-    buffer = io.BytesIO()
-    page.convert("RGB").save(buffer, format=fmt)
-    return buffer.getvalue()
+from apptest_helpers import captions, image_by_caption, metric_values, no_errors, photo_bytes, run
 
 
 def blank_bytes() -> bytes:
@@ -208,3 +166,19 @@ def test_upload_before_any_good_file_falls_back_to_a_test_digit():
     assert any("until yours is ready" in c for c in captions(at))
     at.file_uploader(key="recon_up_upload").set_value(("blank.png", blank_bytes(), "image/png")).run()
     assert "blank" in at.error[0].value and not at.exception
+
+
+def test_latent_falls_back_to_server_sliders_when_the_decoder_cannot_be_served(tmp_path, monkeypatch):
+    import app_pages._live as live
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the static folder should be")  # mkdir under it fails: a read-only install
+    monkeypatch.setattr(live, "STATIC", blocked / "decoders")
+    live.decoder_url.clear()
+    try:
+        at = run("latent")
+        no_errors(at)
+        assert any("Live dragging is not available" in c.value for c in at.caption)
+        assert [s for s in at.slider if s.key.startswith("latent_vae16")]  # the server's sliders took over
+        assert image_by_caption(at, "Decoded from the sliders")
+    finally:
+        live.decoder_url.clear()

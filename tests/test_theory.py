@@ -72,7 +72,7 @@ def test_linear_ae_keeps_tangent_pushes_and_removes_normal_ones():
     assert (result.normal.flatten(1) @ q).abs().max() < 1e-5
 
 
-def test_tangent_normal_split_is_seeded_and_a_random_map_keeps_normals():
+def test_tangent_normal_split_is_seeded_and_finite_on_an_untrained_model():
     model = model_of("mlp", d=4)
     x = torch.rand(3, 1, 28, 28)
     a, b = tangent_normal_split(model, x, seed=1), tangent_normal_split(model, x, seed=1)
@@ -193,3 +193,16 @@ def test_capacity_curve_smoke_and_resume(tmp_path, mnist_dir):
     second = compute((2, 4, 8), **kwargs)  # finished sizes are kept, the new one is added
     assert second["rows"][:2] == first["rows"] and second["rows"][2]["d"] == 8
     assert json.loads(out.read_text()) == second
+
+
+def test_decorrelated_basis_unmixes_a_rotated_pca_basis():
+    from aemodels.geometry import decorrelated_basis
+    rng = np.random.default_rng(3)
+    basis, _ = np.linalg.qr(rng.normal(size=(50, 4)))  # principal directions, columns
+    data = (rng.normal(size=(3000, 4)) * np.array([4.0, 3.0, 2.0, 1.0])) @ basis.T
+    mix, _ = np.linalg.qr(rng.normal(size=(4, 4)))  # what a linear AE learns: a rotation of them
+    rows = torch.tensor(mix @ basis.T, dtype=torch.float32)
+    codes = torch.tensor(data, dtype=torch.float32) @ rows.T
+    reference = torch.tensor(basis, dtype=torch.float32)
+    recovered = decorrelated_basis(rows, codes, reference=reference)
+    assert torch.allclose(recovered, reference.T, atol=0.05)

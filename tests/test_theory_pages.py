@@ -7,33 +7,16 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from apptest_helpers import captions, image_by_caption, no_errors
+from apptest_helpers import run as run_page
 
 THEORY_PAGES = ["explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"]
 
 
 def run(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=180)
-    at.run()
+    at = run_page(page, timeout=180)
     no_errors(at)
     return at
-
-
-def no_errors(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def captions(at: AppTest) -> list[str]:
-    return [c for e in at.get("image") for c in e.captions]
-
-
-def image_by_caption(at: AppTest, text: str) -> str:
-    for element in at.get("image"):
-        for url, caption in zip(element.value, element.captions):
-            if text in caption:
-                return url
-    raise AssertionError(f"no picture captioned {text!r}; captions: {captions(at)}")
 
 
 def chart_layouts(at: AppTest) -> list[dict]:

@@ -1,5 +1,8 @@
 """Waiting for Streamlit in a real browser, and finding what it drew."""
+import re
+
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
@@ -48,3 +51,18 @@ def click_scatter_point(chart, start: int = 0) -> int:
             points.nth(k).click(force=True)
             return k
     raise AssertionError("no clickable point in the chart")
+
+
+def sidebar_choice(page: Page, label: str, option: str) -> None:
+    """Pick an option of a sidebar selectbox by its label, then wait for the rerun."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text=label).first
+    wanted = page.locator('[role="option"]').filter(has_text=re.compile("^" + option)).first
+    for _ in range(5):  # a click that lands while the page is still wiring up its widgets can be lost
+        box.click()
+        try:
+            wanted.wait_for(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    wanted.click()
+    settle(page)

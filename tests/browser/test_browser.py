@@ -1,35 +1,16 @@
 """The app in a real browser: every page renders with no error element, and each page's main interaction works
 where only a browser can exercise it (live dragging, uploads, the drawing canvas, clicking a scatter point)."""
-import re
-
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from aemodels import load_digits, load_pretrained
-from helpers import click_scatter_point, errors_on, image_src, open_page, settle
+from aemodels import load_pretrained
+from apptest_helpers import photo_bytes
+from helpers import click_scatter_point, errors_on, image_src, open_page, settle, sidebar_choice
 
 PAGES = {"reconstruct": "", "denoise": "denoise", "latent": "latent", "sample": "sample", "explorer": "explorer",
          "manifold": "manifold", "pca": "pca", "anomaly": "anomaly", "inside_vae": "inside_vae", "sparse": "sparse"}
 SLIDER_MODELS = ["vae16", "ae16", "vae2", "ae2"]
-
-
-def sidebar_choice(page: Page, label: str, option: str) -> None:
-    """Pick an option of a sidebar selectbox by its label, then wait for the rerun."""
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text=label).first
-    wanted = page.locator('[role="option"]').filter(has_text=re.compile("^" + option)).first
-    for _ in range(5):  # a click that lands while the page is still wiring up its widgets can be lost
-        box.click()
-        try:
-            wanted.wait_for(timeout=3_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    wanted.click()
-    settle(page)
 
 
 def source(page: Page, which: str) -> None:
@@ -38,13 +19,8 @@ def source(page: Page, which: str) -> None:
 
 
 def photo_file(tmp_path) -> str:
-    """A JPEG 'photo' of test digit 0 in dark ink on light paper, large and off-centre."""
-    x, _ = load_digits()
-    ink = Image.fromarray((x[0, 0].numpy() * 255).astype(np.uint8)).resize((300, 300), Image.Resampling.BILINEAR)
-    paper = Image.new("L", (900, 700), 235)
-    paper.paste(Image.fromarray(235 - (np.asarray(ink) * 0.85).astype(np.uint8)), (400, 250))
     path = tmp_path / "digit-photo.jpg"
-    paper.convert("RGB").save(path, format="JPEG", quality=90)
+    path.write_bytes(photo_bytes("JPEG"))
     return str(path)
 
 
