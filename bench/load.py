@@ -14,7 +14,10 @@ contexts and --minutes of work, then everything is closed.
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
+import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -38,6 +41,22 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(match) -> dict[int, float]:
+    """User + system CPU seconds of every live process match(pid, command line) accepts, by pid."""
+    seconds, tick = {}, os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if match(entry.name, command):
+            seconds[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return seconds
+
+
 def photo(tmp: Path) -> str:
     path = tmp / "load-photo.jpg"
     path.write_bytes(photo_bytes("JPEG", index=3))
@@ -54,80 +73,103 @@ PICTURE = """() => {
 # A slider lives in a fragment, whose rerun leaves the page's run state alone: it is done when its picture changes.
 SLIDER_ARM = f"() => {{ window.__picture = ({PICTURE})(); }}"
 SLIDER_DONE = f"() => ({PICTURE})() !== window.__picture"
-ARM = """() => {
-  window.__ran = false;
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (window.__runObserver) window.__runObserver.disconnect();
-  window.__runObserver = new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') === 'running') window.__ran = true;
-  });
-  window.__runObserver.observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] });
-}"""
-DONE = f"() => window.__ran && !!document.querySelector('{IDLE}')"
+STEP_TIMEOUT = 60_000  # ms: a step that takes longer counts as an error
 
 
 async def settle(page) -> None:
     for _ in range(2):
         await page.wait_for_timeout(200)
-        await page.wait_for_selector(IDLE, timeout=120_000)
+        await page.wait_for_selector(IDLE, timeout=STEP_TIMEOUT)
 
 
-async def session(browser, url: str, number: int, deadline: float, upload: str, log: dict, ramp: float) -> None:
-    await asyncio.sleep(number * ramp)  # users arrive one after another, not in the same millisecond
-    context = await browser.new_context(viewport={"width": 1200, "height": 900})
-    context.set_default_navigation_timeout(120_000)
-    page = await context.new_page()
-    try:
-        await page.goto(f"{url}/latent", wait_until="domcontentloaded")
-        await settle(page)
+async def open_page(page, title: str, heading: str) -> None:
+    """Switch pages the way a user does, through the sidebar's navigation (no reload of the app's JavaScript)."""
+    await page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+    await page.locator("h1").filter(has_text=heading).first.wait_for(timeout=STEP_TIMEOUT)
+    await settle(page)
+
+
+async def server_sliders(page) -> None:
+    """Turn live dragging off if it is on: the sliders then move on the server, which is what we load."""
+    await page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(has_text="Live dragging").first.wait_for(timeout=STEP_TIMEOUT)
+    if await page.locator(".live").count():
         await page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(has_text="Live dragging").first.click()
         await settle(page)
-        step = 0
+        await page.locator('[data-testid="stSlider"] input[type=range]').first.wait_for(timeout=STEP_TIMEOUT)
+
+
+async def slider_key(page) -> str:
+    """The arrow key that moves the first slider: away from whichever end it sits at (a code can be clipped to an end)."""
+    now, high = await page.locator('[data-testid="stSlider"] input[type=range]').first.evaluate("e => [Number(e.value), Number(e.max)]")
+    return "ArrowLeft" if now >= high else "ArrowRight"
+
+
+async def session(browser, url: str, number: int, deadline: float, upload: str, log: dict, ramp: float,
+                  think: float) -> None:
+    await asyncio.sleep(number * ramp)  # users arrive one after another, not in the same millisecond
+    context = await browser.new_context(viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(STEP_TIMEOUT)
+    page = await context.new_page()
+    rng = random.Random(number)
+    step, kind = 0, "page load"
+    try:
+        began = time.perf_counter()
+        await page.goto(f"{url}/latent", wait_until="domcontentloaded")
+        await settle(page)
+        log["latency"].setdefault("first page", []).append(time.perf_counter() - began)
+        await server_sliders(page)
         while time.perf_counter() < deadline:
             kind = ("digit", "slider", "upload")[step % 3]
             if kind == "upload":  # get to the uploader first: only the upload itself is timed
-                await page.goto(f"{url}/denoise", wait_until="domcontentloaded")
-                await settle(page)
+                await open_page(page, "Denoising", "Denoising")
                 await page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(has_text="Upload").first.click()
+                await page.locator('[data-testid="stSidebar"] input[type="file"]').wait_for(state="attached")
                 await settle(page)
-            await page.evaluate(SLIDER_ARM if kind == "slider" else ARM)
+            if kind == "slider":
+                await page.evaluate(SLIDER_ARM)
+            index = (number * 37 + step + 1) % 2000  # never the index already shown
             began = time.perf_counter()
             if kind == "digit":
                 box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
-                await box.fill(str((number * 37 + step + 1) % 2000))  # never the index already shown
+                await box.fill(str(index))
                 await box.press("Enter")
             elif kind == "slider":
-                thumb = page.locator('[data-testid="stSlider"] input[type=range]').first
-                await thumb.focus()
-                await page.keyboard.press("ArrowRight" if step % 2 else "ArrowLeft")
+                key = await slider_key(page)
+                await page.locator('[data-testid="stSlider"] input[type=range]').first.focus()
+                await page.keyboard.press(key)
             else:
                 await page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(upload)
-            # the run the action started has ended (for the slider's fragment: its picture has changed)
-            await page.wait_for_function(SLIDER_DONE if kind == "slider" else DONE, timeout=120_000, polling=20)
-            if kind == "upload":
-                await page.locator('[data-testid="stImageCaption"]').filter(has_text="What the model receives").first.wait_for(timeout=60_000)
+            # done when what the action asked for is on the page and the run that drew it has ended
+            if kind == "digit":
+                await page.get_by_text(f"Starting point: test digit #{index} (").first.wait_for()
+            elif kind == "slider":
+                await page.wait_for_function(SLIDER_DONE, timeout=STEP_TIMEOUT, polling=20)
+            else:
+                await page.locator('[data-testid="stImageCaption"]').filter(has_text="What the model receives").first.wait_for()
+            await page.wait_for_selector(IDLE)
             log["latency"].setdefault(kind, []).append(time.perf_counter() - began)
             await settle(page)
             errors = await page.locator(ERRORS).all_inner_texts()
             if errors:
                 log["errors"].append((number, kind, errors))
             if kind == "upload":  # back to the sliders for the next round
-                await page.goto(f"{url}/latent", wait_until="domcontentloaded")
-                await settle(page)
-                toggle = page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(has_text="Live dragging").first
-                if await page.locator(".live").count():
-                    await toggle.click()
-                    await settle(page)
+                await open_page(page, "Latent sliders", "Latent sliders")
+                await server_sliders(page)
             step += 1
+            if think:
+                await asyncio.sleep(rng.uniform(0.5, 1.5) * think)  # a user looks at the picture before the next move
     except Exception as err:  # a failed step is an error of the run, not of the script
-        log["errors"].append((number, "exception", [repr(err)[:300]]))
+        log["errors"].append((number, f"{kind}, step {step}", [repr(err)[:300]]))
     finally:
         await context.close()
 
 
-async def sample_memory(pid: int, samples: list, stop: asyncio.Event, began: float) -> None:
+async def sample(pid: int, samples: list, cpu: dict, stop: asyncio.Event, began: float) -> None:
+    """Every two seconds: the server's RSS, and the CPU seconds so far of the server and of every browser process
+    (kept per process, so a renderer that has exited still counts with what it used)."""
     while not stop.is_set():
         samples.append((time.perf_counter() - began, rss_mb(pid)))
+        cpu.update(cpu_seconds(lambda p, command: int(p) == pid or b"chrom" in command[0]))
         try:
             await asyncio.wait_for(stop.wait(), timeout=2)
         except asyncio.TimeoutError:
@@ -139,10 +181,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-async def run(sessions: int, minutes: float, ramp: float) -> None:
-    executable = chromium_path()
+def browser_path() -> str | None:
+    """Debian's headless shell (chromium-headless-shell: no window system, much less CPU per page) if installed,
+    else the full Chromium the tests use."""
+    return shutil.which("chromium-headless-shell") or chromium_path()
+
+
+async def run(sessions: int, minutes: float, ramp: float, think: float) -> None:
+    executable = browser_path()
     if executable is None:
-        raise SystemExit("Chromium is not installed: apt-get install chromium")
+        raise SystemExit("Chromium is not installed: apt-get install chromium-headless-shell (or chromium)")
     tmp = ROOT / "test-artifacts"
     tmp.mkdir(exist_ok=True)
     upload = photo(tmp)
@@ -158,30 +206,37 @@ async def run(sessions: int, minutes: float, ramp: float) -> None:
             began = time.perf_counter()
             rss_idle = rss_mb(server.pid)
             samples: list = []
+            cpu_before: dict = cpu_seconds(lambda p, command: int(p) == server.pid or b"chrom" in command[0])
+            cpu_now = dict(cpu_before)
             stop = asyncio.Event()
-            sampler = asyncio.create_task(sample_memory(server.pid, samples, stop, began))
+            sampler = asyncio.create_task(sample(server.pid, samples, cpu_now, stop, began))
             deadline = began + minutes * 60
             await asyncio.wait_for(
-                asyncio.gather(*(session(browser, url, i, deadline, upload, log, ramp) for i in range(sessions))),
+                asyncio.gather(*(session(browser, url, i, deadline, upload, log, ramp, think) for i in range(sessions))),
                 timeout=minutes * 60 + 600,
             )
             closed_at = time.perf_counter() - began
+            used = {p: seconds - cpu_before.get(p, 0.0) for p, seconds in cpu_now.items()}
+            cpu = [used.pop(server.pid, 0.0) / closed_at, sum(used.values()) / closed_at]
             rss_peak = max(mb for _, mb in samples)
             await asyncio.sleep(30)
             stop.set()
             await sampler
             await browser.close()
     after = [mb for t, mb in samples if t > closed_at + 20]
-    count = sum(len(v) for v in log["latency"].values())
-    print(f"\n{sessions} sessions for {minutes:g} min against one server: {count} interactions, {len(log['errors'])} errors")
+    count = sum(len(v) for k, v in log["latency"].items() if k != "first page")
+    print(f"\n{sessions} sessions for {minutes:g} min against one server ({Path(executable).name}, think time "
+          f"{think:g} s ± 50%): {count} interactions, {len(log['errors'])} errors")
     for number, kind, errors in log["errors"][:10]:
         print(f"  error in session {number} ({kind}): {errors}")
     print("\n| what | measured |")
     print("| --- | --- |")
     for kind, values in log["latency"].items():
-        print(f"| {kind} under load: action to idle page | p50 {percentile(values, 0.5) * 1000:.0f} ms, "
+        what = "first page load" if kind == "first page" else f"{kind} under load: action to idle page"
+        print(f"| {what} | p50 {percentile(values, 0.5) * 1000:.0f} ms, "
               f"p95 {percentile(values, 0.95) * 1000:.0f} ms (n={len(values)}) |")
     print(f"| errors | {len(log['errors'])} |")
+    print(f"| CPU while the sessions ran (cores of {os.cpu_count()}) | server {cpu[0]:.2f}, browsers {cpu[1]:.2f} |")
     print(f"| server RSS before the sessions | {rss_idle:.0f} MB |")
     print(f"| server RSS peak during the run | {rss_peak:.0f} MB |")
     print(f"| memory per session at peak | {(rss_peak - rss_idle) / sessions:.1f} MB |")
@@ -195,8 +250,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--ramp", type=float, default=3.0, help="seconds between two sessions' arrivals")
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds a user waits between two actions")
     args = parser.parse_args()
-    asyncio.run(run(args.sessions, args.minutes, args.ramp))
+    asyncio.run(run(args.sessions, args.minutes, args.ramp, args.think))
 
 
 if __name__ == "__main__":
