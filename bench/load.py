@@ -14,6 +14,7 @@ contexts and --minutes of work, then everything is closed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import asyncio
 import random
@@ -73,6 +74,7 @@ PICTURE = """() => {
 # A slider lives in a fragment, whose rerun leaves the page's run state alone: it is done when its picture changes.
 SLIDER_ARM = f"() => {{ window.__picture = ({PICTURE})(); }}"
 SLIDER_DONE = f"() => ({PICTURE})() !== window.__picture"
+ARTIFACTS = ROOT / "test-artifacts"
 STEP_TIMEOUT = 60_000  # ms: a step that takes longer counts as an error
 
 
@@ -91,11 +93,11 @@ async def open_page(page, title: str, heading: str) -> None:
 
 async def server_sliders(page) -> None:
     """Turn live dragging off if it is on: the sliders then move on the server, which is what we load."""
-    await page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(has_text="Live dragging").first.wait_for(timeout=STEP_TIMEOUT)
-    if await page.locator(".live").count():
-        await page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(has_text="Live dragging").first.click()
+    toggle = page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(has_text="Live dragging").first
+    if await toggle.locator("input").is_checked():  # the switch's own state: the live component may not be drawn yet
+        await toggle.click()
         await settle(page)
-        await page.locator('[data-testid="stSlider"] input[type=range]').first.wait_for(timeout=STEP_TIMEOUT)
+    await page.locator('[data-testid="stImageCaption"]').filter(has_text="Decoded from the sliders").first.wait_for()
 
 
 async def slider_key(page) -> str:
@@ -160,6 +162,8 @@ async def session(browser, url: str, number: int, deadline: float, upload: str, 
                 await asyncio.sleep(rng.uniform(0.5, 1.5) * think)  # a user looks at the picture before the next move
     except Exception as err:  # a failed step is an error of the run, not of the script
         log["errors"].append((number, f"{kind}, step {step}", [repr(err)[:300]]))
+        with contextlib.suppress(Exception):  # what the page looked like, for whoever reads the report
+            await page.screenshot(path=ARTIFACTS / f"load-error-session{number}-step{step}.png", full_page=True)
     finally:
         await context.close()
 
@@ -191,7 +195,7 @@ async def run(sessions: int, minutes: float, ramp: float, think: float) -> None:
     executable = browser_path()
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium-headless-shell (or chromium)")
-    tmp = ROOT / "test-artifacts"
+    tmp = ARTIFACTS
     tmp.mkdir(exist_ok=True)
     upload = photo(tmp)
     log: dict = {"latency": {}, "errors": []}
