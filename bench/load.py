@@ -1,15 +1,20 @@
 """Load test: many concurrent browser sessions against one app server on 127.0.0.1. Prints a table.
 
-  .venv/bin/python bench/load.py [--sessions 20] [--minutes 3]
+  .venv/bin/python bench/load.py [--sessions 20] [--minutes 3] [--think 0] [--rounds 1]
 
-Each session is its own Playwright context (own cookies, own Streamlit session) in headless Chromium (Debian's).
-For the whole run every session loops over: pick a test digit by index, move a latent slider on the server
-(live dragging off), upload a photo; each step is timed from the action to the end of the script run it started (the page's own run-state attribute,
-watched in the page). The server's
-resident memory is sampled every two seconds during the run and for 30 s after every session has closed.
-Sessions arrive --ramp seconds apart (20 page loads in the same instant swamp two cores' worth of browser
-start-up, not the app), then all work concurrently until --minutes after the start. Bounded: --sessions
-contexts and --minutes of work, then everything is closed.
+Each session is its own Playwright context (own cookies, own Streamlit session) in Debian's headless Chromium
+(chromium-headless-shell if installed: far less CPU per page than the full browser; else chromium). Sessions
+arrive --ramp seconds apart, open the latent-slider page, turn live dragging off (so the sliders load the server)
+and then, until --minutes after the round began, loop over: pick a test digit by index, move a latent slider,
+switch to the Denoising page through the sidebar and upload a photo, switch back. Each step is timed from the
+action to its result on the page (the new starting digit's caption, a new slider picture, the prepared upload)
+with the app idle again; a step over 60 s, an error element on the page or any exception is an error of the run
+(with a screenshot in test-artifacts/). --think adds a user's pause between steps (uniform, ±50%).
+
+Measured: latency per kind of step, errors, the CPU the server and the browsers used, and the server's resident
+memory every two seconds: during each of --rounds rounds and for --linger seconds after its sessions closed
+(Streamlit keeps a closed tab's session for reconnection for server.disconnectedSessionTTL = 120 s).
+Bounded: --sessions contexts at a time, --minutes per round, a hard limit of 10 minutes more per round.
 """
 from __future__ import annotations
 
@@ -191,15 +196,15 @@ def browser_path() -> str | None:
     return shutil.which("chromium-headless-shell") or chromium_path()
 
 
-async def run(sessions: int, minutes: float, ramp: float, think: float) -> None:
+async def run(sessions: int, minutes: float, ramp: float, think: float, rounds: int, linger: float) -> None:
     executable = browser_path()
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium-headless-shell (or chromium)")
-    tmp = ARTIFACTS
-    tmp.mkdir(exist_ok=True)
-    upload = photo(tmp)
+    ARTIFACTS.mkdir(exist_ok=True)
+    upload = photo(ARTIFACTS)
     log: dict = {"latency": {}, "errors": []}
-    with serve_app(log=tmp / "load-streamlit.log") as (url, server, _):
+    closed: list[tuple[float, float]] = []  # per round: when its sessions began, when the last one closed
+    with serve_app(log=ARTIFACTS / "load-streamlit.log") as (url, server, _):
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             warm = await browser.new_context()
@@ -210,27 +215,32 @@ async def run(sessions: int, minutes: float, ramp: float, think: float) -> None:
             began = time.perf_counter()
             rss_idle = rss_mb(server.pid)
             samples: list = []
-            cpu_before: dict = cpu_seconds(lambda p, command: int(p) == server.pid or b"chrom" in command[0])
+            ours = lambda p, command: int(p) == server.pid or b"chrom" in command[0]  # noqa: E731
+            cpu_before: dict = cpu_seconds(ours)
             cpu_now = dict(cpu_before)
             stop = asyncio.Event()
             sampler = asyncio.create_task(sample(server.pid, samples, cpu_now, stop, began))
-            deadline = began + minutes * 60
-            await asyncio.wait_for(
-                asyncio.gather(*(session(browser, url, i, deadline, upload, log, ramp, think) for i in range(sessions))),
-                timeout=minutes * 60 + 600,
-            )
-            closed_at = time.perf_counter() - began
-            used = {p: seconds - cpu_before.get(p, 0.0) for p, seconds in cpu_now.items()}
-            cpu = [used.pop(server.pid, 0.0) / closed_at, sum(used.values()) / closed_at]
-            rss_peak = max(mb for _, mb in samples)
-            await asyncio.sleep(30)
+            for _ in range(rounds):
+                start = time.perf_counter()
+                deadline = start + minutes * 60
+                await asyncio.wait_for(
+                    asyncio.gather(*(session(browser, url, i, deadline, upload, log, ramp, think) for i in range(sessions))),
+                    timeout=minutes * 60 + 600,
+                )
+                closed.append((start - began, time.perf_counter() - began))
+                if len(closed) == 1:
+                    cpu_now.update(cpu_seconds(ours))
+                    used = {p: seconds - cpu_before.get(p, 0.0) for p, seconds in cpu_now.items()}
+                    cpu = [used.pop(server.pid, 0.0) / closed[0][1], sum(used.values()) / closed[0][1]]
+                # everything closed. Streamlit keeps a disconnected session (for a reconnect) for
+                # server.disconnectedSessionTTL, 120 s by default: only after that can its memory come back.
+                await asyncio.sleep(linger)
             stop.set()
             await sampler
             await browser.close()
-    after = [mb for t, mb in samples if t > closed_at + 20]
     count = sum(len(v) for k, v in log["latency"].items() if k != "first page")
-    print(f"\n{sessions} sessions for {minutes:g} min against one server ({Path(executable).name}, think time "
-          f"{think:g} s ± 50%): {count} interactions, {len(log['errors'])} errors")
+    print(f"\n{sessions} sessions for {minutes:g} min against one server, {rounds} round(s) ({Path(executable).name}, "
+          f"think time {think:g} s ± 50%): {count} interactions, {len(log['errors'])} errors")
     for number, kind, errors in log["errors"][:10]:
         print(f"  error in session {number} ({kind}): {errors}")
     print("\n| what | measured |")
@@ -240,12 +250,16 @@ async def run(sessions: int, minutes: float, ramp: float, think: float) -> None:
         print(f"| {what} | p50 {percentile(values, 0.5) * 1000:.0f} ms, "
               f"p95 {percentile(values, 0.95) * 1000:.0f} ms (n={len(values)}) |")
     print(f"| errors | {len(log['errors'])} |")
-    print(f"| CPU while the sessions ran (cores of {os.cpu_count()}) | server {cpu[0]:.2f}, browsers {cpu[1]:.2f} |")
+    print(f"| CPU while the first round ran (cores of {os.cpu_count()}) | server {cpu[0]:.2f}, browsers {cpu[1]:.2f} |")
     print(f"| server RSS before the sessions | {rss_idle:.0f} MB |")
-    print(f"| server RSS peak during the run | {rss_peak:.0f} MB |")
-    print(f"| memory per session at peak | {(rss_peak - rss_idle) / sessions:.1f} MB |")
-    print(f"| server RSS 20-30 s after every session closed | {min(after):.0f}–{max(after):.0f} MB |" if after else "")
-    trace = " ".join(f"{t:.0f}s:{mb:.0f}" for t, mb in samples[:: max(1, len(samples) // 20)])
+    for number, (start, end) in enumerate(closed, 1):
+        during = [mb for t, mb in samples if start <= t <= end]
+        after = [mb for t, mb in samples if end + linger - 10 < t <= end + linger]
+        print(f"| round {number}: server RSS peak / {linger - 10:.0f}-{linger:.0f} s after its sessions closed | {max(during):.0f} / "
+              f"{min(after, default=float('nan')):.0f}–{max(after, default=float('nan')):.0f} MB |")
+    peak = max(mb for t, mb in samples if t <= closed[0][1])
+    print(f"| memory per session (first round's peak over the idle server) | {(peak - rss_idle) / sessions:.1f} MB |")
+    trace = " ".join(f"{t:.0f}s:{mb:.0f}" for t, mb in samples[:: max(1, len(samples) // 24)])
     print(f"\nRSS over time (seconds:MB): {trace}")
 
 
@@ -255,8 +269,11 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--ramp", type=float, default=3.0, help="seconds between two sessions' arrivals")
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds a user waits between two actions")
+    parser.add_argument("--rounds", type=int, default=1, help="open, work and close the sessions this many times")
+    parser.add_argument("--linger", type=float, default=150.0,
+                        help="seconds to watch the server after a round's sessions closed (they are dropped after 120 s)")
     args = parser.parse_args()
-    asyncio.run(run(args.sessions, args.minutes, args.ramp, args.think))
+    asyncio.run(run(args.sessions, args.minutes, args.ramp, args.think, args.rounds, args.linger))
 
 
 if __name__ == "__main__":
