@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import asyncio
 import random
@@ -190,14 +191,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def browser_path() -> str | None:
-    """Debian's headless shell (chromium-headless-shell: no window system, much less CPU per page) if installed,
-    else the full Chromium the tests use."""
-    return shutil.which("chromium-headless-shell") or chromium_path()
+def browser_path(choice: str | None = None) -> str | None:
+    """The browser asked for, else Debian's headless shell (chromium-headless-shell: no window system, less CPU
+    per page) if installed, else the full Chromium the tests use."""
+    return choice or shutil.which("chromium-headless-shell") or chromium_path()
 
 
-async def run(sessions: int, minutes: float, ramp: float, think: float, rounds: int, linger: float) -> None:
-    executable = browser_path()
+async def run(sessions: int, minutes: float, ramp: float, think: float, rounds: int, linger: float,
+              report: Path | None, browser_choice: str | None) -> None:
+    executable = browser_path(browser_choice)
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium-headless-shell (or chromium)")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -261,6 +263,9 @@ async def run(sessions: int, minutes: float, ramp: float, think: float, rounds: 
     print(f"| memory per session (first round's peak over the idle server) | {(peak - rss_idle) / sessions:.1f} MB |")
     trace = " ".join(f"{t:.0f}s:{mb:.0f}" for t, mb in samples[:: max(1, len(samples) // 24)])
     print(f"\nRSS over time (seconds:MB): {trace}")
+    if report:  # for the smoke test, and for anyone who wants the raw figures
+        report.write_text(json.dumps({"errors": log["errors"], "latency_s": log["latency"], "rss_mb": samples,
+                                      "rounds_s": closed, "cpu_cores": {"server": cpu[0], "browsers": cpu[1]}}, indent=1))
 
 
 def main() -> None:
@@ -272,8 +277,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="open, work and close the sessions this many times")
     parser.add_argument("--linger", type=float, default=150.0,
                         help="seconds to watch the server after a round's sessions closed (they are dropped after 120 s)")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--browser", help="path of the Chromium to drive (default: chromium-headless-shell, else chromium)")
     args = parser.parse_args()
-    asyncio.run(run(args.sessions, args.minutes, args.ramp, args.think, args.rounds, args.linger))
+    asyncio.run(run(args.sessions, args.minutes, args.ramp, args.think, args.rounds, args.linger, args.json, args.browser))
 
 
 if __name__ == "__main__":

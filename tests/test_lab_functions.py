@@ -1,7 +1,8 @@
 """Library functions the pages call: slider layout, noise collapse, grids, pictures, the median filter."""
+import pytest
 import torch
 
-from aemodels import AEConfig, build_model
+from aemodels import AEConfig, build_model, corrupt
 from aemodels.corrupt import median_filter
 from aemodels.geometry import latent_profile, noise_collapse_curve, normal_icdf_grid, uniform_codes
 from aemodels.images import error_map, make_grid, to_image
@@ -33,6 +34,21 @@ def test_noise_collapse_curve_shapes_and_zero_at_zero_noise():
     assert curve["input_change"][0] == 0 and curve["code_change"][0] == 0
     assert curve["input_change"][1] < curve["input_change"][2]
     assert all(len(v) == 3 for v in curve.values())
+
+
+def test_noise_collapse_curve_matches_one_level_at_a_time():
+    model = build_model(AEConfig(kind="conv", latent_dim=4)).eval()
+    x, levels = torch.rand(1, 1, 28, 28), [0.0, 0.1, 0.3, 0.7]
+    with torch.no_grad():
+        curve = noise_collapse_curve(model, x, levels, seed=3)
+        z, out = model.encode(x), model.decode(model.encode(x))
+        for i, level in enumerate(levels):
+            noisy = corrupt(x, "gaussian", level, seed=3)
+            z_noisy = model.encode(noisy)
+            assert curve["input_change"][i] == pytest.approx(((noisy - x).norm() / x.norm()).item(), rel=1e-5, abs=1e-6)
+            assert curve["code_change"][i] == pytest.approx(((z_noisy - z).norm() / z.norm()).item(), rel=1e-4, abs=1e-5)
+            assert curve["output_change"][i] == pytest.approx(((model.decode(z_noisy) - out).norm() / x.norm()).item(),
+                                                              rel=1e-4, abs=1e-5)
 
 
 def test_normal_icdf_grid_is_symmetric_and_ordered():
