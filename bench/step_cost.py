@@ -1,0 +1,117 @@
+"""CPU seconds one session's steps cost the server and the browser, one session alone on an idle machine.
+
+  .venv/bin/python bench/step_cost.py [--browser PATH] [--repeats 3]
+
+The same steps as bench/load.py (which imports nothing from here); it explains that benchmark's latencies: on
+one machine the browsers' share of every step competes with the server for the same cores.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from playwright.async_api import async_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import load  # noqa: E402
+from scripts.appserver import CHROMIUM_ARGS, serve_app  # noqa: E402
+
+
+async def measure(executable: str, repeats: int) -> dict[str, list[tuple[float, float, float]]]:
+    load.ARTIFACTS.mkdir(exist_ok=True)
+    upload = load.photo(load.ARTIFACTS)
+    costs: dict[str, list[tuple[float, float, float]]] = {}
+    with serve_app(log=load.ARTIFACTS / "step-cost-streamlit.log") as (url, server, _):
+        ours = lambda p, command: int(p) == server.pid or b"chrom" in command[0]  # noqa: E731
+
+        async def timed(name: str, step) -> None:
+            before, began = load.cpu_seconds(ours), time.perf_counter()
+            await step()
+            seconds, after = time.perf_counter() - began, load.cpu_seconds(ours)
+            used = {p: s - before.get(p, 0.0) for p, s in after.items()}
+            costs.setdefault(name, []).append((seconds, used.pop(server.pid, 0.0), sum(used.values())))
+
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            for number in range(repeats):  # a fresh session each time; the first also warms the server's caches
+                context = await browser.new_context(viewport={"width": 1200, "height": 900})
+                page = await context.new_page()
+
+                async def first_page():
+                    await page.goto(f"{url}/latent")
+                    await load.settle(page)
+                    await load.server_sliders(page)
+
+                async def digit(index=100 + number):
+                    box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
+                    await box.fill(str(index))
+                    await box.press("Enter")
+                    await page.get_by_text(f"Starting point: test digit #{index} (").first.wait_for()
+                    await page.wait_for_selector(load.IDLE)
+
+                async def slider():
+                    await page.evaluate(load.SLIDER_ARM)
+                    key = await load.slider_key(page)
+                    await page.locator('[data-testid="stSlider"] input[type=range]').first.focus()
+                    await page.keyboard.press(key)
+                    await page.wait_for_function(load.SLIDER_DONE, polling=20)
+                    await page.wait_for_selector(load.IDLE)
+
+                async def to_denoising():
+                    await load.open_page(page, "Denoising", "Denoising")
+                    await page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(has_text="Upload").first.click()
+                    await page.locator('[data-testid="stSidebar"] input[type="file"]').wait_for(state="attached")
+                    await load.settle(page)
+
+                async def upload_photo():
+                    await page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(upload)
+                    await page.locator('[data-testid="stImageCaption"]').filter(has_text="What the model receives").first.wait_for()
+                    await page.wait_for_selector(load.IDLE)
+
+                async def back():
+                    await load.open_page(page, "Latent sliders", "Latent sliders")
+                    await load.server_sliders(page)
+
+                for name, step in [("first page (latent sliders, live dragging off)", first_page), ("digit", digit),
+                                   ("slider", slider), ("switch to Denoising, choose Upload", to_denoising),
+                                   ("upload", upload_photo), ("switch back to the sliders", back)]:
+                    if number or name.startswith("first"):  # the first session's later steps are cold: skip
+                        await timed(name, step)
+                    else:
+                        await step()
+                await context.close()
+            await browser.close()
+    return costs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--browser", help="path of the Chromium to drive (default as in bench/load.py)")
+    parser.add_argument("--repeats", type=int, default=3, help="sessions, one after another (the first warms up)")
+    args = parser.parse_args()
+    executable = load.browser_path(args.browser)
+    if executable is None:
+        raise SystemExit("Chromium is not installed: apt-get install chromium-headless-shell (or chromium)")
+    costs = asyncio.run(measure(executable, args.repeats))
+    print(f"\nOne session alone ({Path(executable).name}); medians over {args.repeats - 1} warm sessions "
+          f"(first page: over {args.repeats})\n")
+    print("| step | wall time | server CPU | browser CPU |")
+    print("| --- | --- | --- | --- |")
+    total = [0.0, 0.0]
+    for name, rows in costs.items():
+        wall, server, browser = (statistics.median(column) for column in zip(*rows))
+        print(f"| {name} | {wall:.2f} s | {server:.2f} s | {browser:.2f} s |")
+        if not name.startswith("first"):
+            total[0] += server
+            total[1] += browser
+    print(f"| one loop of the load test (all but the first page) | | {total[0]:.2f} s | {total[1]:.2f} s |")
+
+
+if __name__ == "__main__":
+    main()
