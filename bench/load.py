@@ -8,7 +8,8 @@ arrive --ramp seconds apart, open the latent-slider page, turn live dragging off
 and then, until --minutes after the round began, loop over: pick a test digit by index, move a latent slider,
 switch to the Denoising page through the sidebar and upload a photo, switch back. Each step is timed from the
 action to its result on the page (the new starting digit's caption, a new slider picture, the prepared upload)
-with the app idle again; a step over 60 s, an error element on the page or any exception is an error of the run
+with the app idle again; any single wait over 60 s (the page, the result, the idle app), an error element on the
+page or any exception is an error of the run
 (with a screenshot in test-artifacts/). --think adds a user's pause between steps (uniform, ±50%).
 
 Measured: latency per kind of step, errors, the CPU the server and the browsers used, and the server's resident
