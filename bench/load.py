@@ -113,6 +113,47 @@ async def slider_key(page) -> str:
     return "ArrowLeft" if now >= high else "ArrowRight"
 
 
+async def first_page(page, url: str) -> None:
+    await page.goto(f"{url}/latent", wait_until="domcontentloaded")
+    await settle(page)
+
+
+# The steps. Each is done when what it asked for is on the page and the run that drew it has ended.
+async def pick_digit(page, index: int) -> None:
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
+    await box.fill(str(index))
+    await box.press("Enter")
+    await page.get_by_text(f"Starting point: test digit #{index} (").first.wait_for()
+    await page.wait_for_selector(IDLE)
+
+
+async def move_slider(page) -> None:
+    await page.evaluate(SLIDER_ARM)
+    key = await slider_key(page)
+    await page.locator('[data-testid="stSlider"] input[type=range]').first.focus()
+    await page.keyboard.press(key)
+    await page.wait_for_function(SLIDER_DONE, timeout=STEP_TIMEOUT, polling=20)
+    await page.wait_for_selector(IDLE)
+
+
+async def to_uploader(page) -> None:
+    await open_page(page, "Denoising", "Denoising")
+    await page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(has_text="Upload").first.click()
+    await page.locator('[data-testid="stSidebar"] input[type="file"]').wait_for(state="attached")
+    await settle(page)
+
+
+async def upload_photo(page, path: str) -> None:
+    await page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(path)
+    await page.locator('[data-testid="stImageCaption"]').filter(has_text="What the model receives").first.wait_for()
+    await page.wait_for_selector(IDLE)
+
+
+async def back_to_sliders(page) -> None:
+    await open_page(page, "Latent sliders", "Latent sliders")
+    await server_sliders(page)
+
+
 async def session(browser, url: str, number: int, deadline: float, upload: str, log: dict, ramp: float,
                   think: float) -> None:
     await asyncio.sleep(number * ramp)  # users arrive one after another, not in the same millisecond
@@ -123,47 +164,27 @@ async def session(browser, url: str, number: int, deadline: float, upload: str, 
     step, kind = 0, "page load"
     try:
         began = time.perf_counter()
-        await page.goto(f"{url}/latent", wait_until="domcontentloaded")
-        await settle(page)
+        await first_page(page, url)
         log["latency"].setdefault("first page", []).append(time.perf_counter() - began)
         await server_sliders(page)
         while time.perf_counter() < deadline:
             kind = ("digit", "slider", "upload")[step % 3]
             if kind == "upload":  # get to the uploader first: only the upload itself is timed
-                await open_page(page, "Denoising", "Denoising")
-                await page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(has_text="Upload").first.click()
-                await page.locator('[data-testid="stSidebar"] input[type="file"]').wait_for(state="attached")
-                await settle(page)
-            if kind == "slider":
-                await page.evaluate(SLIDER_ARM)
-            index = (number * 37 + step + 1) % 2000  # never the index already shown
+                await to_uploader(page)
             began = time.perf_counter()
             if kind == "digit":
-                box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
-                await box.fill(str(index))
-                await box.press("Enter")
+                await pick_digit(page, (number * 37 + step + 1) % 2000)  # never the index already shown
             elif kind == "slider":
-                key = await slider_key(page)
-                await page.locator('[data-testid="stSlider"] input[type=range]').first.focus()
-                await page.keyboard.press(key)
+                await move_slider(page)
             else:
-                await page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(upload)
-            # done when what the action asked for is on the page and the run that drew it has ended
-            if kind == "digit":
-                await page.get_by_text(f"Starting point: test digit #{index} (").first.wait_for()
-            elif kind == "slider":
-                await page.wait_for_function(SLIDER_DONE, timeout=STEP_TIMEOUT, polling=20)
-            else:
-                await page.locator('[data-testid="stImageCaption"]').filter(has_text="What the model receives").first.wait_for()
-            await page.wait_for_selector(IDLE)
+                await upload_photo(page, upload)
             log["latency"].setdefault(kind, []).append(time.perf_counter() - began)
             await settle(page)
             errors = await page.locator(ERRORS).all_inner_texts()
             if errors:
                 log["errors"].append((number, kind, errors))
             if kind == "upload":  # back to the sliders for the next round
-                await open_page(page, "Latent sliders", "Latent sliders")
-                await server_sliders(page)
+                await back_to_sliders(page)
             step += 1
             if think:
                 await asyncio.sleep(rng.uniform(0.5, 1.5) * think)  # a user looks at the picture before the next move

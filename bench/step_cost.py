@@ -2,7 +2,7 @@
 
   .venv/bin/python bench/step_cost.py [--browser PATH] [--repeats 3]
 
-The same steps as bench/load.py (which imports nothing from here); it explains that benchmark's latencies: on
+The steps of bench/load.py (its functions); it explains that benchmark's latencies: on
 one machine the browsers' share of every step competes with the server for the same cores.
 """
 from __future__ import annotations
@@ -44,44 +44,17 @@ async def measure(executable: str, repeats: int) -> dict[str, list[tuple[float, 
                 page = await context.new_page()
 
                 async def first_page():
-                    await page.goto(f"{url}/latent")
-                    await load.settle(page)
+                    await load.first_page(page, url)
                     await load.server_sliders(page)
 
-                async def digit(index=100 + number):
-                    box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
-                    await box.fill(str(index))
-                    await box.press("Enter")
-                    await page.get_by_text(f"Starting point: test digit #{index} (").first.wait_for()
-                    await page.wait_for_selector(load.IDLE)
-
-                async def slider():
-                    await page.evaluate(load.SLIDER_ARM)
-                    key = await load.slider_key(page)
-                    await page.locator('[data-testid="stSlider"] input[type=range]').first.focus()
-                    await page.keyboard.press(key)
-                    await page.wait_for_function(load.SLIDER_DONE, polling=20)
-                    await page.wait_for_selector(load.IDLE)
-
-                async def to_denoising():
-                    await load.open_page(page, "Denoising", "Denoising")
-                    await page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(has_text="Upload").first.click()
-                    await page.locator('[data-testid="stSidebar"] input[type="file"]').wait_for(state="attached")
-                    await load.settle(page)
-
-                async def upload_photo():
-                    await page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(upload)
-                    await page.locator('[data-testid="stImageCaption"]').filter(has_text="What the model receives").first.wait_for()
-                    await page.wait_for_selector(load.IDLE)
-
-                async def back():
-                    await load.open_page(page, "Latent sliders", "Latent sliders")
-                    await load.server_sliders(page)
-
-                for name, step in [("first page (latent sliders, live dragging off)", first_page), ("digit", digit),
-                                   ("slider", slider), ("switch to Denoising, choose Upload", to_denoising),
-                                   ("upload", upload_photo), ("switch back to the sliders", back)]:
-                    if number or name.startswith("first"):  # the first session's later steps are cold: skip
+                steps = [("first page (latent sliders, live dragging off)", first_page),
+                         ("digit", lambda: load.pick_digit(page, 100 + number)),
+                         ("slider", lambda: load.move_slider(page)),
+                         ("switch to Denoising, choose Upload", lambda: load.to_uploader(page)),
+                         ("upload", lambda: load.upload_photo(page, upload)),
+                         ("switch back to the sliders", lambda: load.back_to_sliders(page))]
+                for name, step in steps:
+                    if number:  # the first session warms the server (imports, models, caches) and is not counted
                         await timed(name, step)
                     else:
                         await step()
@@ -93,14 +66,14 @@ async def measure(executable: str, repeats: int) -> dict[str, list[tuple[float, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--browser", help="path of the Chromium to drive (default as in bench/load.py)")
-    parser.add_argument("--repeats", type=int, default=3, help="sessions, one after another (the first warms up)")
+    parser.add_argument("--repeats", type=int, default=3, help="sessions, one after another (the first only warms up)")
     args = parser.parse_args()
     executable = load.browser_path(args.browser)
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium-headless-shell (or chromium)")
     costs = asyncio.run(measure(executable, args.repeats))
-    print(f"\nOne session alone ({Path(executable).name}); medians over {args.repeats - 1} warm sessions "
-          f"(first page: over {args.repeats})\n")
+    print(f"\nOne session at a time ({Path(executable).name}): medians over {args.repeats - 1} sessions after a "
+          f"warm-up session\n")
     print("| step | wall time | server CPU | browser CPU |")
     print("| --- | --- | --- | --- |")
     total = [0.0, 0.0]
