@@ -24,6 +24,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from helpers import click_scatter_point, settle, sidebar_choice  # noqa: E402
+from measuring import percentile, rss_mb  # noqa: E402
 from scripts.appserver import CHROMIUM_ARGS, chromium_path, serve_app  # noqa: E402
 
 WATCH_JS = """
@@ -54,18 +55,6 @@ WATCH_JS = """
   window.__benchObserver.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['src'] });
 }
 """
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def timed(page: Page, target: dict, action, *, retries: int = 0) -> float:

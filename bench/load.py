@@ -20,10 +20,10 @@ Bounded: --sessions contexts at a time, --minutes per round, a hard limit of 10 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
-import asyncio
 import random
 import shutil
 import sys
@@ -35,34 +35,12 @@ from playwright.async_api import async_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
 from apptest_helpers import photo_bytes  # noqa: E402
+from helpers import ERRORS, IDLE  # noqa: E402
+from measuring import cpu_seconds, percentile, rss_mb  # noqa: E402
 from scripts.appserver import CHROMIUM_ARGS, chromium_path, serve_app  # noqa: E402
 
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
-ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def cpu_seconds(match) -> dict[int, float]:
-    """User + system CPU seconds of every live process match(pid, command line) accepts, by pid."""
-    seconds, tick = {}, os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended while we looked
-            continue
-        if match(entry.name, command):
-            seconds[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    return seconds
 
 
 def photo(tmp: Path) -> str:
@@ -206,11 +184,6 @@ async def sample(pid: int, samples: list, cpu: dict, stop: asyncio.Event, began:
             await asyncio.wait_for(stop.wait(), timeout=2)
         except asyncio.TimeoutError:
             pass
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def browser_path(choice: str | None = None) -> str | None:

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 import load  # noqa: E402
+from measuring import cpu_seconds  # noqa: E402
 from scripts.appserver import CHROMIUM_ARGS, serve_app  # noqa: E402
 
 
@@ -31,9 +32,9 @@ async def measure(executable: str, repeats: int) -> dict[str, list[tuple[float, 
         ours = lambda p, command: int(p) == server.pid or b"chrom" in command[0]  # noqa: E731
 
         async def timed(name: str, step) -> None:
-            before, began = load.cpu_seconds(ours), time.perf_counter()
+            before, began = cpu_seconds(ours), time.perf_counter()
             await step()
-            seconds, after = time.perf_counter() - began, load.cpu_seconds(ours)
+            seconds, after = time.perf_counter() - began, cpu_seconds(ours)
             used = {p: s - before.get(p, 0.0) for p, s in after.items()}
             costs.setdefault(name, []).append((seconds, used.pop(server.pid, 0.0), sum(used.values())))
 

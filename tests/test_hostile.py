@@ -8,11 +8,9 @@ import zlib
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
-
 from aemodels import load_digits
 from aemodels.preprocess import ACCEPTED_FORMATS, MAX_PIXELS
-from conftest import ROOT
+from apptest_helpers import captions, run
 
 PREPARED = "What the model receives"
 UNREADABLE = ("damaged", "not an image")  # a few bytes of a header: either plain message is right
@@ -139,8 +137,7 @@ def test_the_corpus_is_big_enough_and_limits_are_deliberate():
 
 @pytest.fixture(scope="module")
 def app():
-    at = AppTest.from_file(str(ROOT / "app_pages" / "reconstruct.py"), default_timeout=60)
-    at.run()
+    at = run("reconstruct", timeout=60)
     at.button_group(key="recon_source").set_value("Upload").run()
     return at
 
@@ -154,7 +151,7 @@ def test_hostile_upload_gives_a_digit_or_one_plain_message(app, name, data, mime
     at.file_uploader(key="recon_up_upload").set_value((name, data, mime)).run()  # times out on a hang
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.error]
-    shown = [c for e in at.get("image") for c in e.captions]
+    shown = captions(at)
     if expected == PREPARED:
         assert errors == [] and any(PREPARED in c for c in shown), (name, errors)
     else:
@@ -165,5 +162,5 @@ def test_hostile_upload_gives_a_digit_or_one_plain_message(app, name, data, mime
     good = save(digit_image().convert("RGB"), "JPEG")
     at.file_uploader(key="recon_up_upload").set_value(("good.jpg", good, "image/jpeg")).run()
     assert not at.exception and not at.error
-    assert any("your upload (good.jpg)" in c for e in at.get("image") for c in e.captions) or \
+    assert any("your upload (good.jpg)" in c for c in captions(at)) or \
         any("good.jpg" in c.value for c in at.caption)

@@ -3,8 +3,8 @@ import json
 import shutil
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from apptest_helpers import captions, run
 from conftest import ROOT
 
 
@@ -42,13 +42,12 @@ def swap_weights(directory):
                                           (swap_weights, "ae16.safetensors")])
 def test_a_damaged_model_is_named_and_the_others_keep_working(damaged_zoo, damage, named):
     damage(damaged_zoo)
-    at = AppTest.from_file(str(ROOT / "app_pages" / "reconstruct.py"), default_timeout=120)
-    at.run()
+    at = run("reconstruct")
     at.multiselect(key="recon_models").set_value(["ae16", "vae16", "linear16"]).run()
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "ae16" in errors[0] and named in errors[0], errors
     assert "Traceback" not in errors[0]
-    shown = [c for e in at.get("image") for c in e.captions]
+    shown = captions(at)
     assert "vae16: reconstruction" in shown and "linear16: reconstruction" in shown
     assert "ae16: reconstruction" not in shown
