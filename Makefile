@@ -1,27 +1,55 @@
-# Two commands do all set-up: `make run` (the app) and `make test` (the whole test suite).
+# Two commands do all set-up: `make run` (the app) and `make test` (lint, types and the whole test suite).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PORT ?= 8501
 # Canonical MNIST for training, evaluation and the tests that need the full set; the app needs none.
 export AEMODELS_DATA ?= $(abspath ../shared/data/mnist)
 
-.PHONY: run test evaluate bench clean
+.PHONY: run dev-run test check lint format types evaluate clean
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+
+# The app alone: the library and the app's packages, no test tools.
+$(VENV)/.app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[app]"
 	touch $@
+
+# Everything: the app plus tests, lint, types and benchmarks.
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[app,dev]"
+	touch $(VENV)/.app $@
 
 # MALLOC_ARENA_MAX=2: each session runs on its own thread; capping glibc's per-thread arenas lets memory freed
 # by one session be reused by the next (measured: 584 instead of 667 MB after six sessions, see README).
-run: $(BIN)/.installed
-	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py
+run: $(VENV)/.app
+	@echo "aemodels: open http://localhost:$(PORT) in your browser (Ctrl+C stops the server)."
+	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py --server.port $(PORT)
 
-test: $(BIN)/.installed
+# For working on the pages: rerun the page when a source file changes (off in production, see .streamlit/config.toml).
+dev-run: $(VENV)/.app
+	@echo "aemodels (reloads on save): open http://localhost:$(PORT) in your browser."
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.fileWatcherType auto --server.runOnSave true
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+types: $(VENV)/.dev
+	$(BIN)/mypy
+
+check: lint types
+
+test: check
 	$(BIN)/python -m pytest
 
-evaluate: $(BIN)/.installed
+evaluate: $(VENV)/.app
 	$(BIN)/python -m aemodels.evaluate
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

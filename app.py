@@ -1,9 +1,12 @@
 """aemodels: an interactive autoencoder lab. Run with `streamlit run app.py` (or `make run`)."""
+
 from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="aemodels: autoencoder lab", page_icon=str(Path(__file__).parent / "docs" / "icon.png"), layout="wide")
+st.set_page_config(
+    page_title="aemodels: autoencoder lab", page_icon=str(Path(__file__).parent / "docs" / "icon.png"), layout="wide"
+)
 
 pages = {
     "Play": [

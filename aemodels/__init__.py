@@ -1,4 +1,6 @@
 """aemodels: autoencoders on MNIST, from a tied linear AE (PCA) to VAEs, with a pretrained zoo."""
+
+__version__ = "0.2.0"
 from aemodels.corrupt import CORRUPTIONS, corrupt
 from aemodels.data import DataError, load_digits, load_mnist
 from aemodels.geometry import lerp, principal_angles, slerp
@@ -8,7 +10,25 @@ from aemodels.preprocess import ImageInputError, open_image, prepare_digit
 from aemodels.zoo import ZOO, CheckpointError, list_pretrained, load_pretrained
 
 __all__ = [
-    "AEConfig", "Autoencoder", "CORRUPTIONS", "CheckpointError", "DataError", "ImageInputError", "MODELS", "ZOO",
-    "build_model", "corrupt", "gaussian_kl", "importance_weighted_log_likelihood", "lerp", "list_pretrained",
-    "load_digits", "load_mnist", "load_pretrained", "open_image", "prepare_digit", "principal_angles", "slerp",
+    "CORRUPTIONS",
+    "MODELS",
+    "ZOO",
+    "AEConfig",
+    "Autoencoder",
+    "CheckpointError",
+    "DataError",
+    "ImageInputError",
+    "build_model",
+    "corrupt",
+    "gaussian_kl",
+    "importance_weighted_log_likelihood",
+    "lerp",
+    "list_pretrained",
+    "load_digits",
+    "load_mnist",
+    "load_pretrained",
+    "open_image",
+    "prepare_digit",
+    "principal_angles",
+    "slerp",
 ]

@@ -1,5 +1,6 @@
 """Reconstruction error as an anomaly score: an AE reconstructs what lies near its training manifold well and
 everything else badly. Scores, the ROC curve and its area, and the non-digit images the app compares against."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,7 +45,7 @@ def auc(normal, anomalous) -> float:
     scores = np.concatenate([normal, anomalous])
     _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
     average_rank = np.cumsum(counts) - (counts - 1) / 2.0  # 1-based rank of each distinct score, ties averaged
-    rank_sum = average_rank[inverse][len(normal):].sum()
+    rank_sum = average_rank[inverse][len(normal) :].sum()
     n_a, n_n = len(anomalous), len(normal)
     return float((rank_sum - n_a * (n_a + 1) / 2.0) / (n_a * n_n))
 

@@ -6,6 +6,7 @@ two AEs are trained for each d with the zoo's training loop, seeded. The result 
 with its provenance, and the app draws it. Resumable: finished sizes are kept in the JSON, and each training run
 keeps its state under RUNS/capacity-*.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,13 @@ PCA_KEEP = 16  # components shipped for the app (50 KB), which has no training s
 
 def save_pca(mean: torch.Tensor, components: torch.Tensor, path: Path | None = None) -> Path:
     path = path or pretrained_dir() / PCA_FILE
-    save_file({"mean": mean.contiguous(), "components": components.contiguous()}, str(path),
-              metadata={"what": "PCA of the 60,000 MNIST training digits: mean (784,), top principal directions as columns (784, k)"})
+    save_file(
+        {"mean": mean.contiguous(), "components": components.contiguous()},
+        str(path),
+        metadata={
+            "what": "PCA of the 60,000 MNIST training digits: mean (784,), top principal directions as columns (784, k)"
+        },
+    )
     return path
 
 
@@ -44,13 +50,17 @@ def load_pca(path: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def linear_recipe(d: int, epochs: int) -> Recipe:
-    return Recipe(AEConfig(kind="linear", latent_dim=d, recon_loss="mse"), f"tied linear AE, d={d}",
-                  epochs=epochs, lr=3e-3, batch_size=256)
+    return Recipe(
+        AEConfig(kind="linear", latent_dim=d, recon_loss="mse"),
+        f"tied linear AE, d={d}",
+        epochs=epochs,
+        lr=3e-3,
+        batch_size=256,
+    )
 
 
 def nonlinear_recipe(d: int, epochs: int) -> Recipe:
-    return Recipe(AEConfig(kind="mlp", latent_dim=d, hidden=(512, 256)), f"MLP AE 784-512-256-{d}, BCE",
-                  epochs=epochs)
+    return Recipe(AEConfig(kind="mlp", latent_dim=d, hidden=(512, 256)), f"MLP AE 784-512-256-{d}, BCE", epochs=epochs)
 
 
 def curve_mse(model, x: torch.Tensor) -> float:
@@ -66,8 +76,17 @@ def load_curve(path: Path | None = None) -> dict:
     return json.loads(path.read_text())
 
 
-def compute(dims=DIMS, *, linear_epochs: int = 10, nonlinear_epochs: int = 8, data_dir=None, limit=None,
-            runs_dir: Path = Path("runs"), out: Path | None = None, quiet: bool = False) -> dict:
+def compute(
+    dims=DIMS,
+    *,
+    linear_epochs: int = 10,
+    nonlinear_epochs: int = 8,
+    data_dir=None,
+    limit=None,
+    runs_dir: Path = Path("runs"),
+    out: Path | None = None,
+    quiet: bool = False,
+) -> dict:
     out = out or pretrained_dir() / CAPACITY_FILE
     out.parent.mkdir(parents=True, exist_ok=True)
     x_train, _ = load_mnist("train", directory=data_dir)
@@ -79,7 +98,11 @@ def compute(dims=DIMS, *, linear_epochs: int = 10, nonlinear_epochs: int = 8, da
     if limit is None:
         save_pca(mean, all_components[:, :PCA_KEEP], out.parent / Path(PCA_FILE).name)
     previous = json.loads(out.read_text()) if out.exists() else {}
-    same_plan = previous.get("plan") == {"linear_epochs": linear_epochs, "nonlinear_epochs": nonlinear_epochs, "limit": limit}
+    same_plan = previous.get("plan") == {
+        "linear_epochs": linear_epochs,
+        "nonlinear_epochs": nonlinear_epochs,
+        "limit": limit,
+    }
     rows = {row["d"]: row for row in previous.get("rows", [])} if same_plan else {}
     for d in dims:
         if d in rows:
@@ -90,19 +113,26 @@ def compute(dims=DIMS, *, linear_epochs: int = 10, nonlinear_epochs: int = 8, da
         linear, _ = fit(f"capacity-linear{d}", linear_recipe(d, linear_epochs), x_train, runs_dir=runs_dir, quiet=True)
         row["linear_ae"] = curve_mse(linear, x_test)
         row["mean_principal_angle_deg"] = float(principal_angles(linear.A.detach().T, components).mean())
-        nonlinear, _ = fit(f"capacity-mlp{d}", nonlinear_recipe(d, nonlinear_epochs), x_train, runs_dir=runs_dir, quiet=True)
+        nonlinear, _ = fit(
+            f"capacity-mlp{d}", nonlinear_recipe(d, nonlinear_epochs), x_train, runs_dir=runs_dir, quiet=True
+        )
         row["nonlinear_ae"] = curve_mse(nonlinear, x_test)
         row["seconds"] = round(time.perf_counter() - began, 1)
         rows[d] = row
         if not quiet:
-            print(f"d={d:3d}  PCA {row['pca']:.4f}  linear AE {row['linear_ae']:.4f} "
-                  f"(mean angle {row['mean_principal_angle_deg']:.2f} deg)  MLP AE {row['nonlinear_ae']:.4f}  [{row['seconds']}s]", flush=True)
+            print(
+                f"d={d:3d}  PCA {row['pca']:.4f}  linear AE {row['linear_ae']:.4f} "
+                f"(mean angle {row['mean_principal_angle_deg']:.2f} deg)  MLP AE {row['nonlinear_ae']:.4f}  "
+                f"[{row['seconds']}s]",
+                flush=True,
+            )
         result = {
             "what": "test MSE per pixel (pixels in [0,1], no clipping) against latent size d",
             "plan": {"linear_epochs": linear_epochs, "nonlinear_epochs": nonlinear_epochs, "limit": limit},
             "linear_ae": linear_recipe(0, linear_epochs).description.replace(", d=0", ""),
             "nonlinear_ae": nonlinear_recipe(0, nonlinear_epochs).description.replace("-0", "-d"),
-            "data": "MNIST train (PCA fit, AE training) and test (error)" + (f", first {limit} of each" if limit else ""),
+            "data": "MNIST train (PCA fit, AE training) and test (error)"
+            + (f", first {limit} of each" if limit else ""),
             "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}",
             "command": "python -m aemodels.capacity",
             "rows": [rows[k] for k in sorted(rows)],
@@ -112,7 +142,9 @@ def compute(dims=DIMS, *, linear_epochs: int = 10, nonlinear_epochs: int = 8, da
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--dims", type=int, nargs="+", default=list(DIMS), help="latent sizes")
     parser.add_argument("--linear-epochs", type=int, default=10)
     parser.add_argument("--nonlinear-epochs", type=int, default=8)
@@ -125,10 +157,17 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        compute(args.dims, linear_epochs=args.linear_epochs, nonlinear_epochs=args.nonlinear_epochs,
-                data_dir=args.data_dir, limit=args.limit, runs_dir=args.runs_dir, out=args.out)
+        compute(
+            args.dims,
+            linear_epochs=args.linear_epochs,
+            nonlinear_epochs=args.nonlinear_epochs,
+            data_dir=args.data_dir,
+            limit=args.limit,
+            runs_dir=args.runs_dir,
+            out=args.out,
+        )
     except DataError as err:
-        raise SystemExit(f"error: {err}")
+        raise SystemExit(f"error: {err}") from None
 
 
 if __name__ == "__main__":

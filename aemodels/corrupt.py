@@ -1,7 +1,8 @@
 """Seeded corruptions for denoising, each clipped to [0, 1]: x is (B, 1, 28, 28) in [0, 1]."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -32,7 +33,7 @@ def salt_and_pepper(x: torch.Tensor, fraction: float, *, seed: int = 0) -> torch
 
 def occlusion(x: torch.Tensor, size: float, *, seed: int = 0) -> torch.Tensor:
     """Black out one square block per image whose side is `size` in pixels (0 to 28), at a seeded place."""
-    side = int(round(size))
+    side = round(size)
     assert 0 <= side <= 28, f"block side must lie in [0, 28] pixels, got {size}"
     out = x.clone()
     if side == 0:
@@ -40,7 +41,7 @@ def occlusion(x: torch.Tensor, size: float, *, seed: int = 0) -> torch.Tensor:
     g = _generator(seed)
     for i in range(len(x)):
         top, left = (int(v) for v in torch.randint(0, 28 - side + 1, (2,), generator=g))
-        out[i, :, top: top + side, left: left + side] = 0.0
+        out[i, :, top : top + side, left : left + side] = 0.0
     return out
 
 

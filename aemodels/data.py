@@ -3,6 +3,7 @@
 The data directory comes from an argument, else the AEMODELS_DATA environment variable, else ./data/mnist.
 Files may be stored plain or gzip-compressed; the md5 is always that of the uncompressed bytes.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -53,7 +54,7 @@ def parse_idx(raw: bytes, *, source: str = "IDX data") -> np.ndarray:
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise DataError(f"{source} is truncated inside its header.")
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     expected = int(np.prod(dims))
     if len(raw) - header != expected:
         raise DataError(
@@ -136,7 +137,8 @@ def download_mnist(
                 break
         if _find(directory, stem) is None:
             raise DataError(
-                f"Could not download {stem} from any MNIST mirror. Tried:\n  " + "\n  ".join(problems)
+                f"Could not download {stem} from any MNIST mirror. Tried:\n  "
+                + "\n  ".join(problems)
                 + f"\nCopy the four MNIST IDX files into {directory} by hand, or check the network."
             )
     return directory
@@ -178,7 +180,18 @@ def write_digit_sample(n: int = 2000, *, directory: str | os.PathLike | None = N
 
 
 FASHION_DIR = Path(os.environ.get("AEMODELS_FASHION", "/usr/share/datasets/fashion-mnist"))
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 
 def load_fashion_mnist(
@@ -196,7 +209,8 @@ def load_fashion_mnist(
         if path is None:
             raise DataError(
                 f"Fashion-MNIST is not installed ({directory} has no {prefix}-{part}). On Debian or Ubuntu: "
-                f"`sudo apt-get install dataset-fashion-mnist`, or point AEMODELS_FASHION at a folder with its IDX files."
+                "`sudo apt-get install dataset-fashion-mnist`, or point AEMODELS_FASHION at a folder with its IDX "
+                "files."
             )
         array = parse_idx(_read_bytes(path), source=str(path))
         if array.ndim != magic_dims or (magic_dims == 3 and array.shape[1:] != (28, 28)):
@@ -212,8 +226,12 @@ def load_fashion_mnist(
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
-    parser = argparse.ArgumentParser(description="Fetch and check MNIST.", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--data-dir", default=None, help="folder of the IDX files (default: $AEMODELS_DATA or data/mnist)")
+    parser = argparse.ArgumentParser(
+        description="Fetch and check MNIST.", formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help="folder of the IDX files (default: $AEMODELS_DATA or data/mnist)"
+    )
     parser.add_argument("--download", action="store_true", help="download missing files from the public mirrors")
     parser.add_argument("--write-sample", action="store_true", help=f"write pretrained/{DIGITS_FILE} from the test set")
     args = parser.parse_args(argv)
@@ -221,12 +239,12 @@ def main(argv: list[str] | None = None) -> None:
         if args.download:
             download_mnist(args.data_dir)
         for split in ("train", "test"):
-            x, y = load_mnist(split, directory=args.data_dir)
+            x, _ = load_mnist(split, directory=args.data_dir)
             print(f"{split}: {len(x)} digits, checksums match")
         if args.write_sample:
             print("wrote", write_digit_sample(directory=args.data_dir))
     except DataError as err:
-        raise SystemExit(f"error: {err}")
+        raise SystemExit(f"error: {err}") from None
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Layers, in order: {"op": "linear", "in", "out", "w", "b"} (w is (out, in) row-ma
 "padding", "w", "b"} (torch's weight layouts: (in, out, k, k) for the transpose, (out, in, k, k) for conv), and a
 final {"op": "sigmoid"}. "w" and "b" are offsets (in floats) into the buffer.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,27 +39,54 @@ def export_decoder(model: Autoencoder) -> tuple[dict, bytes]:
     layers: list[dict] = []
     for module in model.decoder:
         if isinstance(module, nn.Linear):
-            layers.append({"op": "linear", "in": module.in_features, "out": module.out_features,
-                           "w": put(module.weight), "b": put(module.bias)})
+            layers.append(
+                {
+                    "op": "linear",
+                    "in": module.in_features,
+                    "out": module.out_features,
+                    "w": put(module.weight),
+                    "b": put(module.bias),
+                }
+            )
         elif isinstance(module, nn.ReLU):
             layers.append({"op": "relu"})
         elif isinstance(module, nn.Unflatten):
             layers.append({"op": "reshape", "shape": list(module.unflattened_size)})
         elif isinstance(module, (nn.ConvTranspose2d, nn.Conv2d)):
-            square = module.kernel_size[0] == module.kernel_size[1] and module.stride[0] == module.stride[1] \
+            square = (
+                module.kernel_size[0] == module.kernel_size[1]
+                and module.stride[0] == module.stride[1]
                 and module.padding[0] == module.padding[1]
-            plain = module.groups == 1 and module.dilation == (1, 1) and module.bias is not None \
+            )
+            plain = (
+                module.groups == 1
+                and module.dilation == (1, 1)
+                and module.bias is not None
                 and getattr(module, "output_padding", (0, 0)) == (0, 0)
+            )
             if not (square and plain):
                 raise ExportError(f"unsupported convolution settings in {module}")
             op = "conv_transpose2d" if isinstance(module, nn.ConvTranspose2d) else "conv2d"
-            layers.append({"op": op, "in": module.in_channels, "out": module.out_channels, "k": module.kernel_size[0],
-                           "stride": module.stride[0], "padding": module.padding[0],
-                           "w": put(module.weight), "b": put(module.bias)})
+            layers.append(
+                {
+                    "op": op,
+                    "in": module.in_channels,
+                    "out": module.out_channels,
+                    "k": module.kernel_size[0],
+                    "stride": module.stride[0],
+                    "padding": module.padding[0],
+                    "w": put(module.weight),
+                    "b": put(module.bias),
+                }
+            )
         else:
             raise ExportError(f"the browser decoder has no {type(module).__name__} layer")
     layers.append({"op": "sigmoid"})
     buffer = np.concatenate(chunks).astype("<f4").tobytes()
-    manifest = {"latent_dim": model.latent_dim, "layers": layers, "floats": offset,
-                "sha256": hashlib.sha256(buffer).hexdigest()}
+    manifest = {
+        "latent_dim": model.latent_dim,
+        "layers": layers,
+        "floats": offset,
+        "sha256": hashlib.sha256(buffer).hexdigest(),
+    }
     return manifest, buffer

@@ -1,5 +1,6 @@
 """Paths and grids in latent space, principal angles between subspaces, and the decoded manifold's
 tangent planes (decoder Jacobians) with the tangent/normal experiment."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Digit tensors to pictures: upscaled grayscale images, grids and error heat maps (numpy + Pillow only)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,7 +27,7 @@ def make_grid(x: torch.Tensor, *, ncol: int, scale: int = 2, pad: int = 2, backg
     digits = (x.detach().reshape(n, 28, 28).clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8)
     for i in range(n):
         r, c = divmod(i, ncol)
-        canvas[pad + r * cell: pad + r * cell + 28, pad + c * cell: pad + c * cell + 28] = digits[i]
+        canvas[pad + r * cell : pad + r * cell + 28, pad + c * cell : pad + c * cell + 28] = digits[i]
     image = Image.fromarray(canvas, mode="L")
     return image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
 

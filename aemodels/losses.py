@@ -3,6 +3,7 @@
 Closed-form Gaussian KL: Kingma & Welling 2014, Appendix B. Sparsity penalty: Ng, "Sparse autoencoder"
 (CS294A lecture notes, 2011). Importance-weighted log-likelihood: Burda, Grosse & Salakhutdinov 2015, eq. 8.
 """
+
 from __future__ import annotations
 
 import math
@@ -73,7 +74,9 @@ def importance_weighted_log_likelihood(model, x: torch.Tensor, *, k: int, chunk:
 
 
 @torch.no_grad()
-def elbo_terms(model, x: torch.Tensor, *, samples: int = 1, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+def elbo_terms(
+    model, x: torch.Tensor, *, samples: int = 1, generator: torch.Generator | None = None
+) -> dict[str, torch.Tensor]:
     """The ELBO of a VAE split into its two terms, per digit, in nats:
     recon = E_q[-log p(x|z)] (Monte Carlo over `samples` draws of eps), kl = KL(q(z|x) || p(z)) (closed form,
     also per dimension as kl_per_dim (B, d)), and neg_elbo = recon + kl. x (B, 1, 28, 28) in [0, 1]; grey

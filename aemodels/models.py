@@ -6,11 +6,13 @@
 - Sparse AE: Ng 2011, KL(rho || rho_hat) on the mean activation of sigmoid hidden units.
 - VAE: Kingma & Welling 2014, Gaussian posterior, reparameterisation, Bernoulli likelihood.
 """
+
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
@@ -36,7 +38,7 @@ class AEConfig:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "AEConfig":
+    def from_dict(cls, data: dict) -> AEConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - names
         if unknown:
@@ -54,7 +56,7 @@ class AEConfig:
 def mlp(sizes: list[int]) -> nn.Sequential:
     """Linear layers with ReLU between them (none after the last)."""
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers.append(nn.ReLU())
@@ -64,10 +66,13 @@ def mlp(sizes: list[int]) -> nn.Sequential:
 def conv_encoder(channels: tuple[int, ...], out_dim: int) -> nn.Sequential:
     c1, c2 = channels
     return nn.Sequential(  # (B, 1, 28, 28)
-        nn.Conv2d(1, c1, 4, stride=2, padding=1), nn.ReLU(),  # -> (B, c1, 14, 14)
-        nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.ReLU(),  # -> (B, c2, 7, 7)
+        nn.Conv2d(1, c1, 4, stride=2, padding=1),
+        nn.ReLU(),  # -> (B, c1, 14, 14)
+        nn.Conv2d(c1, c2, 4, stride=2, padding=1),
+        nn.ReLU(),  # -> (B, c2, 7, 7)
         nn.Flatten(),  # -> (B, c2*49)
-        nn.Linear(c2 * 49, 256), nn.ReLU(),
+        nn.Linear(c2 * 49, 256),
+        nn.ReLU(),
         nn.Linear(256, out_dim),  # -> (B, out_dim)
     )
 
@@ -75,11 +80,15 @@ def conv_encoder(channels: tuple[int, ...], out_dim: int) -> nn.Sequential:
 def conv_decoder(channels: tuple[int, ...], latent_dim: int) -> nn.Sequential:
     c1, c2 = channels
     return nn.Sequential(  # (B, d)
-        nn.Linear(latent_dim, 256), nn.ReLU(),
-        nn.Linear(256, c2 * 49), nn.ReLU(),
+        nn.Linear(latent_dim, 256),
+        nn.ReLU(),
+        nn.Linear(256, c2 * 49),
+        nn.ReLU(),
         nn.Unflatten(1, (c2, 7, 7)),  # -> (B, c2, 7, 7)
-        nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.ReLU(),  # -> (B, c1, 14, 14)
-        nn.ConvTranspose2d(c1, c1, 4, stride=2, padding=1), nn.ReLU(),  # -> (B, c1, 28, 28)
+        nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),
+        nn.ReLU(),  # -> (B, c1, 14, 14)
+        nn.ConvTranspose2d(c1, c1, 4, stride=2, padding=1),
+        nn.ReLU(),  # -> (B, c1, 28, 28)
         nn.Conv2d(c1, 1, 3, padding=1),  # -> (B, 1, 28, 28) logits
     )
 

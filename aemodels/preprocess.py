@@ -4,6 +4,7 @@ MNIST's own recipe (LeCun et al.): the ink's bounding box is scaled to fit a 20x
 ratio, then placed in 28x28 so that its centre of mass sits at the centre. Photos need more first: EXIF
 rotation, grayscale from any mode, transparency, inversion of dark-on-light, and a floor under paper texture.
 """
+
 from __future__ import annotations
 
 import io
@@ -37,7 +38,9 @@ def open_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> Image.Image
             f"it is too large or forged. Please upload a smaller image."
         ) from None
     except UnidentifiedImageError:
-        raise ImageInputError("This file is not an image we can read. Please upload a PNG, JPEG, GIF, BMP or WebP.") from None
+        raise ImageInputError(
+            "This file is not an image we can read. Please upload a PNG, JPEG, GIF, BMP or WebP."
+        ) from None
     except (OSError, ValueError, SyntaxError) as err:
         raise ImageInputError(f"This image file is damaged and cannot be read ({err}).") from None
     if image.width * image.height > MAX_PIXELS:
@@ -50,7 +53,9 @@ def open_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> Image.Image
             image.draft("L", (WORK_SIZE, WORK_SIZE))  # let the JPEG decoder downscale: much faster for photos
         image.load()
     except Image.DecompressionBombError:
-        raise ImageInputError("The image unpacks to far more pixels than its file size suggests; it was refused.") from None
+        raise ImageInputError(
+            "The image unpacks to far more pixels than its file size suggests; it was refused."
+        ) from None
     except (OSError, ValueError, SyntaxError) as err:
         raise ImageInputError(f"This image file is truncated or damaged and cannot be read ({err}).") from None
     return image
@@ -101,7 +106,7 @@ def prepare_digit(image: Image.Image) -> torch.Tensor:
     rows, cols = np.nonzero(ink > 0.1)
     if len(rows) == 0:
         raise ImageInputError("No digit found: the image looks blank. Write or upload a digit with clear strokes.")
-    crop = ink[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+    crop = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     h, w = crop.shape
     scale = 20.0 / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -109,7 +114,7 @@ def prepare_digit(image: Image.Image) -> torch.Tensor:
     small = np.clip(small, 0, 1)
     canvas = np.zeros((28, 28), dtype=np.float32)
     top, left = (28 - size[1]) // 2, (28 - size[0]) // 2
-    canvas[top: top + size[1], left: left + size[0]] = small
+    canvas[top : top + size[1], left : left + size[0]] = small
     # Shift the centre of mass to pixel (14, 14), where MNIST digits have theirs, without cutting ink off.
     mass = canvas.sum()
     cy = (canvas.sum(1) * np.arange(28)).sum() / mass

@@ -4,6 +4,7 @@ Seeded per epoch (data order, corruption, binarisation and reparameterisation no
 seed and epoch), so a run resumed from its last finished epoch continues exactly as an unbroken run.
 Training state is stored as safetensors + JSON (no pickle) in RUNS/NAME/.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from aemodels.corrupt import gaussian_noise_batch
-from aemodels.data import DataError, load_mnist, MNIST_FILES
+from aemodels.data import MNIST_FILES, DataError, load_mnist
 from aemodels.models import LinearAE, build_model
 from aemodels.zoo import ZOO, Recipe, save_checkpoint
 
@@ -58,7 +59,9 @@ def load_state(path: Path, model, optimizer) -> dict | None:
     return meta
 
 
-def prepare_batch(recipe: Recipe, model, x: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def prepare_batch(
+    recipe: Recipe, model, x: torch.Tensor, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(input, target) for one batch: binarised for a VAE, corrupted input for a denoising AE."""
     if model.variational:
         x = torch.bernoulli(x, generator=generator)  # dynamic binarisation (Salakhutdinov & Murray 2008)
@@ -95,7 +98,10 @@ def fit(
     meta = None if fresh else load_state(run, model, optimizer)
     start, seconds = (meta["epoch"], meta["seconds"]) if meta else (0, 0.0)
     if meta and meta.get("epochs") != epochs:
-        raise SystemExit(f"error: {run} holds a run planned for {meta.get('epochs')} epochs, not {epochs}; pass --fresh to start over.")
+        raise SystemExit(
+            f"error: {run} holds a run planned for {meta.get('epochs')} epochs, not {epochs}; "
+            "pass --fresh to start over."
+        )
     if start and not quiet:
         print(f"resuming {name} after epoch {start}/{epochs}")
     for epoch in range(start, epochs):
@@ -112,9 +118,15 @@ def fit(
         order = torch.randperm(len(x_train), generator=generator, device=device)
         totals: dict[str, float] = {}
         batches = range(0, len(x_train), recipe.batch_size)
-        bar = tqdm(batches, desc=f"{name} {epoch + 1}/{epochs}", disable=quiet or not sys.stdout.isatty(), leave=False, file=sys.stdout)
+        bar = tqdm(
+            batches,
+            desc=f"{name} {epoch + 1}/{epochs}",
+            disable=quiet or not sys.stdout.isatty(),
+            leave=False,
+            file=sys.stdout,
+        )
         for step, i in enumerate(bar, 1):
-            inputs, target = prepare_batch(recipe, model, x_train[order[i: i + recipe.batch_size]], generator)
+            inputs, target = prepare_batch(recipe, model, x_train[order[i : i + recipe.batch_size]], generator)
             out = model(inputs)
             terms = model.loss(target, out)
             optimizer.zero_grad(set_to_none=True)
@@ -127,7 +139,11 @@ def fit(
         seconds += time.perf_counter() - began
         summary = " ".join(f"{k}={v / len(batches):.5g}" for k, v in totals.items())
         if not quiet:
-            print(f"{name} epoch {epoch + 1}/{epochs} {summary} lr={optimizer.param_groups[0]['lr']:.2e} [{seconds:.0f}s]", flush=True)
+            print(
+                f"{name} epoch {epoch + 1}/{epochs} {summary} "
+                f"lr={optimizer.param_groups[0]['lr']:.2e} [{seconds:.0f}s]",
+                flush=True,
+            )
         save_state(run, model, optimizer, {"name": name, "epoch": epoch + 1, "epochs": epochs, "seconds": seconds})
     model.cpu().eval()
     return model, seconds
@@ -156,8 +172,17 @@ def train(
     x_train, _ = load_mnist("train", directory=data_dir)
     if limit:
         x_train = x_train[:limit]
-    fitted = fit(name, recipe, x_train, epochs=epochs, runs_dir=runs_dir, device=device, fresh=fresh, quiet=quiet,
-                 stop_after=stop_after)
+    fitted = fit(
+        name,
+        recipe,
+        x_train,
+        epochs=epochs,
+        runs_dir=runs_dir,
+        device=device,
+        fresh=fresh,
+        quiet=quiet,
+        stop_after=stop_after,
+    )
     if fitted is None:
         return None
     model, seconds = fitted
@@ -199,10 +224,19 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        path = train(args.name, epochs=args.epochs, limit=args.limit, data_dir=args.data_dir, out_dir=args.out_dir,
-                     runs_dir=args.runs_dir, device=args.device, fresh=args.fresh, stop_after=args.stop_after)
+        path = train(
+            args.name,
+            epochs=args.epochs,
+            limit=args.limit,
+            data_dir=args.data_dir,
+            out_dir=args.out_dir,
+            runs_dir=args.runs_dir,
+            device=args.device,
+            fresh=args.fresh,
+            stop_after=args.stop_after,
+        )
     except DataError as err:
-        raise SystemExit(f"error: {err}")
+        raise SystemExit(f"error: {err}") from None
     print(f"wrote {path}" if path else f"stopped; resume with the same command (state in {args.runs_dir / args.name})")
 
 

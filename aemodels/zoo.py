@@ -4,6 +4,7 @@ A checkpoint is NAME.safetensors (weights, no pickle) beside NAME.json (config, 
 provenance, metrics, and the sha256 of the weights file). Loading rebuilds the model from the JSON,
 verifies the hash and loads the weights strictly.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,7 +14,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
@@ -42,43 +42,58 @@ ZOO: dict[str, Recipe] = {
     "linear16": Recipe(
         AEConfig(kind="linear", latent_dim=16, recon_loss="mse"),
         "Tied linear AE, d=16: x_hat = A^T A (x - m) + m. Finds the PCA subspace.",
-        epochs=30, lr=3e-3, batch_size=256,
+        epochs=30,
+        lr=3e-3,
+        batch_size=256,
         targets={"test_mse_over_pca": (None, 1.01), "mean_principal_angle_deg": (None, 5.0)},
     ),
     "ae2": Recipe(
         AEConfig(kind="mlp", latent_dim=2, hidden=(1024, 512, 256)),
         "MLP AE with a 2-d code: a latent map of the digits, with holes.",
-        epochs=35, store_float16=True, targets={"test_mse": (None, 0.036)},
+        epochs=35,
+        store_float16=True,
+        targets={"test_mse": (None, 0.036)},
     ),
     "ae16": Recipe(
         AEConfig(kind="conv", latent_dim=16, channels=(32, 64)),
         "Convolutional AE, d=16: the reconstruction model and the AE for sliders.",
-        epochs=8, store_float16=True, targets={"test_mse": (None, 0.009)},
+        epochs=8,
+        store_float16=True,
+        targets={"test_mse": (None, 0.009)},
     ),
     "dae": Recipe(
         AEConfig(kind="conv", latent_dim=64, channels=(32, 64), train_noise_std=0.6),
         "Denoising convolutional AE, d=64, trained on x + N(0, s^2), s ~ U[0, 0.6], clipped, against the clean x.",
-        epochs=15, store_float16=True, targets={"denoise_psnr_db_sigma0.3": (21.0, None), "denoise_psnr_db_sigma0.5": (19.0, None)},
+        epochs=15,
+        store_float16=True,
+        targets={"denoise_psnr_db_sigma0.3": (21.0, None), "denoise_psnr_db_sigma0.5": (19.0, None)},
     ),
     "sparse": Recipe(
         AEConfig(kind="sparse", latent_dim=400, sparsity_target=0.05, sparsity_weight=3.0),
         "Sparse AE: 400 sigmoid hidden units held to a mean activation of 0.05 by KL(rho || rho_hat).",
-        epochs=30, store_float16=True, targets={"mean_activation": (0.04, 0.06)},
+        epochs=30,
+        store_float16=True,
+        targets={"mean_activation": (0.04, 0.06)},
     ),
     "vae2": Recipe(
         AEConfig(kind="vae_mlp", latent_dim=2, hidden=(512, 256)),
         "MLP VAE with a 2-d code: the manifold map and prior sampling.",
-        epochs=20, kl_warmup_epochs=5,
+        epochs=20,
+        kl_warmup_epochs=5,
     ),
     "vae16": Recipe(
         AEConfig(kind="vae_mlp", latent_dim=16, hidden=(512, 512)),
         "MLP VAE, d=16: sliders, interpolation and sampling.",
-        epochs=20, kl_warmup_epochs=10,
+        epochs=20,
+        kl_warmup_epochs=10,
     ),
     "vae50": Recipe(
         AEConfig(kind="vae_mlp", latent_dim=50, hidden=(512, 512)),
         "MLP VAE, d=50: the best-likelihood model of the zoo.",
-        epochs=200, kl_warmup_epochs=20, batch_size=100, targets={"nll_nats": (None, 86.76)},
+        epochs=200,
+        kl_warmup_epochs=20,
+        batch_size=100,
+        targets={"nll_nats": (None, 86.76)},
     ),
 }
 
@@ -165,7 +180,9 @@ def load_pretrained(name: str, *, directory: Path | None = None) -> Autoencoder:
         config = AEConfig.from_dict(record["config"])
         model = build_model(config)
     except (TypeError, ValueError, AssertionError) as err:
-        raise CheckpointError(f"Checkpoint description {directory / (name + '.json')} has an invalid config: {err}") from err
+        raise CheckpointError(
+            f"Checkpoint description {directory / (name + '.json')} has an invalid config: {err}"
+        ) from err
     try:
         state = load_file(str(weights))
         model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=True)

@@ -1,5 +1,6 @@
 """The live-drag latent sliders: a st.components.v2 component that runs the model's decoder in the browser
 (app_pages/live_decoder.js) and reports the code to Python when a slider is released."""
+
 from __future__ import annotations
 
 import json
@@ -48,14 +49,35 @@ def decoder_url(name: str) -> str | None:
     return f"app/static/decoders/{stem}"
 
 
-def live_sliders(name: str, *, z: list[float], low: list[float], high: list[float], order: list[int], shown: int,
-                 help_texts: list[str], version: int, caption: str, key: str) -> list[float] | None:
+def live_sliders(
+    name: str,
+    *,
+    z: list[float],
+    low: list[float],
+    high: list[float],
+    order: list[int],
+    shown: int,
+    help_texts: list[str],
+    version: int,
+    caption: str,
+    key: str,
+) -> list[float] | None:
     """Mount the live sliders starting at z. Returns the code last released by the user for this version,
     None if nothing was released yet, or raises nothing: if the decoder cannot be served it returns None and
     the caller shows server-side sliders (decoder_url(name) is None)."""
     url = decoder_url(name)
-    data = {"name": name, "url": url, "z": z, "low": low, "high": high, "order": order, "shown": shown,
-            "help": help_texts, "version": version, "caption": caption}
+    data = {
+        "name": name,
+        "url": url,
+        "z": z,
+        "low": low,
+        "high": high,
+        "order": order,
+        "shown": shown,
+        "help": help_texts,
+        "version": version,
+        "caption": caption,
+    }
     result = _component(key=key, data=data, on_z_change=lambda: None, height="content")
     state = result.get("z") if hasattr(result, "get") else getattr(result, "z", None)
     if isinstance(state, dict) and state.get("version") == version and len(state.get("values", [])) == len(z):

@@ -1,4 +1,5 @@
 """UI pieces shared by the pages: cached models and digits, the digit source, model pickers, pictures."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +7,15 @@ import streamlit as st
 import torch
 from PIL import Image
 
-from aemodels import CheckpointError, ImageInputError, list_pretrained, load_digits, load_pretrained, open_image, prepare_digit
+from aemodels import (
+    CheckpointError,
+    ImageInputError,
+    list_pretrained,
+    load_digits,
+    load_pretrained,
+    open_image,
+    prepare_digit,
+)
 from aemodels.images import to_image
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
@@ -72,7 +81,11 @@ def test_digit_picker(key: str, *, default_index: int = 0) -> tuple[torch.Tensor
         index = int(rng.choice(candidates))
     index = int(index)
     gallery = [int(i) for i in range(index, min(index + 8, len(x)))]
-    st.image([to_image(torch.from_numpy(x[i]), scale=2) for i in gallery], caption=[f"#{i}: {y[i]}" for i in gallery], width=56)
+    st.image(
+        [to_image(torch.from_numpy(x[i]), scale=2) for i in gallery],
+        caption=[f"#{i}: {y[i]}" for i in gallery],
+        width=56,
+    )
     return digit_tensor(index), f"test digit #{index} (a {y[index]})"
 
 
@@ -84,7 +97,9 @@ def _remember(key: str, digit: torch.Tensor, caption: str) -> None:
 def _recall(key: str) -> tuple[torch.Tensor, str] | None:
     if f"{key}_prepared" not in st.session_state:
         return None
-    return torch.tensor(st.session_state[f"{key}_prepared"]).view(1, 1, 28, 28), st.session_state[f"{key}_prepared_caption"]
+    return torch.tensor(st.session_state[f"{key}_prepared"]).view(1, 1, 28, 28), st.session_state[
+        f"{key}_prepared_caption"
+    ]
 
 
 @st.cache_data(max_entries=16, show_spinner="Preparing your image…")
@@ -100,7 +115,8 @@ def _prepare_upload(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 def upload_picker(key: str) -> tuple[torch.Tensor, str] | None:
     upload = st.file_uploader(
         "A photo or image of one handwritten digit (PNG, JPEG, GIF, BMP or WebP, up to 10 MB)",
-        type=UPLOAD_TYPES, key=f"{key}_upload",
+        type=UPLOAD_TYPES,
+        key=f"{key}_upload",
     )
     if upload is None:
         st.info("Upload an image to see what the models make of it.")
@@ -132,8 +148,17 @@ def draw_picker(key: str) -> tuple[torch.Tensor, str] | None:
         return _recall(key)
 
     st.caption("Draw one digit with the mouse or a finger; it is prepared like an upload.")
-    canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=224, width=224,
-                       drawing_mode="freedraw", key=f"{key}_canvas", update_streamlit=True, return_image_data=True)
+    canvas = st_canvas(
+        stroke_width=18,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=224,
+        width=224,
+        drawing_mode="freedraw",
+        key=f"{key}_canvas",
+        update_streamlit=True,
+        return_image_data=True,
+    )
     if canvas is not None and canvas.image_data is not None:
         rgba = np.asarray(canvas.image_data, dtype=np.uint8)
         if rgba[..., :3].max() > 0:

@@ -60,14 +60,27 @@ threshold = float(np.quantile(digit_scores, 0.95))
 
 st.header("Score one input")
 choices = ["Your input (sidebar)", "A Fashion-MNIST item", "Noise"]
-what = st.segmented_control("Input", choices if not isinstance(items, str) else [choices[0], choices[2]],
-                            default=choices[0], key="anomaly_input") or choices[0]
+what = (
+    st.segmented_control(
+        "Input",
+        choices if not isinstance(items, str) else [choices[0], choices[2]],
+        default=choices[0],
+        key="anomaly_input",
+    )
+    or choices[0]
+)
 if what == "A Fashion-MNIST item":
     index = int(st.number_input("Item (0–1999)", 0, COUNT - 1, 0, key="anomaly_item"))
-    x, caption = torch.from_numpy(items[0][index]).view(1, 1, 28, 28), f"Fashion-MNIST #{index} ({FASHION_CLASSES[items[1][index]]})"
+    x, caption = (
+        torch.from_numpy(items[0][index]).view(1, 1, 28, 28),
+        f"Fashion-MNIST #{index} ({FASHION_CLASSES[items[1][index]]})",
+    )
 elif what == "Noise":
     kind = st.radio("Kind", NOISE_KINDS, horizontal=True, key="anomaly_noise")
-    x, caption = noise_images(kind, 1, seed=int(st.number_input("Seed", 0, 10_000, 0, key="anomaly_noise_seed"))), f"{kind} noise"
+    x, caption = (
+        noise_images(kind, 1, seed=int(st.number_input("Seed", 0, 10_000, 0, key="anomaly_noise_seed"))),
+        f"{kind} noise",
+    )
 else:
     x, caption = x_user, user_caption
 with torch.inference_mode():
@@ -79,21 +92,36 @@ picture(x_hat, f"{name} reconstruction", scale=4, container=cells[1])
 cells[2].image(error_map(x, x_hat, scale=4), caption="Per-pixel error |x − x̂|", width=112)
 percentile = float((digit_scores < score).mean() * 100)
 cells[3].metric("Anomaly score (MSE)", f"{score:.4f}", help="mean squared error per pixel of the reconstruction")
-cells[3].markdown(f"Higher than **{percentile:.1f}%** of test digits. "
-                  + ("**Flagged: probably not a digit.**" if score > threshold else "Looks like a digit.")
-                  + f" (Threshold {threshold:.4f}: 5% of real digits are flagged.)")
+cells[3].markdown(
+    f"Higher than **{percentile:.1f}%** of test digits. "
+    + ("**Flagged: probably not a digit.**" if score > threshold else "Looks like a digit.")
+    + f" (Threshold {threshold:.4f}: 5% of real digits are flagged.)"
+)
 
 st.header("Digits against everything else")
 left, right = st.columns(2)
 histogram = go.Figure()
-bins = np.logspace(np.log10(max(1e-5, min(s.min() for s in sets.values()))), np.log10(max(s.max() for s in sets.values())), 60)
+bins = np.logspace(
+    np.log10(max(1e-5, min(s.min() for s in sets.values()))), np.log10(max(s.max() for s in sets.values())), 60
+)
 for label, values in sets.items():
     counts, edges = np.histogram(values, bins=bins)
-    histogram.add_scatter(x=np.sqrt(edges[:-1] * edges[1:]), y=counts / len(values), mode="lines",
-                          line={"shape": "hvh"}, fill="tozeroy", name=f"{label} ({len(values)})", opacity=0.6)
+    histogram.add_scatter(
+        x=np.sqrt(edges[:-1] * edges[1:]),
+        y=counts / len(values),
+        mode="lines",
+        line={"shape": "hvh"},
+        fill="tozeroy",
+        name=f"{label} ({len(values)})",
+        opacity=0.6,
+    )
 histogram.add_vline(x=score, line={"color": "black", "dash": "dash"}, annotation_text="this input")
-histogram.update_layout(height=380, xaxis={"type": "log", "title": "reconstruction MSE (log scale)"},
-                        yaxis_title="fraction per bin", margin={"l": 10, "r": 10, "t": 30, "b": 10})
+histogram.update_layout(
+    height=380,
+    xaxis={"type": "log", "title": "reconstruction MSE (log scale)"},
+    yaxis_title="fraction per bin",
+    margin={"l": 10, "r": 10, "t": 30, "b": 10},
+)
 left.plotly_chart(histogram, key="anomaly_hist")
 
 roc = go.Figure()
@@ -104,12 +132,24 @@ for label, values in sets.items():
     fpr, tpr, _ = roc_curve(digit_scores, values)
     area = auc(digit_scores, values)
     roc.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{label}: AUC {area:.3f}")
-    table.append({"not a digit": label, "count": len(values), "AUC": round(area, 4),
-                  "flagged at the 5% threshold": f"{(values > threshold).mean():.1%}"})
+    table.append(
+        {
+            "not a digit": label,
+            "count": len(values),
+            "AUC": round(area, 4),
+            "flagged at the 5% threshold": f"{(values > threshold).mean():.1%}",
+        }
+    )
 roc.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="chance")
-roc.update_layout(height=380, xaxis_title="false positive rate (digits flagged)", yaxis_title="true positive rate",
-                  margin={"l": 10, "r": 10, "t": 30, "b": 10})
+roc.update_layout(
+    height=380,
+    xaxis_title="false positive rate (digits flagged)",
+    yaxis_title="true positive rate",
+    margin={"l": 10, "r": 10, "t": 30, "b": 10},
+)
 right.plotly_chart(roc, key="anomaly_roc")
 st.dataframe(table, hide_index=True)
-st.caption("Digits: the 2,000 shipped MNIST test digits. Noise: 500 seeded images of each kind. Score: mean squared "
-           "error per pixel between the input and its reconstruction.")
+st.caption(
+    "Digits: the 2,000 shipped MNIST test digits. Noise: 500 seeded images of each kind. Score: mean squared "
+    "error per pixel between the input and its reconstruction."
+)

@@ -28,7 +28,10 @@ with st.sidebar:
     x, caption = digit_source("denoise")
     st.caption("Your own noisy photo? Upload it and set the level to 0: the models then clean what is already there.")
 
-kind = st.segmented_control("Noise", list(LEVELS), default="gaussian", format_func=NAMES.get, key="denoise_kind") or "gaussian"
+kind = (
+    st.segmented_control("Noise", list(LEVELS), default="gaussian", format_func=NAMES.get, key="denoise_kind")
+    or "gaussian"
+)
 label, low, high, default, step = LEVELS[kind]
 left, right = st.columns([3, 1])
 level = left.slider(label, low, high, default, step, key=f"denoise_level_{kind}")
@@ -59,10 +62,12 @@ model = denoiser or plain
 if model is not None:
     levels = [round(0.05 * i, 2) for i in range(0, 21)]
     curve = noise_collapse_curve(model, x, levels, seed=int(seed))
-    frame = pd.DataFrame({
-        "noise σ": curve["noise_std"],
-        "‖n‖ / ‖x‖ (input)": curve["input_change"],
-        f"‖E(x+n) − E(x)‖ / ‖E(x)‖ (code, {model_name})": curve["code_change"],
-        f"‖D(E(x+n)) − D(E(x))‖ / ‖x‖ (output, {model_name})": curve["output_change"],
-    })
+    frame = pd.DataFrame(
+        {
+            "noise σ": curve["noise_std"],
+            "‖n‖ / ‖x‖ (input)": curve["input_change"],
+            f"‖E(x+n) − E(x)‖ / ‖E(x)‖ (code, {model_name})": curve["code_change"],
+            f"‖D(E(x+n)) − D(E(x))‖ / ‖x‖ (output, {model_name})": curve["output_change"],
+        }
+    )
     st.line_chart(frame, x="noise σ", x_label="Gaussian noise σ", y_label="relative change")

@@ -4,7 +4,16 @@ import streamlit as st
 import torch
 
 from aemodels.geometry import project_codes
-from app_pages._widgets import _load, clicked_index, digit_tensor, digits, get_model, model_choice, picture, sample_tensor
+from app_pages._widgets import (
+    _load,
+    clicked_index,
+    digit_tensor,
+    digits,
+    get_model,
+    model_choice,
+    picture,
+    sample_tensor,
+)
 
 st.title("Latent explorer")
 st.markdown(
@@ -27,7 +36,9 @@ def points(name: str) -> tuple[np.ndarray, list[str]]:
     coords, explained = project_codes(z)
     if explained is None:
         return coords.numpy(), ["z1", "z2"]
-    return coords.numpy(), [f"PC{i + 1} of the {z.shape[1]}-d codes ({share:.0%} of their variance)" for i, share in enumerate(explained)]
+    return coords.numpy(), [
+        f"PC{i + 1} of the {z.shape[1]}-d codes ({share:.0%} of their variance)" for i, share in enumerate(explained)
+    ]
 
 
 def scatter(name: str, selected: int | None) -> go.Figure:
@@ -37,7 +48,11 @@ def scatter(name: str, selected: int | None) -> go.Figure:
     for digit in range(10):
         index = np.flatnonzero(labels == digit)
         figure.add_scatter(
-            x=xy[index, 0], y=xy[index, 1], mode="markers", name=str(digit), customdata=index,
+            x=xy[index, 0],
+            y=xy[index, 1],
+            mode="markers",
+            name=str(digit),
+            customdata=index,
             marker={"size": 5, "opacity": 0.7, "color": COLOURS[digit]},
             hovertemplate=f"digit #%{{customdata}} · label {digit}<extra></extra>",
         )
@@ -45,15 +60,34 @@ def scatter(name: str, selected: int | None) -> go.Figure:
     if model.variational and model.latent_dim == 2:  # the prior's 1- and 2-sigma circles
         t = np.linspace(0, 2 * np.pi, 100)
         for radius in (1, 2):
-            figure.add_scatter(x=radius * np.cos(t), y=radius * np.sin(t), mode="lines", hoverinfo="skip",
-                               line={"color": "grey", "dash": "dot", "width": 1}, showlegend=False)
+            figure.add_scatter(
+                x=radius * np.cos(t),
+                y=radius * np.sin(t),
+                mode="lines",
+                hoverinfo="skip",
+                line={"color": "grey", "dash": "dot", "width": 1},
+                showlegend=False,
+            )
     if selected is not None:
-        figure.add_scatter(x=[xy[selected, 0]], y=[xy[selected, 1]], mode="markers", name="clicked", hoverinfo="skip",
-                           customdata=[selected],  # a click on the marker is a click on its digit
-                           marker={"size": 16, "color": "black", "symbol": "x"})
-    figure.update_layout(height=460, margin={"l": 10, "r": 10, "t": 40, "b": 10}, xaxis_title=titles[0],
-                         yaxis_title=titles[1], title=f"{name}: codes of the 2,000 sample digits", legend_title="label",
-                         clickmode="event+select", dragmode="pan")
+        figure.add_scatter(
+            x=[xy[selected, 0]],
+            y=[xy[selected, 1]],
+            mode="markers",
+            name="clicked",
+            hoverinfo="skip",
+            customdata=[selected],  # a click on the marker is a click on its digit
+            marker={"size": 16, "color": "black", "symbol": "x"},
+        )
+    figure.update_layout(
+        height=460,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis_title=titles[0],
+        yaxis_title=titles[1],
+        title=f"{name}: codes of the 2,000 sample digits",
+        legend_title="label",
+        clickmode="event+select",
+        dragmode="pan",
+    )
     return figure
 
 

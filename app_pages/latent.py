@@ -7,7 +7,16 @@ from aemodels import lerp, slerp
 from aemodels.geometry import latent_profile
 from aemodels.images import make_grid
 from app_pages._live import decoder_url, live_sliders
-from app_pages._widgets import _load, digit_tensor, digit_source, digits, get_model, model_choice, picture, sample_tensor
+from app_pages._widgets import (
+    _load,
+    digit_source,
+    digit_tensor,
+    digits,
+    get_model,
+    model_choice,
+    picture,
+    sample_tensor,
+)
 
 st.title("Latent sliders and interpolation")
 st.markdown(
@@ -37,11 +46,19 @@ def latent_map(name: str, point: list[float]) -> go.Figure:
     figure = go.Figure()
     for digit in range(10):
         mask = labels == digit
-        figure.add_scatter(x=codes[mask, 0], y=codes[mask, 1], mode="markers", name=str(digit), marker={"size": 4, "opacity": 0.6})
-    figure.add_scatter(x=[point[0]], y=[point[1]], mode="markers", name="current",
-                       marker={"size": 16, "color": "black", "symbol": "x"})
-    figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10}, xaxis_title="z1", yaxis_title="z2",
-                         title=f"Codes of the 2,000 sample digits under {name}")
+        figure.add_scatter(
+            x=codes[mask, 0], y=codes[mask, 1], mode="markers", name=str(digit), marker={"size": 4, "opacity": 0.6}
+        )
+    figure.add_scatter(
+        x=[point[0]], y=[point[1]], mode="markers", name="current", marker={"size": 16, "color": "black", "symbol": "x"}
+    )
+    figure.update_layout(
+        height=380,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title="z1",
+        yaxis_title="z2",
+        title=f"Codes of the 2,000 sample digits under {name}",
+    )
     return figure
 
 
@@ -74,9 +91,18 @@ def server_sliders(name: str, model, prof) -> None:
     def slider(dim: int) -> None:
         if st.session_state.get(slider_key(name, dim)) != code[dim]:  # the code moved elsewhere (reset, live mode)
             st.session_state[slider_key(name, dim)] = code[dim]
-        st.slider(f"z{dim + 1}", float(prof.low[dim]), float(prof.high[dim]), step=(prof.high[dim] - prof.low[dim]) / 200,
-                  key=slider_key(name, dim), help=help_text(model, prof, dim), format="%.2f",
-                  on_change=_slider_moved, args=(name, dim))
+        st.slider(
+            f"z{dim + 1}",
+            float(prof.low[dim]),
+            float(prof.high[dim]),
+            step=(prof.high[dim] - prof.low[dim]) / 200,
+            key=slider_key(name, dim),
+            help=help_text(model, prof, dim),
+            format="%.2f",
+            on_change=_slider_moved,
+            args=(name, dim),
+        )
+
     for dim in prof.order[:SHOWN]:
         slider(dim)
     if len(prof.order) > SHOWN:
@@ -92,18 +118,28 @@ def sliders(name: str, z0: list[float]) -> None:
     model, prof = get_model(name), profile(name)
     top = st.columns([1, 1, 2])
     top[0].button("Reset to the digit", on_click=set_sliders, args=(name, z0, prof), key="latent_reset")
-    live = top[1].toggle("Live dragging", value=True, key="latent_live",
-                         help="Decode in your browser while you drag (the model's decoder runs there). "
-                              "Off: the server decodes when you release a slider.")
+    live = top[1].toggle(
+        "Live dragging",
+        value=True,
+        key="latent_live",
+        help="Decode in your browser while you drag (the model's decoder runs there). "
+        "Off: the server decodes when you release a slider.",
+    )
     z = list(st.session_state[code_key(name)])
     if live and decoder_url(name) is None:
         st.caption("Live dragging is not available for this model here; the server decodes on release.")
         live = False
     if live:
         released = live_sliders(
-            name, z=z, low=prof.low, high=prof.high, order=prof.order, shown=SHOWN,
+            name,
+            z=z,
+            low=prof.low,
+            high=prof.high,
+            order=prof.order,
+            shown=SHOWN,
             help_texts=[help_text(model, prof, dim) for dim in range(model.latent_dim)],
-            version=st.session_state.get("latent_live_version", 0), caption=f"Decoded in your browser ({prof.unit})",
+            version=st.session_state.get("latent_live_version", 0),
+            caption=f"Decoded in your browser ({prof.unit})",
             key=f"latent_live_{name}",
         )
         if released is not None and released != z:  # the code the user released in the browser
@@ -141,8 +177,10 @@ if model is not None:
     sliders(name, z0)
 
     st.header("Interpolation")
-    st.markdown("Decode the codes on a path between two digits. Spherical interpolation keeps the path at the "
-                "radius where a Gaussian prior puts its mass; a straight line cuts through the low-norm middle.")
+    st.markdown(
+        "Decode the codes on a path between two digits. Spherical interpolation keeps the path at the "
+        "radius where a Gaussian prior puts its mass; a straight line cuts through the low-norm middle."
+    )
     c1, c2, c3, c4 = st.columns(4)
     a = c1.number_input("From test digit", 0, 1999, 0, key="latent_from")
     b = c2.number_input("To test digit", 0, 1999, 1, key="latent_to")
@@ -152,4 +190,6 @@ if model is not None:
         za, zb = model.encode(digit_tensor(int(a)))[0], model.encode(digit_tensor(int(b)))[0]
         path = (lerp if method == "linear" else slerp)(za, zb, steps)
         frames = model.decode(path)
-    st.image(make_grid(frames, ncol=steps, scale=3), caption=f"{method} path from #{a} to #{b} in {name}'s latent space")
+    st.image(
+        make_grid(frames, ncol=steps, scale=3), caption=f"{method} path from #{a} to #{b} in {name}'s latent space"
+    )

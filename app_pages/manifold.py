@@ -23,17 +23,27 @@ RATIO_DIGITS = 200
 @st.cache_data(show_spinner="Pushing 200 digits along and across the manifold…")
 def ratios(name: str, eps: float) -> dict:
     result = tangent_normal_split(_load(name), sample_tensor()[:RATIO_DIGITS], eps=eps)
-    return {"model": name, "tangent kept": round(float(result.tangent_kept.mean()), 3),
-            "normal kept": round(float(result.normal_kept.mean()), 3),
-            "ratio normal / tangent": round(float(result.ratio.mean()), 3)}
+    return {
+        "model": name,
+        "tangent kept": round(float(result.tangent_kept.mean()), 3),
+        "normal kept": round(float(result.normal_kept.mean()), 3),
+        "ratio normal / tangent": round(float(result.ratio.mean()), 3),
+    }
 
 
 with st.sidebar:
     st.header("Digit")
     x, caption = digit_source("manifold")
     name = model_choice("Model", MANIFOLD_MODELS, key="manifold_model", default="vae16")
-    eps = st.slider("Push size ‖δ‖ (pixel-space norm)", 0.1, 3.0, 1.0, 0.1, key="manifold_eps",
-                    help="A digit has norm about 9; a push of 1 changes each pixel by about 0.036 on average.")
+    eps = st.slider(
+        "Push size ‖δ‖ (pixel-space norm)",
+        0.1,
+        3.0,
+        1.0,
+        0.1,
+        key="manifold_eps",
+        help="A digit has norm about 9; a push of 1 changes each pixel by about 0.036 on average.",
+    )
     seed = st.number_input("Random directions seed", 0, 10_000, 0, key="manifold_seed")
 
 model = get_model(name)
@@ -51,13 +61,19 @@ with left:
     picture(smooth_reconstruct(model, x).clamp(0, 1), "D(E(x)), the point on the manifold", scale=4)
 with right:
     ncol = min(8, model.latent_dim)
-    st.image(filter_grid(jacobian.T, ncol=ncol, scale=3),
-             caption=f"The {model.latent_dim} columns ∂D/∂z_j as images (each scaled to its own range; grey = 0, "
-                     "white = the pixel brightens as z_j grows, black = it darkens)")
+    st.image(
+        filter_grid(jacobian.T, ncol=ncol, scale=3),
+        caption=f"The {model.latent_dim} columns ∂D/∂z_j as images (each scaled to its own range; grey = 0, "
+        "white = the pixel brightens as z_j grows, black = it darkens)",
+    )
     figure = go.Figure(go.Bar(x=[f"σ{i + 1}" for i in range(len(singular))], y=singular.tolist()))
-    figure.update_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10}, yaxis_type="log",
-                         title=f"Singular values of ∂D/∂z: {basis.shape[1]} of {model.latent_dim} directions "
-                               "count as tangent (≥ 1% of the largest)")
+    figure.update_layout(
+        height=260,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        yaxis_type="log",
+        title=f"Singular values of ∂D/∂z: {basis.shape[1]} of {model.latent_dim} directions "
+        "count as tangent (≥ 1% of the largest)",
+    )
     st.plotly_chart(figure, key="manifold_singular")
 
 st.header("The experiment: push along the manifold and away from it")
@@ -69,10 +85,17 @@ picture(smooth_reconstruct(model, x + eps * t).clamp(0, 1), "its reconstruction"
 picture((x + eps * n).clamp(0, 1), "x + δ normal to it", scale=4, container=cells[2])
 picture(smooth_reconstruct(model, x + eps * n).clamp(0, 1), "its reconstruction", scale=4, container=cells[3])
 a, b, c = st.columns(3)
-a.metric("Tangent push kept", f"{float(result.tangent_kept[0]):.3f}",
-         help="‖D(E(x + δ)) − D(E(x))‖ / ‖δ‖ for δ along a random tangent direction")
+a.metric(
+    "Tangent push kept",
+    f"{float(result.tangent_kept[0]):.3f}",
+    help="‖D(E(x + δ)) − D(E(x))‖ / ‖δ‖ for δ along a random tangent direction",
+)
 b.metric("Normal push kept", f"{float(result.normal_kept[0]):.3f}", help="the same for δ normal to the tangent plane")
-c.metric("Ratio normal / tangent", f"{float(result.ratio[0]):.3f}", help="near 0 when reconstruction projects onto the manifold")
+c.metric(
+    "Ratio normal / tangent",
+    f"{float(result.ratio[0]):.3f}",
+    help="near 0 when reconstruction projects onto the manifold",
+)
 
 st.subheader(f"Across models, over the first {RATIO_DIGITS} sample digits")
 st.markdown(

@@ -36,40 +36,71 @@ def shipped_pca() -> tuple[torch.Tensor, torch.Tensor] | None:
 st.header("Reconstruction error against latent size")
 data = curve()
 if data is None:
-    st.warning("The curve has not been computed in this copy (pretrained/figures/capacity.json is missing). "
-               "Run `python -m aemodels.capacity` to make it.")
+    st.warning(
+        "The curve has not been computed in this copy (pretrained/figures/capacity.json is missing). "
+        "Run `python -m aemodels.capacity` to make it."
+    )
 else:
     rows = data["rows"]
     dims = [row["d"] for row in rows]
     figure = go.Figure()
-    figure.add_scatter(x=dims, y=[row["pca"] for row in rows], name="PCA (exact)", mode="lines+markers", line={"width": 4})
-    figure.add_scatter(x=dims, y=[row["linear_ae"] for row in rows], name="tied linear AE (trained)", mode="lines+markers",
-                       line={"dash": "dash"})
+    figure.add_scatter(
+        x=dims, y=[row["pca"] for row in rows], name="PCA (exact)", mode="lines+markers", line={"width": 4}
+    )
+    figure.add_scatter(
+        x=dims,
+        y=[row["linear_ae"] for row in rows],
+        name="tied linear AE (trained)",
+        mode="lines+markers",
+        line={"dash": "dash"},
+    )
     figure.add_scatter(x=dims, y=[row["nonlinear_ae"] for row in rows], name=data["nonlinear_ae"], mode="lines+markers")
-    figure.update_layout(height=420, xaxis={"type": "log", "title": "latent size d", "tickvals": dims},
-                         yaxis={"type": "log", "title": "test MSE per pixel"}, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    figure.update_layout(
+        height=420,
+        xaxis={"type": "log", "title": "latent size d", "tickvals": dims},
+        yaxis={"type": "log", "title": "test MSE per pixel"},
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
     st.plotly_chart(figure, key="pca_curve")
-    st.caption(f"{data['what']}; {data['data']}. Linear AE trained {data['plan']['linear_epochs']} epochs, MLP AE "
-               f"{data['plan']['nonlinear_epochs']} epochs at each d. Made by `{data['command']}`.")
-    st.dataframe([{"d": row["d"], "PCA": round(row["pca"], 5), "linear AE": round(row["linear_ae"], 5),
-                   "linear / PCA": round(row["linear_ae"] / row["pca"], 4),
-                   "mean angle to PCA (°)": round(row["mean_principal_angle_deg"], 2),
-                   "MLP AE": round(row["nonlinear_ae"], 5)} for row in rows], hide_index=True)
+    st.caption(
+        f"{data['what']}; {data['data']}. Linear AE trained {data['plan']['linear_epochs']} epochs, MLP AE "
+        f"{data['plan']['nonlinear_epochs']} epochs at each d. Made by `{data['command']}`."
+    )
+    st.dataframe(
+        [
+            {
+                "d": row["d"],
+                "PCA": round(row["pca"], 5),
+                "linear AE": round(row["linear_ae"], 5),
+                "linear / PCA": round(row["linear_ae"] / row["pca"], 4),
+                "mean angle to PCA (°)": round(row["mean_principal_angle_deg"], 2),
+                "MLP AE": round(row["nonlinear_ae"], 5),
+            }
+            for row in rows
+        ],
+        hide_index=True,
+    )
 
 st.header("The shipped linear AE (d = 16) against PCA-16")
 model = get_model("linear16")
 shipped = shipped_pca()
 if model is None or shipped is None:
-    st.warning("This part needs pretrained/linear16 and pretrained/figures/pca.safetensors "
-               "(`python -m aemodels.train linear16`, `python -m aemodels.capacity`).")
+    st.warning(
+        "This part needs pretrained/linear16 and pretrained/figures/pca.safetensors "
+        "(`python -m aemodels.train linear16`, `python -m aemodels.capacity`)."
+    )
     st.stop()
 _, components = shipped
 pca16 = components[:, :16]
 weights = model.A.detach()  # (16, 784)
 angles = principal_angles(weights.T, pca16)
 figure = go.Figure(go.Bar(x=[f"θ{i + 1}" for i in range(len(angles))], y=angles.tolist()))
-figure.update_layout(height=280, yaxis_title="degrees", margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                     title=f"Principal angles between the two 16-d subspaces: mean {angles.mean():.2f}°, largest {angles.max():.2f}°")
+figure.update_layout(
+    height=280,
+    yaxis_title="degrees",
+    margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    title=f"Principal angles between the two 16-d subspaces: mean {angles.mean():.2f}°, largest {angles.max():.2f}°",
+)
 st.plotly_chart(figure, key="pca_angles")
 st.caption("0° for every angle means the same subspace. PCA was fitted on the 60,000 training digits.")
 
@@ -78,6 +109,8 @@ with torch.inference_mode():
 rotated = decorrelated_basis(weights, codes, reference=pca16)
 left, middle, right = st.columns(3)
 left.image(filter_grid(weights, ncol=4, scale=2), caption="Rows of A: what the linear AE learned (a mixed basis)")
-middle.image(filter_grid(rotated, ncol=4, scale=2),
-             caption="The same subspace, rotated to decorrelate the codes of the 2,000 sample digits")
+middle.image(
+    filter_grid(rotated, ncol=4, scale=2),
+    caption="The same subspace, rotated to decorrelate the codes of the 2,000 sample digits",
+)
 right.image(filter_grid(pca16.T, ncol=4, scale=2), caption="The first 16 principal components of MNIST")

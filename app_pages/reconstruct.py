@@ -18,8 +18,12 @@ RECON_MODELS = ["linear16", "ae2", "ae16", "vae2", "vae16", "vae50", "dae", "spa
 with st.sidebar:
     st.header("Digit")
     x, caption = digit_source("recon")
-    names = st.multiselect("Models", [n for n in RECON_MODELS if n in list_pretrained()],
-                           default=[n for n in ("linear16", "ae2", "ae16", "vae16") if n in list_pretrained()], key="recon_models")
+    names = st.multiselect(
+        "Models",
+        [n for n in RECON_MODELS if n in list_pretrained()],
+        default=[n for n in ("linear16", "ae2", "ae16", "vae16") if n in list_pretrained()],
+        key="recon_models",
+    )
 
 picture(x, f"Input: {caption}", scale=6)
 if not names:

@@ -24,12 +24,23 @@ def code_box(name: str) -> tuple[list[float], list[float]]:
 with st.sidebar:
     name = model_choice("VAE", ["vae2", "vae16", "vae50"], key="sample_model", default="vae16")
     count = st.slider("Number of samples", 4, 64, 32, step=4, key="sample_count")
-    temperature = st.slider("Temperature (scales z)", 0.1, 1.5, 1.0, 0.05, key="sample_temperature",
-                            help="z ~ N(0, T² I). Below 1 samples are cleaner and more alike; above 1, stranger.")
+    temperature = st.slider(
+        "Temperature (scales z)",
+        0.1,
+        1.5,
+        1.0,
+        0.05,
+        key="sample_temperature",
+        help="z ~ N(0, T² I). Below 1 samples are cleaner and more alike; above 1, stranger.",
+    )
     if "sample_seed" not in st.session_state:
         st.session_state["sample_seed"] = 0
     st.number_input("Seed", 0, 1_000_000, key="sample_seed")
-    st.button("Resample", key="sample_again", on_click=lambda: st.session_state.update(sample_seed=st.session_state["sample_seed"] + 1))
+    st.button(
+        "Resample",
+        key="sample_again",
+        on_click=lambda: st.session_state.update(sample_seed=st.session_state["sample_seed"] + 1),
+    )
 
 vae = get_model(name)
 ae_name = PAIRED_AE[name]
@@ -49,8 +60,10 @@ if ae is not None:
 
 if name == "vae2" and vae is not None:
     st.header("The manifold map")
-    st.markdown("Decode a grid of 2-d codes spaced by the inverse Gaussian CDF, so each cell covers equal prior "
-                "mass (Kingma & Welling 2014, figure 4): the whole learned manifold in one picture.")
+    st.markdown(
+        "Decode a grid of 2-d codes spaced by the inverse Gaussian CDF, so each cell covers equal prior "
+        "mass (Kingma & Welling 2014, figure 4): the whole learned manifold in one picture."
+    )
     n = st.slider("Grid size", 8, 25, 15, key="sample_grid")
     with torch.inference_mode():
         images = vae.decode(normal_icdf_grid(n))

@@ -33,20 +33,39 @@ h = activations("sparse")
 unit_means = h.mean(0)
 
 a, b, c = st.columns(3)
-a.metric("Mean activation ρ̂ over the sample", f"{h.mean():.4f}", delta=f"{(h.mean() - rho) / rho:+.0%} vs ρ = {rho}",
-         delta_color="off")
+a.metric(
+    "Mean activation ρ̂ over the sample",
+    f"{h.mean():.4f}",
+    delta=f"{(h.mean() - rho) / rho:+.0%} vs ρ = {rho}",
+    delta_color="off",
+)
 b.metric("Units within 20% of ρ", f"{int((np.abs(unit_means - rho) <= 0.2 * rho).sum())} of {h.shape[1]}")
-c.metric("Activations above 0.5", f"{(h > 0.5).mean():.1%}", help="share of all (digit, unit) pairs where a unit fires strongly")
+c.metric(
+    "Activations above 0.5",
+    f"{(h > 0.5).mean():.1%}",
+    help="share of all (digit, unit) pairs where a unit fires strongly",
+)
 
 left, right = st.columns(2)
 figure = go.Figure(go.Histogram(x=h.ravel(), nbinsx=50))
-figure.update_layout(height=320, yaxis_type="log", xaxis_title="activation", yaxis_title="count (log)",
-                     title="All activations, 2,000 digits × 400 units", margin={"l": 10, "r": 10, "t": 40, "b": 10})
+figure.update_layout(
+    height=320,
+    yaxis_type="log",
+    xaxis_title="activation",
+    yaxis_title="count (log)",
+    title="All activations, 2,000 digits × 400 units",
+    margin={"l": 10, "r": 10, "t": 40, "b": 10},
+)
 left.plotly_chart(figure, key="sparse_hist")
 figure = go.Figure(go.Histogram(x=unit_means, nbinsx=40))
 figure.add_vline(x=rho, line={"color": "black", "dash": "dash"}, annotation_text=f"target ρ = {rho}")
-figure.update_layout(height=320, xaxis_title="mean activation of a unit", yaxis_title="units",
-                     title="Each unit's mean activation ρ̂_j", margin={"l": 10, "r": 10, "t": 40, "b": 10})
+figure.update_layout(
+    height=320,
+    xaxis_title="mean activation of a unit",
+    yaxis_title="units",
+    title="Each unit's mean activation ρ̂_j",
+    margin={"l": 10, "r": 10, "t": 40, "b": 10},
+)
 right.plotly_chart(figure, key="sparse_units")
 
 st.header(f"The code of {caption}")
@@ -58,14 +77,23 @@ cells = st.columns([1, 1, 3])
 picture(x, "The digit", scale=4, container=cells[0])
 picture(x_hat, "Its reconstruction", scale=4, container=cells[1])
 figure = go.Figure(go.Bar(y=code.tolist()))
-figure.update_layout(height=240, xaxis_title="hidden unit", yaxis_title="activation", margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                     title=f"{int((code > 0.5).sum())} of {len(code)} units above 0.5")
+figure.update_layout(
+    height=240,
+    xaxis_title="hidden unit",
+    yaxis_title="activation",
+    margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    title=f"{int((code > 0.5).sum())} of {len(code)} units above 0.5",
+)
 cells[2].plotly_chart(figure, key="sparse_code")
-st.image(filter_grid(model.decoder.weight.T[strongest], ncol=16, scale=2),
-         caption="The decoder weights of the 16 most active units for this digit: the parts it is drawn from, strongest first")
+st.image(
+    filter_grid(model.decoder.weight.T[strongest], ncol=16, scale=2),
+    caption="The decoder weights of the 16 most active units for this digit: the parts it is drawn from, strongest first",
+)
 
 st.header("What each unit detects")
 order = np.argsort(-unit_means)
 shown = st.slider("Units shown", 16, 400, 100, 16, key="sparse_shown")
-st.image(filter_grid(model.encoder.weight[order[:shown].tolist()], ncol=20, scale=2),
-         caption="Input weights of the units, most often active first (each scaled to its own range; grey = 0)")
+st.image(
+    filter_grid(model.encoder.weight[order[:shown].tolist()], ncol=20, scale=2),
+    caption="Input weights of the units, most often active first (each scaled to its own range; grey = 0)",
+)

@@ -9,23 +9,18 @@ Measures
 - live drag: time from each slider input event to the decoded digit drawn on the canvas, per slider model;
 - server memory: resident set size after start, after 10 sessions have each rendered a page, and after closing them.
 """
+
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from measuring import percentile, rss_mb
+from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
-from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
-
-from helpers import click_scatter_point, settle, sidebar_choice  # noqa: E402
-from measuring import percentile, rss_mb  # noqa: E402
-from scripts.appserver import CHROMIUM_ARGS, chromium_path, serve_app  # noqa: E402
+from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
+from labtools.browser import click_scatter_point, settle, sidebar_choice
 
 WATCH_JS = """
 (target) => {
@@ -64,8 +59,9 @@ def timed(page: Page, target: dict, action, *, retries: int = 0) -> float:
     for attempt in range(retries + 1):
         action()
         try:
-            page.wait_for_function("window.__bench.end !== null", timeout=10_000 if attempt < retries else 60_000,
-                                   polling=50)
+            page.wait_for_function(
+                "window.__bench.end !== null", timeout=10_000 if attempt < retries else 60_000, polling=50
+            )
             break
         except PlaywrightTimeout:
             if attempt == retries:
@@ -85,6 +81,7 @@ def set_index(page: Page, value: int) -> None:
 
 def page_cases(page: Page):
     """(name, url path, watched picture, one interaction given its repetition number)."""
+
     def click_button(label):
         return lambda i: page.get_by_role("button", name=label).first.click()
 
@@ -100,7 +97,9 @@ def page_cases(page: Page):
         page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
 
     def server_sliders():
-        page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(has_text="Live dragging").first.click()
+        page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(
+            has_text="Live dragging"
+        ).first.click()
         settle(page)
 
     index = lambda i: set_index(page, 10 + i)  # noqa: E731
@@ -146,7 +145,10 @@ def main() -> None:
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium")
     launched = time.perf_counter()
-    with serve_app(log=ROOT / "test-artifacts" / "bench-streamlit.log") as (url, server, healthy), sync_playwright() as p:
+    with (
+        serve_app(log=ROOT / "test-artifacts" / "bench-streamlit.log") as (url, server, healthy),
+        sync_playwright() as p,
+    ):
         rows: list[tuple[str, str, str]] = []
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -157,7 +159,13 @@ def main() -> None:
         first_page = time.perf_counter() - launched
         rss_start = rss_mb(server.pid)
         rows.append(("Start: `streamlit run` to health endpoint", f"{healthy:.1f} s", ""))
-        rows.append(("Start: `streamlit run` to first page rendered", f"{first_page:.1f} s", "cold: imports torch, loads models"))
+        rows.append(
+            (
+                "Start: `streamlit run` to first page rendered",
+                f"{first_page:.1f} s",
+                "cold: imports torch, loads models",
+            )
+        )
 
         for name, path, target, action, setup in page_cases(page):
             page.goto(f"{url}/{path}")
@@ -165,16 +173,25 @@ def main() -> None:
             if setup:
                 setup()
             retries = 3 if "explorer" in path else 0
-            times = [timed(page, target, lambda i=i: action(i), retries=retries) for i in range(args.repeats)]
-            rows.append((f"{name}: widget change to new picture",
-                         f"p50 {percentile(times, 0.5):.0f} ms, p95 {percentile(times, 0.95):.0f} ms", f"n={len(times)}"))
+            times = [timed(page, target, lambda i=i, action=action: action(i), retries=retries) for i in range(args.repeats)]
+            rows.append(
+                (
+                    f"{name}: widget change to new picture",
+                    f"p50 {percentile(times, 0.5):.0f} ms, p95 {percentile(times, 0.95):.0f} ms",
+                    f"n={len(times)}",
+                )
+            )
             print(rows[-1], flush=True)
 
         for model in ("vae16", "ae16", "vae2", "ae2"):
             frames = live_drag(page, url, model, args.drag_moves)
-            rows.append((f"Live drag {model}: input event to digit drawn",
-                         f"p50 {percentile(frames, 0.5):.2f} ms, p95 {percentile(frames, 0.95):.2f} ms",
-                         f"n={len(frames)}, max {max(frames):.1f} ms"))
+            rows.append(
+                (
+                    f"Live drag {model}: input event to digit drawn",
+                    f"p50 {percentile(frames, 0.5):.2f} ms, p95 {percentile(frames, 0.95):.2f} ms",
+                    f"n={len(frames)}, max {max(frames):.1f} ms",
+                )
+            )
             print(rows[-1], flush=True)
         context.close()
 
@@ -193,8 +210,13 @@ def main() -> None:
         rss_closed = rss_mb(server.pid)
         browser.close()
         rows.append(("Server RSS after start (one session)", f"{rss_start:.0f} MB", ""))
-        rows.append((f"Server RSS with {args.sessions} more sessions open", f"{rss_sessions:.0f} MB",
-                     f"{(rss_sessions - rss_start) / args.sessions:.1f} MB per session"))
+        rows.append(
+            (
+                f"Server RSS with {args.sessions} more sessions open",
+                f"{rss_sessions:.0f} MB",
+                f"{(rss_sessions - rss_start) / args.sessions:.1f} MB per session",
+            )
+        )
         rows.append(("Server RSS 5 s after closing them", f"{rss_closed:.0f} MB", ""))
 
     print()

@@ -17,6 +17,7 @@ memory every two seconds: during each of --rounds rounds and for --linger second
 (Streamlit keeps a closed tab's session for reconnection for server.disconnectedSessionTTL = 120 s).
 Bounded: --sessions contexts at a time, --minutes per round, a hard limit of 10 minutes more per round.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,21 +27,15 @@ import json
 import os
 import random
 import shutil
-import sys
 import time
 from pathlib import Path
 
+from measuring import cpu_seconds, percentile, rss_mb
 from playwright.async_api import async_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-from apptest_helpers import photo_bytes  # noqa: E402
-from helpers import ERRORS, IDLE  # noqa: E402
-from measuring import cpu_seconds, percentile, rss_mb  # noqa: E402
-from scripts.appserver import CHROMIUM_ARGS, chromium_path, serve_app  # noqa: E402
-
+from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
+from labtools.browser import ERRORS, IDLE
+from labtools.samples import photo_bytes
 
 
 def photo(tmp: Path) -> str:
@@ -87,7 +82,9 @@ async def server_sliders(page) -> None:
 
 async def slider_key(page) -> str:
     """The arrow key that moves the first slider: away from whichever end it sits at (a code can be clipped to an end)."""
-    now, high = await page.locator('[data-testid="stSlider"] input[type=range]').first.evaluate("e => [Number(e.value), Number(e.max)]")
+    now, high = await page.locator('[data-testid="stSlider"] input[type=range]').first.evaluate(
+        "e => [Number(e.value), Number(e.max)]"
+    )
     return "ArrowLeft" if now >= high else "ArrowRight"
 
 
@@ -116,7 +113,11 @@ async def move_slider(page) -> None:
 
 async def to_uploader(page) -> None:
     await open_page(page, "Denoising", "Denoising")
-    await page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(has_text="Upload").first.click()
+    await (
+        page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button')
+        .filter(has_text="Upload")
+        .first.click()
+    )
     await page.locator('[data-testid="stSidebar"] input[type="file"]').wait_for(state="attached")
     await settle(page)
 
@@ -132,8 +133,9 @@ async def back_to_sliders(page) -> None:
     await server_sliders(page)
 
 
-async def session(browser, url: str, number: int, deadline: float, upload: str, log: dict, ramp: float,
-                  think: float) -> None:
+async def session(
+    browser, url: str, number: int, deadline: float, upload: str, log: dict, ramp: float, think: float
+) -> None:
     await asyncio.sleep(number * ramp)  # users arrive one after another, not in the same millisecond
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
     context.set_default_timeout(STEP_TIMEOUT)
@@ -182,7 +184,7 @@ async def sample(pid: int, samples: list, cpu: dict, stop: asyncio.Event, began:
         cpu.update(cpu_seconds(lambda p, command: int(p) == pid or b"chrom" in command[0]))
         try:
             await asyncio.wait_for(stop.wait(), timeout=2)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 
@@ -192,8 +194,16 @@ def browser_path(choice: str | None = None) -> str | None:
     return choice or shutil.which("chromium-headless-shell") or chromium_path()
 
 
-async def run(sessions: int, minutes: float, ramp: float, think: float, rounds: int, linger: float,
-              report: Path | None, browser_choice: str | None) -> None:
+async def run(
+    sessions: int,
+    minutes: float,
+    ramp: float,
+    think: float,
+    rounds: int,
+    linger: float,
+    report: Path | None,
+    browser_choice: str | None,
+) -> None:
     executable = browser_path(browser_choice)
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium-headless-shell (or chromium)")
@@ -221,7 +231,9 @@ async def run(sessions: int, minutes: float, ramp: float, think: float, rounds: 
                 start = time.perf_counter()
                 deadline = start + minutes * 60
                 await asyncio.wait_for(
-                    asyncio.gather(*(session(browser, url, i, deadline, upload, log, ramp, think) for i in range(sessions))),
+                    asyncio.gather(
+                        *(session(browser, url, i, deadline, upload, log, ramp, think) for i in range(sessions))
+                    ),
                     timeout=minutes * 60 + 600,
                 )
                 closed.append((start - began, time.perf_counter() - began))
@@ -236,31 +248,47 @@ async def run(sessions: int, minutes: float, ramp: float, think: float, rounds: 
             await sampler
             await browser.close()
     count = sum(len(v) for k, v in log["latency"].items() if k != "first page")
-    print(f"\n{sessions} sessions for {minutes:g} min against one server, {rounds} round(s) ({Path(executable).name}, "
-          f"think time {think:g} s ± 50%): {count} interactions, {len(log['errors'])} errors")
+    print(
+        f"\n{sessions} sessions for {minutes:g} min against one server, {rounds} round(s) ({Path(executable).name}, "
+        f"think time {think:g} s ± 50%): {count} interactions, {len(log['errors'])} errors"
+    )
     for number, kind, errors in log["errors"][:10]:
         print(f"  error in session {number} ({kind}): {errors}")
     print("\n| what | measured |")
     print("| --- | --- |")
     for kind, values in log["latency"].items():
         what = "first page load" if kind == "first page" else f"{kind} under load: action to idle page"
-        print(f"| {what} | p50 {percentile(values, 0.5) * 1000:.0f} ms, "
-              f"p95 {percentile(values, 0.95) * 1000:.0f} ms (n={len(values)}) |")
+        print(
+            f"| {what} | p50 {percentile(values, 0.5) * 1000:.0f} ms, "
+            f"p95 {percentile(values, 0.95) * 1000:.0f} ms (n={len(values)}) |"
+        )
     print(f"| errors | {len(log['errors'])} |")
     print(f"| CPU while the first round ran (cores of {os.cpu_count()}) | server {cpu[0]:.2f}, browsers {cpu[1]:.2f} |")
     print(f"| server RSS before the sessions | {rss_idle:.0f} MB |")
     for number, (start, end) in enumerate(closed, 1):
         during = [mb for t, mb in samples if start <= t <= end]
         after = [mb for t, mb in samples if end + linger - 10 < t <= end + linger]
-        print(f"| round {number}: server RSS peak / {linger - 10:.0f}-{linger:.0f} s after its sessions closed | {max(during):.0f} / "
-              f"{min(after, default=float('nan')):.0f}–{max(after, default=float('nan')):.0f} MB |")
+        print(
+            f"| round {number}: server RSS peak / {linger - 10:.0f}-{linger:.0f} s after its sessions closed | {max(during):.0f} / "
+            f"{min(after, default=float('nan')):.0f}–{max(after, default=float('nan')):.0f} MB |"
+        )
     peak = max(mb for t, mb in samples if t <= closed[0][1])
     print(f"| memory per session (first round's peak over the idle server) | {(peak - rss_idle) / sessions:.1f} MB |")
     trace = " ".join(f"{t:.0f}s:{mb:.0f}" for t, mb in samples[:: max(1, len(samples) // 24)])
     print(f"\nRSS over time (seconds:MB): {trace}")
     if report:  # for the smoke test, and for anyone who wants the raw figures
-        report.write_text(json.dumps({"errors": log["errors"], "latency_s": log["latency"], "rss_mb": samples,
-                                      "rounds_s": closed, "cpu_cores": {"server": cpu[0], "browsers": cpu[1]}}, indent=1))
+        report.write_text(
+            json.dumps(
+                {
+                    "errors": log["errors"],
+                    "latency_s": log["latency"],
+                    "rss_mb": samples,
+                    "rounds_s": closed,
+                    "cpu_cores": {"server": cpu[0], "browsers": cpu[1]},
+                },
+                indent=1,
+            )
+        )
 
 
 def main() -> None:
@@ -270,12 +298,20 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=3.0, help="seconds between two sessions' arrivals")
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds a user waits between two actions")
     parser.add_argument("--rounds", type=int, default=1, help="open, work and close the sessions this many times")
-    parser.add_argument("--linger", type=float, default=150.0,
-                        help="seconds to watch the server after a round's sessions closed (they are dropped after 120 s)")
+    parser.add_argument(
+        "--linger",
+        type=float,
+        default=150.0,
+        help="seconds to watch the server after a round's sessions closed (they are dropped after 120 s)",
+    )
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
-    parser.add_argument("--browser", help="path of the Chromium to drive (default: chromium-headless-shell, else chromium)")
+    parser.add_argument(
+        "--browser", help="path of the Chromium to drive (default: chromium-headless-shell, else chromium)"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.sessions, args.minutes, args.ramp, args.think, args.rounds, args.linger, args.json, args.browser))
+    asyncio.run(
+        run(args.sessions, args.minutes, args.ramp, args.think, args.rounds, args.linger, args.json, args.browser)
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """What the benchmarks measure about processes: resident memory, CPU seconds, and percentiles of timings."""
+
 from __future__ import annotations
 
 import os

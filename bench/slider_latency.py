@@ -6,19 +6,18 @@ Two measurements:
    an upper bound, since in the browser a slider reruns only its fragment.
 Run: .venv/bin/python bench/slider_latency.py [--repeats N]
 """
+
 from __future__ import annotations
 
 import argparse
 import io
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from aemodels import list_pretrained, load_pretrained  # noqa: E402
 from aemodels.images import to_image  # noqa: E402
@@ -26,7 +25,7 @@ from aemodels.images import to_image  # noqa: E402
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def fragment_work(name: str, repeats: int) -> list[float]:
@@ -60,7 +59,9 @@ def page_rerun(repeats: int) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=200, help="interactions per model for the fragment's work")
     parser.add_argument("--page-repeats", type=int, default=30, help="whole-page reruns through AppTest")
     args = parser.parse_args()

@@ -5,23 +5,20 @@
 The steps of bench/load.py (its functions); it explains that benchmark's latencies: on
 one machine the browsers' share of every step competes with the server for the same cores.
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
 import statistics
-import sys
 import time
 from pathlib import Path
 
+import load
+from measuring import cpu_seconds
 from playwright.async_api import async_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-import load  # noqa: E402
-from measuring import cpu_seconds  # noqa: E402
-from scripts.appserver import CHROMIUM_ARGS, serve_app  # noqa: E402
+from labtools.appserver import CHROMIUM_ARGS, serve_app
 
 
 async def measure(executable: str, repeats: int) -> dict[str, list[tuple[float, float, float]]]:
@@ -44,16 +41,18 @@ async def measure(executable: str, repeats: int) -> dict[str, list[tuple[float, 
                 context = await browser.new_context(viewport={"width": 1200, "height": 900})
                 page = await context.new_page()
 
-                async def first_page():
+                async def first_page(page=page):
                     await load.first_page(page, url)
                     await load.server_sliders(page)
 
-                steps = [("first page (latent sliders, live dragging off)", first_page),
-                         ("digit", lambda: load.pick_digit(page, 100 + number)),
-                         ("slider", lambda: load.move_slider(page)),
-                         ("switch to Denoising, choose Upload", lambda: load.to_uploader(page)),
-                         ("upload", lambda: load.upload_photo(page, upload)),
-                         ("switch back to the sliders", lambda: load.back_to_sliders(page))]
+                steps = [
+                    ("first page (latent sliders, live dragging off)", first_page),
+                    ("digit", lambda page=page, number=number: load.pick_digit(page, 100 + number)),
+                    ("slider", lambda page=page: load.move_slider(page)),
+                    ("switch to Denoising, choose Upload", lambda page=page: load.to_uploader(page)),
+                    ("upload", lambda page=page: load.upload_photo(page, upload)),
+                    ("switch back to the sliders", lambda page=page: load.back_to_sliders(page)),
+                ]
                 for name, step in steps:
                     if number:  # the first session warms the server (imports, models, caches) and is not counted
                         await timed(name, step)
@@ -73,8 +72,10 @@ def main() -> None:
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium-headless-shell (or chromium)")
     costs = asyncio.run(measure(executable, args.repeats))
-    print(f"\nOne session at a time ({Path(executable).name}): medians over {args.repeats - 1} sessions after a "
-          f"warm-up session\n")
+    print(
+        f"\nOne session at a time ({Path(executable).name}): medians over {args.repeats - 1} sessions after a "
+        f"warm-up session\n"
+    )
     print("| step | wall time | server CPU | browser CPU |")
     print("| --- | --- | --- | --- |")
     total = [0.0, 0.0]

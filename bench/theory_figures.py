@@ -9,21 +9,18 @@
 2. Anomaly AUCs (Anomaly detection page): reconstruction MSE as the score, the 10,000 MNIST test digits (or the
    shipped 2,000 if MNIST is absent) against the 10,000 Fashion-MNIST test items and 2,000 noise images of each kind.
 """
+
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from aemodels import DataError, list_pretrained, load_digits, load_mnist, load_pretrained  # noqa: E402
-from aemodels.anomaly import NOISE_KINDS, auc, noise_images, reconstruction_error  # noqa: E402
-from aemodels.data import load_fashion_mnist  # noqa: E402
-from aemodels.geometry import tangent_normal_split  # noqa: E402
+from aemodels import DataError, list_pretrained, load_digits, load_mnist, load_pretrained
+from aemodels.anomaly import NOISE_KINDS, auc, noise_images, reconstruction_error
+from aemodels.data import load_fashion_mnist
+from aemodels.geometry import tangent_normal_split
 
 MANIFOLD_MODELS = ["linear16", "ae2", "ae16", "dae", "vae2", "vae16", "vae50"]
 
@@ -49,8 +46,11 @@ def main() -> None:
         tangent = torch.cat([p.tangent_kept for p in parts])
         normal = torch.cat([p.normal_kept for p in parts])
         ratio = torch.cat([p.ratio for p in parts])
-        print(f"| {name} | {tangent.mean():.3f} | {normal.mean():.3f} | {ratio.mean():.3f} |"
-              f"  <!-- {time.perf_counter() - began:.0f} s -->", flush=True)
+        print(
+            f"| {name} | {tangent.mean():.3f} | {normal.mean():.3f} | {ratio.mean():.3f} |"
+            f"  <!-- {time.perf_counter() - began:.0f} s -->",
+            flush=True,
+        )
 
     try:
         digits, _ = load_mnist("test")

@@ -1,5 +1,6 @@
 """Helpers shared by the AppTest tests, the browser tests and the load benchmark: running a page, reading what
 it shows, and a photo of a digit to upload."""
+
 import io
 from pathlib import Path
 

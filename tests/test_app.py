@@ -1,11 +1,11 @@
 """The pages driven through Streamlit's AppTest: what a user sees, and that each main widget changes it."""
+
 import io
 
 import pytest
+from apptest_helpers import captions, image_by_caption, metric_values, no_errors, photo_bytes, run
 from PIL import Image
 from streamlit.testing.v1 import AppTest
-
-from apptest_helpers import captions, image_by_caption, metric_values, no_errors, photo_bytes, run
 
 
 def blank_bytes() -> bytes:
@@ -78,6 +78,7 @@ def test_latent_live_mode_is_the_default_and_mounts_the_browser_decoder():
     assert at.toggle(key="latent_live").value is True
     assert not [s for s in at.slider if s.key.startswith("latent_vae16")]  # the sliders live in the browser
     from app_pages._live import STATIC, decoder_url
+
     stem = decoder_url("vae16").rsplit("/", 1)[1]
     assert (STATIC / f"{stem}.bin").stat().st_size > 0 and (STATIC / f"{stem}.json").exists()
 
@@ -170,6 +171,7 @@ def test_upload_before_any_good_file_falls_back_to_a_test_digit():
 
 def test_latent_falls_back_to_server_sliders_when_the_decoder_cannot_be_served(tmp_path, monkeypatch):
     import app_pages._live as live
+
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the static folder should be")  # mkdir under it fails: a read-only install
     monkeypatch.setattr(live, "STATIC", blocked / "decoders")

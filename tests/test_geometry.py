@@ -8,15 +8,20 @@ from aemodels.geometry import pca
 def test_principal_angles_match_a_constructed_case():
     # span{e1, e2} against span{e1, cos(t) e2 + sin(t) e3}: angles 0 and t.
     t = np.deg2rad(30)
-    a = torch.zeros(5, 2, dtype=torch.float64); a[0, 0] = a[1, 1] = 1
-    b = torch.zeros(5, 2, dtype=torch.float64); b[0, 0] = 1; b[1, 1] = np.cos(t); b[2, 1] = np.sin(t)
+    a = torch.zeros(5, 2, dtype=torch.float64)
+    a[0, 0] = a[1, 1] = 1
+    b = torch.zeros(5, 2, dtype=torch.float64)
+    b[0, 0] = 1
+    b[1, 1] = np.cos(t)
+    b[2, 1] = np.sin(t)
     assert np.allclose(principal_angles(a, b).numpy(), [0.0, 30.0], atol=1e-6)
 
 
 def test_principal_angles_match_numpy_svd():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(30, 4)), rng.normal(size=(30, 3))
-    qa, _ = np.linalg.qr(a); qb, _ = np.linalg.qr(b)
+    qa, _ = np.linalg.qr(a)
+    qb, _ = np.linalg.qr(b)
     expected = np.sort(np.degrees(np.arccos(np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), -1, 1))))
     assert np.allclose(principal_angles(torch.tensor(a), torch.tensor(b)).numpy(), expected, atol=1e-8)
 
@@ -33,11 +38,15 @@ def test_linear_ae_finds_the_svd_subspace():
     for step in range(400):
         batch = x[torch.randint(0, len(x), (200,))]
         loss = model.loss(batch, model(batch))["total"]
-        optimizer.zero_grad(); loss.backward(); optimizer.step()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
     _, _, vt = np.linalg.svd(data - data.mean(0), full_matrices=False)
     angles = principal_angles(model.A.detach().T, torch.tensor(vt[:3].T))
     assert angles.max() < 2.0, angles
-    assert torch.allclose(pca(torch.tensor(data, dtype=torch.float32), 3)[0], torch.tensor(data.mean(0), dtype=torch.float32), atol=1e-5)
+    assert torch.allclose(
+        pca(torch.tensor(data, dtype=torch.float32), 3)[0], torch.tensor(data.mean(0), dtype=torch.float32), atol=1e-5
+    )
 
 
 def test_lerp_and_slerp_endpoints_and_norms():

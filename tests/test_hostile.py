@@ -1,16 +1,18 @@
 """Hostile uploads: a corpus of odd and malicious files generated here, each uploaded through the real upload
 path of the app (AppTest drives the page's file uploader). Each must give the prepared digit or one plain-words
 message, never a traceback, a hang (AppTest's timeout) or a dead session, and the next upload must work."""
+
 import io
 import struct
 import zlib
 
 import numpy as np
 import pytest
+from apptest_helpers import captions, run
 from PIL import Image
+
 from aemodels import load_digits
 from aemodels.preprocess import ACCEPTED_FORMATS, MAX_PIXELS
-from apptest_helpers import captions, run
 
 PREPARED = "What the model receives"
 UNREADABLE = ("damaged", "not an image")  # a few bytes of a header: either plain message is right
@@ -35,15 +37,19 @@ def png_chunk(kind: bytes, data: bytes) -> bytes:
 def png_claiming(width: int, height: int) -> bytes:
     """A well-formed PNG header for a huge image, with one tiny compressed row behind it."""
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-            + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def jpeg_claiming(width: int, height: int) -> bytes:
     """A JPEG whose frame header (SOF0) claims a huge size."""
     good = save(digit_image(64).convert("L"), "JPEG")
     at = good.index(b"\xff\xc0")
-    return good[: at + 5] + struct.pack(">HH", height, width) + good[at + 9:]
+    return good[: at + 5] + struct.pack(">HH", height, width) + good[at + 9 :]
 
 
 def bomb_png() -> bytes:
@@ -94,13 +100,27 @@ def cases() -> list[tuple[str, bytes, str, str]]:
         # an 18-pixel digit in a 10,000-pixel strip is under a pixel once brought to working size: "blank" is right
         ("strip-with-ink.png", save(strip_with_ink(), "PNG"), "image/png", "blank"),
         ("text.png", b"just some words, not pixels\n" * 10, "image/png", "not an image"),
-        ("page.png", b"<!doctype html><html><body><script>alert(1)</script></body></html>", "image/png", "not an image"),
-        ("drawing.png", b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle r="4"/></svg>',
-         "image/png", "not an image"),
+        (
+            "page.png",
+            b"<!doctype html><html><body><script>alert(1)</script></body></html>",
+            "image/png",
+            "not an image",
+        ),
+        (
+            "drawing.png",
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle r="4"/></svg>',
+            "image/png",
+            "not an image",
+        ),
         ("tiff.png", save(digit_image(), "TIFF"), "image/png", "not an image"),
         ("archive.png", zip_bytes(), "image/png", "not an image"),
         ("document.jpg", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "image/jpeg", "not an image"),
-        ("noise.jpg", np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes(), "image/jpeg", "not an image"),
+        (
+            "noise.jpg",
+            np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes(),
+            "image/jpeg",
+            "not an image",
+        ),
         ("too-big.png", png + b"\x00" * (10 * 2**20 + 1), "image/png", "the limit is 10 MB"),
         ("transparent.png", save(Image.new("RGBA", (50, 50), (0, 0, 0, 0)), "PNG"), "image/png", "blank"),
         ("gray-alpha.png", save(digit_image(dark_on_light=False).convert("LA"), "PNG"), "image/png", PREPARED),
@@ -123,6 +143,7 @@ def strip_with_ink() -> Image.Image:
 
 def zip_bytes() -> bytes:
     import zipfile
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("digit.txt", "7")
@@ -162,5 +183,4 @@ def test_hostile_upload_gives_a_digit_or_one_plain_message(app, name, data, mime
     good = save(digit_image().convert("RGB"), "JPEG")
     at.file_uploader(key="recon_up_upload").set_value(("good.jpg", good, "image/jpeg")).run()
     assert not at.exception and not at.error
-    assert any("your upload (good.jpg)" in c for c in captions(at)) or \
-        any("good.jpg" in c.value for c in at.caption)
+    assert any("your upload (good.jpg)" in c for c in captions(at)) or any("good.jpg" in c.value for c in at.caption)

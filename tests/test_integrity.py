@@ -1,9 +1,9 @@
 """A damaged checkpoint in the app: the page names the file in a plain message and every other model works."""
+
 import json
 import shutil
 
 import pytest
-
 from apptest_helpers import captions, run
 from conftest import ROOT
 
@@ -15,6 +15,7 @@ def damaged_zoo(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "pretrained", copy)
     monkeypatch.setenv("AEMODELS_PRETRAINED", str(copy))
     from app_pages._widgets import _load
+
     _load.clear()  # models are cached per process: start and end with the real files
     yield copy
     _load.clear()
@@ -38,8 +39,9 @@ def swap_weights(directory):
     shutil.copy(directory / "vae2.safetensors", directory / "ae16.safetensors")  # another model's file
 
 
-@pytest.mark.parametrize("damage,named", [(tamper_weights, "ae16.safetensors"), (change_config, "ae16"),
-                                          (swap_weights, "ae16.safetensors")])
+@pytest.mark.parametrize(
+    "damage,named", [(tamper_weights, "ae16.safetensors"), (change_config, "ae16"), (swap_weights, "ae16.safetensors")]
+)
 def test_a_damaged_model_is_named_and_the_others_keep_working(damaged_zoo, damage, named):
     damage(damaged_zoo)
     at = run("reconstruct")

@@ -1,4 +1,5 @@
 """Library functions the pages call: slider layout, noise collapse, grids, pictures, the median filter."""
+
 import pytest
 import torch
 
@@ -11,7 +12,8 @@ from aemodels.images import error_map, make_grid, to_image
 def test_latent_profile_orders_vae_dimensions_by_kl():
     model = build_model(AEConfig(kind="vae_mlp", latent_dim=3, hidden=(16,))).eval()
     with torch.no_grad():  # make dimension 2 carry information and the others none
-        model.encoder[-1].weight.zero_(); model.encoder[-1].bias.zero_()
+        model.encoder[-1].weight.zero_()
+        model.encoder[-1].bias.zero_()
         model.encoder[-1].weight[2].fill_(0.05)
     prof = latent_profile(model, torch.rand(50, 1, 28, 28))
     assert prof.order[0] == 2 and prof.low == [-3.0] * 3 and prof.high == [3.0] * 3
@@ -46,9 +48,12 @@ def test_noise_collapse_curve_matches_one_level_at_a_time():
             noisy = corrupt(x, "gaussian", level, seed=3)
             z_noisy = model.encode(noisy)
             assert curve["input_change"][i] == pytest.approx(((noisy - x).norm() / x.norm()).item(), rel=1e-5, abs=1e-6)
-            assert curve["code_change"][i] == pytest.approx(((z_noisy - z).norm() / z.norm()).item(), rel=1e-4, abs=1e-5)
-            assert curve["output_change"][i] == pytest.approx(((model.decode(z_noisy) - out).norm() / x.norm()).item(),
-                                                              rel=1e-4, abs=1e-5)
+            assert curve["code_change"][i] == pytest.approx(
+                ((z_noisy - z).norm() / z.norm()).item(), rel=1e-4, abs=1e-5
+            )
+            assert curve["output_change"][i] == pytest.approx(
+                ((model.decode(z_noisy) - out).norm() / x.norm()).item(), rel=1e-4, abs=1e-5
+            )
 
 
 def test_normal_icdf_grid_is_symmetric_and_ordered():

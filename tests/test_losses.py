@@ -41,7 +41,8 @@ def test_importance_weighted_bound_is_above_elbo_and_tightens_with_k():
     with torch.no_grad():
         for p in model.decoder.parameters():
             p.mul_(4)
-        model.encoder[-1].weight.zero_(); model.encoder[-1].bias.zero_()  # q(z|x) = N(0, I)
+        model.encoder[-1].weight.zero_()
+        model.encoder[-1].bias.zero_()  # q(z|x) = N(0, I)
         z_true = torch.randn(32, 2, generator=torch.Generator().manual_seed(0))
         x = torch.bernoulli(model.decode(z_true), generator=torch.Generator().manual_seed(1))
         torch.manual_seed(1)

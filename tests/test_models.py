@@ -11,7 +11,11 @@ CONFIGS = {
     "vae_mlp": AEConfig(kind="vae_mlp", latent_dim=3, hidden=(32,)),
     "vae_conv": AEConfig(kind="vae_conv", latent_dim=3, channels=(4, 8)),
 }
-EXPECTED_TERMS = {"sparse": {"recon", "sparsity", "total"}, "vae_mlp": {"recon", "kl", "total"}, "vae_conv": {"recon", "kl", "total"}}
+EXPECTED_TERMS = {
+    "sparse": {"recon", "sparsity", "total"},
+    "vae_mlp": {"recon", "kl", "total"},
+    "vae_conv": {"recon", "kl", "total"},
+}
 
 
 def test_every_registered_kind_has_a_test_config():

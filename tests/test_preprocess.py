@@ -23,8 +23,11 @@ def similarity(a: torch.Tensor, b: torch.Tensor) -> float:
     """Cosine similarity, best over shifts of up to one pixel (centring by centre of mass rounds to a pixel)."""
     a = a.reshape(28, 28).double()
     return max(
-        torch.nn.functional.cosine_similarity(torch.roll(a, (dy, dx), (0, 1)).flatten(), b.flatten().double(), dim=0).item()
-        for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+        torch.nn.functional.cosine_similarity(
+            torch.roll(a, (dy, dx), (0, 1)).flatten(), b.flatten().double(), dim=0
+        ).item()
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
     )
 
 
@@ -84,7 +87,10 @@ def test_rgba_with_transparent_background(digit):
 
 
 def test_palette(digit):
-    check(prepare_digit(dark_on_light(digit).convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE, colors=16)), digit)
+    check(
+        prepare_digit(dark_on_light(digit).convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE, colors=16)),
+        digit,
+    )
 
 
 def test_sixteen_bit(digit):
@@ -115,8 +121,14 @@ def test_animated_gif_uses_first_frame(digit):
     check(prepare_digit(image), digit)
 
 
-@pytest.mark.parametrize("image", [Image.new("L", (200, 200), 255), Image.new("RGB", (50, 80), (10, 10, 10)),
-                                   Image.new("RGBA", (64, 64), (0, 0, 0, 0))])
+@pytest.mark.parametrize(
+    "image",
+    [
+        Image.new("L", (200, 200), 255),
+        Image.new("RGB", (50, 80), (10, 10, 10)),
+        Image.new("RGBA", (64, 64), (0, 0, 0, 0)),
+    ],
+)
 def test_blank_images_are_refused(image):
     with pytest.raises(ImageInputError, match="blank"):
         prepare_digit(image)

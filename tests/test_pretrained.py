@@ -1,11 +1,18 @@
 """Every shipped checkpoint loads, and meets its figure: in its recorded metrics (full test set, written by
 `python -m aemodels.evaluate`) and again, recomputed here, on the shipped sample of the first 2,000 test digits."""
+
 import pytest
 import torch
 
 from aemodels import ZOO, list_pretrained, load_digits, load_mnist, load_pretrained
-from aemodels.evaluate import (binarised_test_set, denoising_metrics, linear_metrics, reconstruction_metrics,
-                               sparse_metrics, vae_metrics)
+from aemodels.evaluate import (
+    binarised_test_set,
+    denoising_metrics,
+    linear_metrics,
+    reconstruction_metrics,
+    sparse_metrics,
+    vae_metrics,
+)
 from aemodels.zoo import pretrained_dir
 
 
@@ -22,8 +29,7 @@ def test_every_zoo_model_is_shipped_and_small():
 
 # Targets a shipped model does not reach yet: (model, metric) -> why. Each stays a visible expected failure,
 # and turns into a real failure the moment the model reaches its target (so the entry must then go).
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize("name", list(ZOO))
@@ -32,7 +38,9 @@ def test_recorded_metrics_meet_targets(name):
     gaps = []
     for metric, bounds in ZOO[name].targets.items():
         if (name, metric) in KNOWN_GAPS:
-            assert not within(metrics[metric], bounds), f"{name} now reaches its {metric} target: remove it from KNOWN_GAPS"
+            assert not within(metrics[metric], bounds), (
+                f"{name} now reaches its {metric} target: remove it from KNOWN_GAPS"
+            )
             gaps.append(f"{metric}={metrics[metric]:.2f}, target {bounds}: {KNOWN_GAPS[(name, metric)]}")
             continue
         assert within(metrics[metric], bounds), f"{name}: {metric}={metrics[metric]:.4f}, must lie in {bounds}"
@@ -68,7 +76,9 @@ def test_figures_hold_on_the_shipped_sample(name, sample, request):
     for metric, bounds in ZOO[name].targets.items():
         if metric in ("nll_nats", "mean_activation") or (name, metric) in KNOWN_GAPS:
             continue
-        assert within(measured[metric], bounds), f"{name}: {metric}={measured[metric]:.4f} on the sample, must lie in {bounds}"
+        assert within(measured[metric], bounds), (
+            f"{name}: {metric}={measured[metric]:.4f} on the sample, must lie in {bounds}"
+        )
     assert measured["test_mse"] <= recorded["test_mse"] * 1.25
 
 

@@ -1,5 +1,6 @@
 """The maths behind the theory pages: decoder Jacobians and the tangent/normal experiment, code projections,
 ROC/AUC, the ELBO split, Fashion-MNIST loading, weight tiles and the capacity curve."""
+
 import gzip
 import json
 import struct
@@ -36,7 +37,8 @@ def test_decoder_jacobian_matches_central_differences(kind):
     model.double()
     with torch.no_grad():
         for j in range(4):
-            step = torch.zeros(4, dtype=torch.float64); step[j] = h
+            step = torch.zeros(4, dtype=torch.float64)
+            step[j] = h
             zd = z.double()
             fd = (decode(zd + step) - decode(zd - step)).view(2, 784) / (2 * h)
             assert torch.allclose(jacobian[:, :, j].double(), fd, atol=1e-6, rtol=1e-4), (kind, j)
@@ -54,6 +56,7 @@ def test_tangent_basis_is_orthonormal_and_drops_dead_directions():
 
 def principal_angles_deg(a, b):
     from aemodels import principal_angles
+
     return principal_angles(a, b)
 
 
@@ -90,7 +93,7 @@ def test_project_codes_matches_numpy_pca():
     for i in range(2):  # principal directions are defined up to sign
         sign = np.sign(expected[:, i] @ coords[:, i].numpy())
         assert np.allclose(coords[:, i].numpy(), sign * expected[:, i], atol=1e-3)
-    assert np.allclose(explained, (s[:2] ** 2) / (s ** 2).sum(), atol=1e-4)
+    assert np.allclose(explained, (s[:2] ** 2) / (s**2).sum(), atol=1e-4)
     two_d = torch.randn(10, 2)
     same, none = project_codes(two_d)
     assert torch.equal(same, two_d) and none is None
@@ -163,7 +166,7 @@ def test_fashion_mnist_loads_from_idx_files_and_explains_absence(tmp_path):
     write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, size=(12, 28, 28)), 2051)
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, size=12), 2049)
     x, y = load_fashion_mnist("test", directory=tmp_path, limit=5)
-    assert x.shape == (5, 1, 28, 28) and y.shape == (5,) and 0 <= x.min() and x.max() <= 1
+    assert x.shape == (5, 1, 28, 28) and y.shape == (5,) and x.min() >= 0 and x.max() <= 1
     with pytest.raises(DataError, match="apt-get install dataset-fashion-mnist"):
         load_fashion_mnist("train", directory=tmp_path)
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, size=11), 2049)
@@ -176,15 +179,24 @@ def test_filter_grid_scales_each_tile_around_grey():
     weights[1, 0], weights[2, 0] = 5.0, -0.001
     grid = np.asarray(filter_grid(weights, ncol=3, scale=1))
     assert grid.shape == (32, 92)
-    tiles = [grid[2:30, 2 + 30 * i: 30 + 30 * i] for i in range(3)]
+    tiles = [grid[2:30, 2 + 30 * i : 30 + 30 * i] for i in range(3)]
     assert tiles[0].min() == tiles[0].max() == 128  # zero weights are mid-grey
     assert tiles[1][0, 0] == 255 and tiles[2][0, 0] == 0  # each tile reaches its own extreme
 
 
 def test_capacity_curve_smoke_and_resume(tmp_path, mnist_dir):
     from aemodels.capacity import compute
+
     out = tmp_path / "capacity.json"
-    kwargs = dict(linear_epochs=1, nonlinear_epochs=1, data_dir=mnist_dir, limit=300, runs_dir=tmp_path / "runs", out=out, quiet=True)
+    kwargs = dict(
+        linear_epochs=1,
+        nonlinear_epochs=1,
+        data_dir=mnist_dir,
+        limit=300,
+        runs_dir=tmp_path / "runs",
+        out=out,
+        quiet=True,
+    )
     first = compute((2, 4), **kwargs)
     assert [row["d"] for row in first["rows"]] == [2, 4]
     for row in first["rows"]:
@@ -197,6 +209,7 @@ def test_capacity_curve_smoke_and_resume(tmp_path, mnist_dir):
 
 def test_decorrelated_basis_unmixes_a_rotated_pca_basis():
     from aemodels.geometry import decorrelated_basis
+
     rng = np.random.default_rng(3)
     basis, _ = np.linalg.qr(rng.normal(size=(50, 4)))  # principal directions, columns
     data = (rng.normal(size=(3000, 4)) * np.array([4.0, 3.0, 2.0, 1.0])) @ basis.T

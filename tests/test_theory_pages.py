@@ -1,14 +1,14 @@
 """The theory pages through AppTest: each renders with no error and its main interaction changes what is shown.
 (Clicking a scatter point needs a real browser; see the browser tests. Here the click's effect is driven
 through the session state the click handler writes.)"""
+
 import json
 import os
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from apptest_helpers import captions, image_by_caption, no_errors
 from apptest_helpers import run as run_page
+from streamlit.testing.v1 import AppTest
 
 THEORY_PAGES = ["explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"]
 
@@ -65,6 +65,7 @@ def test_explorer_shows_ae_and_vae_side_by_side_and_the_clicked_digit():
 
 def test_explorer_click_handler_reads_plotly_events():
     from app_pages._widgets import clicked_index
+
     assert clicked_index({"selection": {"points": [{"customdata": 17, "x": 0.1}]}}) == 17
     assert clicked_index({"selection": {"points": [{"customdata": [23]}]}}) == 23
     assert clicked_index({"selection": {"points": [{"x": 1}]}}) is None
@@ -102,6 +103,7 @@ def fashion_installed():
     """Fashion-MNIST comes from Debian's dataset-fashion-mnist (CI installs it); elsewhere its absence skips."""
     from aemodels import DataError
     from aemodels.data import load_fashion_mnist
+
     try:
         load_fashion_mnist("test", limit=1)
     except DataError as err:

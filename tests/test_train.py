@@ -5,7 +5,9 @@ from aemodels.train import train
 
 
 def test_smoke_run_writes_a_loadable_checkpoint(tmp_path, mnist_dir):
-    path = train("ae2", epochs=1, limit=300, data_dir=mnist_dir, out_dir=tmp_path, runs_dir=tmp_path / "runs", quiet=True)
+    path = train(
+        "ae2", epochs=1, limit=300, data_dir=mnist_dir, out_dir=tmp_path, runs_dir=tmp_path / "runs", quiet=True
+    )
     model = load_pretrained("ae2", directory=tmp_path)
     assert path.name == "ae2.json"
     assert model.info["training"]["data"] == "MNIST train, first 300 digits"

@@ -1,14 +1,12 @@
 """Browser tests: Playwright drives Debian's Chromium (/usr/bin/chromium, never a downloaded browser) against
 `streamlit run app.py` started on a free loopback port for the session."""
+
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-from scripts.appserver import CHROMIUM_ARGS, chromium_path, serve_app  # noqa: E402
+from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -17,8 +15,10 @@ ARTIFACTS = ROOT / "test-artifacts"
 def browser_type_launch_args(browser_type_launch_args):
     path = chromium_path()
     if path is None:
-        message = ("Chromium is not installed, so the browser tests cannot run. Install Debian's package: "
-                   "`apt-get install chromium` (the tests never download a browser).")
+        message = (
+            "Chromium is not installed, so the browser tests cannot run. Install Debian's package: "
+            "`apt-get install chromium` (the tests never download a browser)."
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)

@@ -1,15 +1,26 @@
 """The app in a real browser: every page renders with no error element, and each page's main interaction works
 where only a browser can exercise it (live dragging, uploads, the drawing canvas, clicking a scatter point)."""
+
 import pytest
 import torch
 from playwright.sync_api import Page, expect
 
 from aemodels import load_pretrained
-from apptest_helpers import photo_bytes
-from helpers import click_scatter_point, errors_on, image_src, open_page, settle, sidebar_choice
+from labtools.browser import click_scatter_point, errors_on, image_src, open_page, settle, sidebar_choice
+from labtools.samples import photo_bytes
 
-PAGES = {"reconstruct": "", "denoise": "denoise", "latent": "latent", "sample": "sample", "explorer": "explorer",
-         "manifold": "manifold", "pca": "pca", "anomaly": "anomaly", "inside_vae": "inside_vae", "sparse": "sparse"}
+PAGES = {
+    "reconstruct": "",
+    "denoise": "denoise",
+    "latent": "latent",
+    "sample": "sample",
+    "explorer": "explorer",
+    "manifold": "manifold",
+    "pca": "pca",
+    "anomaly": "anomaly",
+    "inside_vae": "inside_vae",
+    "sparse": "sparse",
+}
 SLIDER_MODELS = ["vae16", "ae16", "vae2", "ae2"]
 
 
@@ -68,8 +79,9 @@ def test_browser_decoder_matches_pytorch(page: Page, app_url, name):
     page.wait_for_function(f"window.aemodelsDecoders && window.aemodelsDecoders['{name}']", timeout=60_000)
     model = load_pretrained(name)
     codes = torch.randn(16, model.latent_dim, generator=torch.Generator().manual_seed(0)) * 1.5
-    browser = torch.tensor(page.evaluate(f"(codes) => codes.map((z) => window.aemodelsDecoders['{name}'].decode(z))",
-                                         codes.tolist()))
+    browser = torch.tensor(
+        page.evaluate(f"(codes) => codes.map((z) => window.aemodelsDecoders['{name}'].decode(z))", codes.tolist())
+    )
     with torch.inference_mode():
         expected = model.decode(codes).view(16, 784)
     assert browser.shape == expected.shape

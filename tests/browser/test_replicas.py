@@ -1,13 +1,14 @@
 """Two replicas behind nginx on loopback (deploy/nginx.conf.template): sessions are served through it, each
 browser sticks to one replica, and when a replica stops, new sessions are still served by the other."""
+
 import os
 import shutil
 
 import pytest
 from playwright.sync_api import Browser
 
-from helpers import errors_on, settle
-from scripts.replicas import replicas_behind_nginx
+from labtools.browser import errors_on, settle
+from labtools.replicas import replicas_behind_nginx
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +28,14 @@ def open_session(browser: Browser, url: str) -> tuple[object, set[str]]:
     page = context.new_page()
     replicas: set[str] = set()
     # $upstream_addr lists every replica nginx tried ("dead, alive" after a failover): the last one answered.
-    page.on("response", lambda r: replicas.add(r.headers.get("x-aemodels-replica", "?").split(",")[-1].strip())
-            if "/media/" in r.url or "/_stcore/" in r.url else None)
+    page.on(
+        "response",
+        lambda r: (
+            replicas.add(r.headers.get("x-aemodels-replica", "?").split(",")[-1].strip())
+            if "/media/" in r.url or "/_stcore/" in r.url
+            else None
+        ),
+    )
     page.goto(url)
     settle(page)
     box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first

@@ -1,14 +1,15 @@
 """The server's security settings, read from .streamlit/config.toml and checked against the running app:
 XSRF protection on, CORS not opened to other origins, the upload limit enforced by the server itself, error
 details hidden, usage statistics off, and no request from the page to any host but ours."""
+
 import tomllib
 import urllib.error
 import urllib.request
 
+from conftest import ROOT
 from playwright.sync_api import Page
 
-from conftest import ROOT
-from helpers import open_page
+from labtools.browser import open_page
 
 CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
 
@@ -40,15 +41,23 @@ def test_cors_is_not_opened_to_other_origins(app_url):
 
 
 def test_upload_without_xsrf_token_is_refused(app_url):
-    status, _ = request(f"{app_url}/_stcore/upload_file/some-session/some-file", method="PUT", data=b"x" * 1000,
-                        headers={"Content-Type": "application/octet-stream"})
+    status, _ = request(
+        f"{app_url}/_stcore/upload_file/some-session/some-file",
+        method="PUT",
+        data=b"x" * 1000,
+        headers={"Content-Type": "application/octet-stream"},
+    )
     assert status == 403
 
 
 def test_upload_over_the_limit_is_refused_by_the_server(app_url):
     body = b"\0" * (10 * 2**20 + 4096)
-    status, _ = request(f"{app_url}/_stcore/upload_file/some-session/some-file", method="PUT", data=body,
-                        headers={"Content-Type": "application/octet-stream"})
+    status, _ = request(
+        f"{app_url}/_stcore/upload_file/some-session/some-file",
+        method="PUT",
+        data=body,
+        headers={"Content-Type": "application/octet-stream"},
+    )
     # Refused on its size before anything else is looked at: the connection is closed (or 413), where the same
     # request with a small body gets the XSRF refusal (403) above.
     assert status in (None, 413)
@@ -56,8 +65,10 @@ def test_upload_over_the_limit_is_refused_by_the_server(app_url):
 
 def test_the_page_talks_only_to_our_server(page: Page, app_url):
     foreign = []
-    page.on("request", lambda r: None if r.url.startswith(app_url) or r.url.startswith(("data:", "blob:"))
-            else foreign.append(r.url))
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith(app_url) or r.url.startswith(("data:", "blob:")) else foreign.append(r.url),
+    )
     for path in ("", "latent", "explorer"):
         open_page(page, app_url, path)
     assert foreign == []

@@ -5,6 +5,7 @@
 Each replica is `streamlit run app.py` on its own loopback port with one shared cookie secret; nginx balances
 browsers across them with affinity and skips a replica that is down.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,21 +13,23 @@ import contextlib
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.appserver import ROOT, free_port, serve_app, wait_healthy  # noqa: E402
+from labtools.appserver import ROOT, free_port, serve_app, wait_healthy
 
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 
 
 def render(listen: str, ports: list[int], prefix: Path) -> str:
     servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in ports)
-    return (TEMPLATE.read_text().replace("${LISTEN}", listen).replace("${SERVERS}", servers)
-            .replace("${PREFIX}", str(prefix)))
+    return (
+        TEMPLATE.read_text()
+        .replace("${LISTEN}", listen)
+        .replace("${SERVERS}", servers)
+        .replace("${PREFIX}", str(prefix))
+    )
 
 
 @contextlib.contextmanager
@@ -47,8 +50,11 @@ def replicas_behind_nginx(n: int = 2, *, port: int | None = None, workdir: Path 
         front = port or free_port()
         conf = workdir / "nginx.conf"
         conf.write_text(render(f"127.0.0.1:{front}", list(processes), workdir))
-        proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
-                                 stdout=open(workdir / "nginx.out", "w"), stderr=subprocess.STDOUT)
+        proxy = subprocess.Popen(
+            [nginx, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
+            stdout=open(workdir / "nginx.out", "w"),
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_healthy(f"http://127.0.0.1:{front}", proxy, workdir / "nginx.out", timeout=30)
             yield f"http://127.0.0.1:{front}", processes

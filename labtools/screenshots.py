@@ -2,18 +2,27 @@
 
 Run: .venv/bin/python scripts/screenshots.py   (needs `apt-get install chromium`)
 """
+
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app  # noqa: E402
+from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
 
-PAGES = {"reconstruct": "", "denoise": "denoise", "latent": "latent", "sample": "sample", "explorer": "explorer",
-         "manifold": "manifold", "pca": "pca", "anomaly": "anomaly", "inside_vae": "inside_vae", "sparse": "sparse"}
+PAGES = {
+    "reconstruct": "",
+    "denoise": "denoise",
+    "latent": "latent",
+    "sample": "sample",
+    "explorer": "explorer",
+    "manifold": "manifold",
+    "pca": "pca",
+    "anomaly": "anomaly",
+    "inside_vae": "inside_vae",
+    "sparse": "sparse",
+}
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 
 

@@ -1,4 +1,5 @@
 """Waiting for Streamlit in a real browser, and finding what it drew."""
+
 import re
 
 from playwright.sync_api import Page
@@ -26,8 +27,11 @@ def errors_on(page: Page) -> list[str]:
 
 def image_src(page: Page, caption: str, timeout: int = 60_000) -> str:
     """The src of the picture whose caption contains the text."""
-    figure = page.locator('[data-testid="stImageContainer"]').filter(
-        has=page.locator('[data-testid="stImageCaption"]', has_text=caption)).first
+    figure = (
+        page.locator('[data-testid="stImageContainer"]')
+        .filter(has=page.locator('[data-testid="stImageCaption"]', has_text=caption))
+        .first
+    )
     figure.wait_for(timeout=timeout)
     return figure.locator("img").first.get_attribute("src")
 

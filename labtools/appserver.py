@@ -1,5 +1,6 @@
 """Start `streamlit run app.py` on a free loopback port and stop it again: for the browser tests, the
 benchmarks and the screenshot script. Also where the browser is found (Debian's Chromium, never a download)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -14,8 +15,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("AEMODELS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def chromium_path() -> str | None:
@@ -46,16 +55,36 @@ def wait_healthy(url: str, server: subprocess.Popen, log: Path | None, timeout: 
 
 
 @contextlib.contextmanager
-def serve_app(*, log: Path | None = None, port: int | None = None, extra_args: list[str] | None = None,
-              env: dict[str, str] | None = None):
+def serve_app(
+    *,
+    log: Path | None = None,
+    port: int | None = None,
+    extra_args: list[str] | None = None,
+    env: dict[str, str] | None = None,
+):
     """Yield (url, server process, seconds to healthy) of a running app; always stops it."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     out = open(log, "w") if log else subprocess.DEVNULL
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", *(extra_args or [])],
-        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=os.environ | {"PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2"} | (env or {}),
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            *(extra_args or []),
+        ],
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env=os.environ | {"PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2"} | (env or {}),
     )
     try:
         seconds = wait_healthy(url, server, log)
