@@ -21,7 +21,7 @@ from safetensors.torch import load_file, save_file
 from aemodels.data import DataError, load_mnist
 from aemodels.evaluate import batched
 from aemodels.geometry import pca, pca_reconstruct, principal_angles
-from aemodels.models import AEConfig
+from aemodels.models import AEConfig, Autoencoder, LinearAE
 from aemodels.train import fit
 from aemodels.zoo import Recipe, pretrained_dir
 
@@ -63,11 +63,17 @@ def nonlinear_recipe(d: int, epochs: int) -> Recipe:
     return Recipe(AEConfig(kind="mlp", latent_dim=d, hidden=(512, 256)), f"MLP AE 784-512-256-{d}, BCE", epochs=epochs)
 
 
-def curve_mse(model, x: torch.Tensor) -> float:
-    decode = getattr(model, "decode_unclipped", model.decode)  # PCA is not clipped either
-    with torch.inference_mode():
-        x_hat = batched(lambda xb: decode(model.encode(xb)), x)
+def curve_mse(model: Autoencoder, x: torch.Tensor) -> float:
+    with torch.inference_mode():  # unclipped, as PCA is not clipped either
+        x_hat = batched(lambda xb: model.decode_unclipped(model.encode(xb)), x)
     return float((x_hat - x).pow(2).mean())
+
+
+def fitted(result: tuple[Autoencoder, float] | None) -> Autoencoder:
+    """The model of a `fit` run to its end (the curve never stops early)."""
+    if result is None:
+        raise RuntimeError("training stopped before its last epoch")
+    return result[0]
 
 
 def load_curve(path: Path | None = None) -> dict:
@@ -77,12 +83,12 @@ def load_curve(path: Path | None = None) -> dict:
 
 
 def compute(
-    dims=DIMS,
+    dims: tuple[int, ...] = DIMS,
     *,
     linear_epochs: int = 10,
     nonlinear_epochs: int = 8,
-    data_dir=None,
-    limit=None,
+    data_dir: Path | None = None,
+    limit: int | None = None,
     runs_dir: Path = Path("runs"),
     out: Path | None = None,
     quiet: bool = False,
@@ -110,11 +116,15 @@ def compute(
         began = time.perf_counter()
         components = all_components[:, :d]
         row = {"d": d, "pca": float((pca_reconstruct(flat_test, mean, components) - flat_test).pow(2).mean())}
-        linear, _ = fit(f"capacity-linear{d}", linear_recipe(d, linear_epochs), x_train, runs_dir=runs_dir, quiet=True)
+        linear = fitted(
+            fit(f"capacity-linear{d}", linear_recipe(d, linear_epochs), x_train, runs_dir=runs_dir, quiet=True)
+        )
+        if not isinstance(linear, LinearAE):
+            raise TypeError(f"the linear recipe built a {type(linear).__name__}, not a LinearAE")
         row["linear_ae"] = curve_mse(linear, x_test)
         row["mean_principal_angle_deg"] = float(principal_angles(linear.A.detach().T, components).mean())
-        nonlinear, _ = fit(
-            f"capacity-mlp{d}", nonlinear_recipe(d, nonlinear_epochs), x_train, runs_dir=runs_dir, quiet=True
+        nonlinear = fitted(
+            fit(f"capacity-mlp{d}", nonlinear_recipe(d, nonlinear_epochs), x_train, runs_dir=runs_dir, quiet=True)
         )
         row["nonlinear_ae"] = curve_mse(nonlinear, x_test)
         row["seconds"] = round(time.perf_counter() - began, 1)

@@ -18,13 +18,15 @@ def gaussian_noise_batch(x: torch.Tensor, sigma: torch.Tensor | float, generator
 
 
 def gaussian(x: torch.Tensor, sigma: float, *, seed: int = 0) -> torch.Tensor:
-    assert sigma >= 0, f"sigma must be non-negative, got {sigma}"
+    if not sigma >= 0:
+        raise ValueError(f"sigma must be non-negative, got {sigma}")
     return gaussian_noise_batch(x, sigma, _generator(seed))
 
 
 def salt_and_pepper(x: torch.Tensor, fraction: float, *, seed: int = 0) -> torch.Tensor:
     """Set a `fraction` of the pixels to 0 or 1 (half each on average)."""
-    assert 0 <= fraction <= 1, f"fraction must lie in [0, 1], got {fraction}"
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"fraction must lie in [0, 1], got {fraction}")
     g = _generator(seed)
     hit = torch.rand(x.shape, generator=g) < fraction
     salt = torch.rand(x.shape, generator=g) < 0.5
@@ -34,7 +36,8 @@ def salt_and_pepper(x: torch.Tensor, fraction: float, *, seed: int = 0) -> torch
 def occlusion(x: torch.Tensor, size: float, *, seed: int = 0) -> torch.Tensor:
     """Black out one square block per image whose side is `size` in pixels (0 to 28), at a seeded place."""
     side = round(size)
-    assert 0 <= side <= 28, f"block side must lie in [0, 28] pixels, got {size}"
+    if not 0 <= side <= 28:
+        raise ValueError(f"block side must lie in [0, 28] pixels, got {size}")
     out = x.clone()
     if side == 0:
         return out
@@ -60,7 +63,8 @@ def corrupt(x: torch.Tensor, kind: str, level: float, *, seed: int = 0) -> torch
 
 def median_filter(x: torch.Tensor, size: int = 3) -> torch.Tensor:
     """The classical denoiser: each pixel becomes the median of its size x size neighbourhood (edges replicated)."""
-    assert size % 2 == 1, f"the window must have odd size, got {size}"
+    if size % 2 != 1:
+        raise ValueError(f"the window must have odd size, got {size}")
     padded = torch.nn.functional.pad(x, (size // 2,) * 4, mode="replicate")
     patches = padded.unfold(2, size, 1).unfold(3, size, 1)  # (B, 1, 28, 28, size, size)
     return patches.flatten(-2).median(-1).values

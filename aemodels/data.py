@@ -148,7 +148,8 @@ def load_mnist(
     split: str = "train", *, directory: str | os.PathLike | None = None, download: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(images (N, 1, 28, 28) float in [0, 1], labels (N,) int64) of the train or test split."""
-    assert split in ("train", "test"), f"split must be 'train' or 'test', got {split!r}"
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     directory = data_dir(directory)
     if download:
         download_mnist(directory)
@@ -200,7 +201,8 @@ def load_fashion_mnist(
     """Fashion-MNIST (Xiao et al. 2017): clothes in MNIST's IDX format, the app's "not a digit" set.
     From Debian's dataset-fashion-mnist package (/usr/share/datasets/fashion-mnist) or AEMODELS_FASHION.
     (N, 1, 28, 28) in [0, 1] and labels; raises DataError with the install command when it is absent."""
-    assert split in ("train", "test"), f"split must be 'train' or 'test', got {split!r}"
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     directory = Path(directory) if directory is not None else FASHION_DIR
     prefix = "train" if split == "train" else "t10k"
     arrays = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -22,13 +23,13 @@ from aemodels.corrupt import gaussian
 from aemodels.data import DataError, load_mnist
 from aemodels.geometry import pca, pca_reconstruct, principal_angles
 from aemodels.losses import psnr
-from aemodels.models import Autoencoder, LinearAE, SparseAE
+from aemodels.models import VAE, Autoencoder, LinearAE, SparseAE
 from aemodels.zoo import list_pretrained, load_pretrained, pretrained_dir, write_metrics
 
 DENOISE_SIGMAS = (0.3, 0.5)
 
 
-def batched(fn, x: torch.Tensor, batch: int = 500) -> torch.Tensor:
+def batched(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, batch: int = 500) -> torch.Tensor:
     return torch.cat([fn(x[i : i + batch]) for i in range(0, len(x), batch)])
 
 
@@ -47,7 +48,9 @@ def reconstruction_metrics(model: Autoencoder, x: torch.Tensor) -> dict:
 
 
 @torch.inference_mode()
-def denoising_metrics(model: Autoencoder, x: torch.Tensor, sigmas=DENOISE_SIGMAS) -> dict:
+def denoising_metrics(
+    model: Autoencoder, x: torch.Tensor, sigmas: tuple[float, ...] = DENOISE_SIGMAS
+) -> dict[str, float]:
     out = {}
     for sigma in sigmas:
         noisy = gaussian(x, sigma, seed=0)
@@ -57,14 +60,12 @@ def denoising_metrics(model: Autoencoder, x: torch.Tensor, sigmas=DENOISE_SIGMAS
 
 
 @torch.inference_mode()
-def vae_metrics(model, x_bin: torch.Tensor, *, k: int, seed: int = 0) -> dict:
+def vae_metrics(model: VAE, x_bin: torch.Tensor, *, k: int, seed: int = 0) -> dict[str, float]:
     torch.manual_seed(seed)
 
-    def neg_elbo(xb):
-        out = model(xb)
-        recon = losses.bce_with_logits(out["logits"], xb)
-        kl = losses.gaussian_kl(out["mu"], out["logvar"]).sum(1)
-        return torch.stack([recon, kl], 1)
+    def neg_elbo(xb: torch.Tensor) -> torch.Tensor:
+        terms = losses.elbo_terms(model, xb)  # one posterior draw per digit, from the seeded global generator
+        return torch.stack([terms["recon"], terms["kl"]], 1)
 
     terms = batched(neg_elbo, x_bin, 500)
     mu = batched(model.encode, x_bin)
@@ -108,7 +109,9 @@ def sparse_metrics(model: SparseAE, x: torch.Tensor) -> dict:
     }
 
 
-def evaluate_model(name: str, model: Autoencoder, x_train, x_test, x_bin, *, k: int) -> dict:
+def evaluate_model(
+    name: str, model: Autoencoder, x_train: torch.Tensor, x_test: torch.Tensor, x_bin: torch.Tensor, *, k: int
+) -> dict[str, float]:
     metrics = reconstruction_metrics(model, x_test)
     if isinstance(model, LinearAE):
         metrics |= linear_metrics(model, x_train, x_test)
@@ -116,12 +119,12 @@ def evaluate_model(name: str, model: Autoencoder, x_train, x_test, x_bin, *, k: 
         metrics |= sparse_metrics(model, x_test)
     if not model.variational and not isinstance(model, (LinearAE, SparseAE)):
         metrics |= denoising_metrics(model, x_test)
-    if model.variational:
+    if isinstance(model, VAE):
         metrics |= vae_metrics(model, x_bin, k=k)
     return metrics
 
 
-def pca_rows(x_train: torch.Tensor, x_test: torch.Tensor, dims=(2, 16)) -> dict[str, dict]:
+def pca_rows(x_train: torch.Tensor, x_test: torch.Tensor, dims: tuple[int, ...] = (2, 16)) -> dict[str, dict]:
     rows = {}
     for d in dims:
         mean, components = pca(x_train.flatten(1), d)
@@ -133,7 +136,7 @@ def pca_rows(x_train: torch.Tensor, x_test: torch.Tensor, dims=(2, 16)) -> dict[
     return rows
 
 
-def fmt(value, digits=4) -> str:
+def fmt(value: float | None, digits: int = 4) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):

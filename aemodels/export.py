@@ -24,7 +24,8 @@ class ExportError(ValueError):
 
 def export_decoder(model: Autoencoder) -> tuple[dict, bytes]:
     """(manifest, float32 buffer) of the model's decoder: z (d,) -> 784 pixels in [0, 1]."""
-    if isinstance(model, LinearAE) or not isinstance(getattr(model, "decoder", None), nn.Sequential):
+    decoder = getattr(model, "decoder", None)
+    if isinstance(model, LinearAE) or not isinstance(decoder, nn.Sequential):
         raise ExportError(f"{type(model).__name__} has no sequential decoder to export")
     chunks: list[np.ndarray] = []
     offset = 0
@@ -37,7 +38,7 @@ def export_decoder(model: Autoencoder) -> tuple[dict, bytes]:
         return start
 
     layers: list[dict] = []
-    for module in model.decoder:
+    for module in decoder:
         if isinstance(module, nn.Linear):
             layers.append(
                 {
@@ -64,7 +65,7 @@ def export_decoder(model: Autoencoder) -> tuple[dict, bytes]:
                 and module.bias is not None
                 and getattr(module, "output_padding", (0, 0)) == (0, 0)
             )
-            if not (square and plain):
+            if not (square and plain) or module.bias is None:
                 raise ExportError(f"unsupported convolution settings in {module}")
             op = "conv_transpose2d" if isinstance(module, nn.ConvTranspose2d) else "conv2d"
             layers.append(

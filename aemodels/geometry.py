@@ -9,6 +9,7 @@ import torch
 
 from aemodels.corrupt import corrupt
 from aemodels.losses import gaussian_kl
+from aemodels.models import VAE, Autoencoder
 
 
 def lerp(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> torch.Tensor:
@@ -62,12 +63,18 @@ class LatentProfile:
     informativeness: list[float]  # VAE: mean KL per dimension (nats); AE: variance of the codes
     unit: str  # "prior standard deviations" or "code units"
 
+    def clip(self, z: list[float]) -> list[float]:
+        """The code z with each coordinate held inside its slider's range."""
+        if len(z) != len(self.low):
+            raise ValueError(f"a code of this model has {len(self.low)} numbers, got {len(z)}")
+        return [min(max(float(v), lo), hi) for v, lo, hi in zip(z, self.low, self.high, strict=True)]
+
 
 @torch.inference_mode()
-def latent_profile(model, x: torch.Tensor) -> LatentProfile:
+def latent_profile(model: Autoencoder, x: torch.Tensor) -> LatentProfile:
     """VAE: range -3..3 (prior SDs), dimensions by mean KL over x (inactive ones carry ~0 nats).
     AE: the range the codes of x take (0.5% to 99.5%, widened by 10%), dimensions by code variance."""
-    if model.variational:
+    if isinstance(model, VAE):
         mu, logvar = model.posterior(x)
         score = gaussian_kl(mu, logvar).mean(0)
         low, high, unit = [-3.0] * model.latent_dim, [3.0] * model.latent_dim, "prior standard deviations"
@@ -82,7 +89,9 @@ def latent_profile(model, x: torch.Tensor) -> LatentProfile:
 
 
 @torch.inference_mode()
-def noise_collapse_curve(model, x: torch.Tensor, levels: list[float], *, seed: int = 0) -> dict[str, list[float]]:
+def noise_collapse_curve(
+    model: Autoencoder, x: torch.Tensor, levels: list[float], *, seed: int = 0
+) -> dict[str, list[float]]:
     """For Gaussian noise of each std: relative size of the noise ||n|| / ||x||, of the code's move
     ||E(x+n) - E(x)|| / ||E(x)||, and of the output's move ||D(E(x+n)) - D(E(x))|| / ||x||.
     Noise off the manifold is collapsed: the last two stay well below the first."""
@@ -113,14 +122,9 @@ def uniform_codes(low: list[float], high: list[float], n: int, *, seed: int = 0)
     return low_t + (high_t - low_t) * torch.rand(n, len(low), generator=g)
 
 
-def smooth_decoder(model):
-    """The decoder as a smooth map: the linear AE's decode clips to [0, 1] for display, so use its unclipped form."""
-    return getattr(model, "decode_unclipped", model.decode)
-
-
-def decoder_jacobian(model, z: torch.Tensor) -> torch.Tensor:
+def decoder_jacobian(model: Autoencoder, z: torch.Tensor) -> torch.Tensor:
     """dD/dz at the codes z (B, d): (B, 784, d). Column j of each is the tangent direction of latent j."""
-    decode = smooth_decoder(model)
+    decode = model.decode_unclipped
 
     def flat(v: torch.Tensor) -> torch.Tensor:  # (d,) -> (784,)
         return decode(v.unsqueeze(0)).flatten()
@@ -155,11 +159,11 @@ class TangentNormal:
 
 
 @torch.inference_mode()
-def smooth_reconstruct(model, x: torch.Tensor) -> torch.Tensor:
-    return smooth_decoder(model)(model.encode(x))
+def smooth_reconstruct(model: Autoencoder, x: torch.Tensor) -> torch.Tensor:
+    return model.decode_unclipped(model.encode(x))
 
 
-def tangent_normal_split(model, x: torch.Tensor, *, eps: float = 1.0, seed: int = 0) -> TangentNormal:
+def tangent_normal_split(model: Autoencoder, x: torch.Tensor, *, eps: float = 1.0, seed: int = 0) -> TangentNormal:
     """Push each digit x (B, 1, 28, 28) by eps along a random tangent direction of the decoded manifold at
     D(E(x)) and along a random direction normal to it (pixels are not clipped), and measure how far the
     reconstruction moves. A reconstruction that projects onto the manifold keeps the first, drops the second."""
@@ -208,3 +212,29 @@ def decorrelated_basis(rows: torch.Tensor, codes: torch.Tensor, reference: torch
     if reference is not None:
         rotated = rotated * torch.sign((rotated * reference.T).sum(1, keepdim=True))
     return rotated
+
+
+@dataclass(frozen=True)
+class PushSummary:
+    """The tangent/normal experiment averaged over a set of digits, for one model."""
+
+    tangent_kept: float
+    normal_kept: float
+    ratio: float  # mean over digits of normal kept / tangent kept
+    digits: int
+    eps: float
+
+
+def push_summary(model: Autoencoder, x: torch.Tensor, *, eps: float = 1.0, seed: int = 0) -> PushSummary:
+    """`tangent_normal_split` over the digits x (B, 1, 28, 28), averaged: how much of a push along the manifold
+    and of one away from it survives reconstruction, on average."""
+    if len(x) == 0:
+        raise ValueError("push_summary needs at least one digit")
+    result = tangent_normal_split(model, x, eps=eps, seed=seed)
+    return PushSummary(
+        tangent_kept=float(result.tangent_kept.mean()),
+        normal_kept=float(result.normal_kept.mean()),
+        ratio=float(result.ratio.mean()),
+        digits=len(x),
+        eps=eps,
+    )

@@ -7,9 +7,13 @@ Closed-form Gaussian KL: Kingma & Welling 2014, Appendix B. Sparsity penalty: Ng
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
+
+if TYPE_CHECKING:  # models.py imports this module; the annotation only needs the name
+    from aemodels.models import VAE
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -37,9 +41,28 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
 
 
+def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """z = mu + sigma * eps with sigma = exp(logvar / 2): a draw from N(mu, sigma^2) through which gradients reach
+    mu and sigma (Kingma & Welling 2014, section 2.4). eps ~ N(0, I) broadcasts against mu: (..., d)."""
+    return mu + (0.5 * logvar).exp() * eps
+
+
+def negative_elbo(
+    logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """The negative ELBO of a Bernoulli-likelihood VAE with prior N(0, I), per image, in nats, from one decoded
+    draw z ~ q(z|x): recon = -log p(x|z) (B,), kl_per_dim = KL(q(z|x) || p(z)) per latent (B, d) in closed form,
+    kl (B,) and neg_elbo = recon + kl (B,). Training, evaluation and the app all use this one definition."""
+    recon = bce_with_logits(logits, x)
+    kl_per_dim = gaussian_kl(mu, logvar)
+    kl = kl_per_dim.sum(1)
+    return {"recon": recon, "kl": kl, "kl_per_dim": kl_per_dim, "neg_elbo": recon + kl}
+
+
 def sparsity_kl(rho: float, rho_hat: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """Sum over hidden units of KL(Bernoulli(rho) || Bernoulli(rho_hat)); rho_hat: (H,) mean activations."""
-    assert 0.0 < rho < 1.0, f"sparsity target must lie in (0, 1), got {rho}"
+    if not 0.0 < rho < 1.0:
+        raise ValueError(f"the sparsity target rho must lie strictly between 0 and 1, got {rho}")
     rho_hat = rho_hat.clamp(eps, 1 - eps)
     return (rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))).sum()
 
@@ -50,20 +73,21 @@ def gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
 
 
 @torch.no_grad()
-def importance_weighted_log_likelihood(model, x: torch.Tensor, *, k: int, chunk: int = 250) -> torch.Tensor:
+def importance_weighted_log_likelihood(model: VAE, x: torch.Tensor, *, k: int, chunk: int = 250) -> torch.Tensor:
     """Estimate log p(x) per image with k importance samples from q(z|x) (Burda et al. 2015, eq. 8).
 
     log p(x) ~= logsumexp_i [log p(x|z_i) + log p(z_i) - log q(z_i|x)] - log k, computed in log-space so
     that it never overflows. k=1 gives a single-sample ELBO; the estimate is non-decreasing in k on average.
     x must be binary (B, 1, 28, 28); returns (B,) in nats.
     """
-    assert k >= 1, f"k must be at least 1, got {k}"
+    if k < 1:
+        raise ValueError(f"the number of importance samples k must be at least 1, got {k}")
     mu, logvar = model.posterior(x)  # (B, d) each
     log_weights = []
     for start in range(0, k, chunk):
         n = min(chunk, k - start)
         eps = torch.randn((n, *mu.shape), device=mu.device)  # (n, B, d)
-        z = mu + (0.5 * logvar).exp() * eps
+        z = reparameterize(mu, logvar, eps)
         logits = model.decode_logits(z.flatten(0, 1))  # (n*B, 1, 28, 28)
         target = x.expand(n, *x.shape).flatten(0, 1)
         log_px_z = -bce_with_logits(logits, target).view(n, -1)  # (n, B)
@@ -75,17 +99,19 @@ def importance_weighted_log_likelihood(model, x: torch.Tensor, *, k: int, chunk:
 
 @torch.no_grad()
 def elbo_terms(
-    model, x: torch.Tensor, *, samples: int = 1, generator: torch.Generator | None = None
+    model: VAE, x: torch.Tensor, *, samples: int = 1, generator: torch.Generator | None = None
 ) -> dict[str, torch.Tensor]:
-    """The ELBO of a VAE split into its two terms, per digit, in nats:
-    recon = E_q[-log p(x|z)] (Monte Carlo over `samples` draws of eps), kl = KL(q(z|x) || p(z)) (closed form,
-    also per dimension as kl_per_dim (B, d)), and neg_elbo = recon + kl. x (B, 1, 28, 28) in [0, 1]; grey
-    pixels are scored with the same Bernoulli cross-entropy the model was trained on."""
+    """`negative_elbo` of x (B, 1, 28, 28) in [0, 1] with its reconstruction term averaged over `samples` draws
+    of eps (Monte Carlo), per digit, in nats: recon, kl, kl_per_dim (B, d) and neg_elbo. Grey pixels are scored
+    with the same Bernoulli cross-entropy the model was trained on."""
+    if samples < 1:
+        raise ValueError(f"the number of samples must be at least 1, got {samples}")
     mu, logvar = model.posterior(x)
-    recon = torch.zeros(len(x))
+    recon = torch.zeros(len(x), device=x.device)
     for _ in range(samples):
-        eps = torch.randn(mu.shape, generator=generator)
-        recon += bce_with_logits(model.decode_logits(mu + (0.5 * logvar).exp() * eps), x)
-    kl_per_dim = gaussian_kl(mu, logvar)
-    recon, kl = recon / samples, kl_per_dim.sum(1)
-    return {"recon": recon, "kl": kl, "kl_per_dim": kl_per_dim, "neg_elbo": recon + kl}
+        z = reparameterize(mu, logvar, torch.randn(mu.shape, generator=generator, device=mu.device))
+        terms = negative_elbo(model.decode_logits(z), x, mu, logvar)
+        recon += terms["recon"]
+    terms["recon"] = recon / samples
+    terms["neg_elbo"] = terms["recon"] + terms["kl"]
+    return terms

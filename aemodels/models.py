@@ -118,6 +118,11 @@ class Autoencoder(nn.Module):
         """(B, d) -> (B, 1, 28, 28) in [0, 1]."""
         return torch.sigmoid(self.decode_logits(z))
 
+    def decode_unclipped(self, z: torch.Tensor) -> torch.Tensor:
+        """The decoder as a smooth map (for Jacobians and pushes off the manifold): (B, d) -> (B, 1, 28, 28).
+        A sigmoid output is smooth already, so this is `decode`; a model that clips its output overrides it."""
+        return self.decode(z)
+
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
@@ -140,33 +145,36 @@ class LinearAE(Autoencoder):
     """x_hat = A^T A (x - m) + m with A (d, 784): tied weights, so the optimum is an orthogonal
     projection and its range is the PCA subspace (Baldi & Hornik 1989). m is the training-set mean."""
 
+    mean: torch.Tensor  # (784,) a buffer: saved with the weights, not trained
+
     def __init__(self, config: AEConfig):
         super().__init__(config)
-        assert config.recon_loss == "mse", "the linear AE is the PCA analogue only under squared error"
+        if config.recon_loss != "mse":
+            raise ValueError("the linear AE is the PCA analogue only under squared error: use recon_loss='mse'")
         self.A = nn.Parameter(torch.randn(config.latent_dim, 784) * 784**-0.5)
         self.register_buffer("mean", torch.zeros(784))
 
     def set_mean(self, mean: torch.Tensor) -> None:
         self.mean.copy_(mean.reshape(784))
 
-    def encode(self, x):
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         return (x.flatten(1) - self.mean) @ self.A.T  # (B, 784) -> (B, d)
 
-    def decode_logits(self, z):
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         raise TypeError("the linear AE has no logits; use decode")
 
-    def decode(self, z):
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decode_unclipped(z).clamp(0, 1)
 
-    def decode_unclipped(self, z):
+    def decode_unclipped(self, z: torch.Tensor) -> torch.Tensor:
         # Decoder reuses the encoder's A (tied): x_hat = A^T z + m.
         return (z @ self.A + self.mean).view(-1, 1, 28, 28)  # (B, d) -> (B, 1, 28, 28)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.encode(x)
         return {"z": z, "x_hat": self.decode_unclipped(z)}
 
-    def loss(self, x, out):
+    def loss(self, x: torch.Tensor, out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         recon = losses.mse(out["x_hat"], x).mean()
         return {"recon": recon, "total": recon}
 
@@ -177,10 +185,10 @@ class MLPAE(Autoencoder):
         self.encoder = mlp([784, *config.hidden, config.latent_dim])
         self.decoder = mlp([config.latent_dim, *reversed(config.hidden), 784])
 
-    def encode(self, x):
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x.flatten(1))  # (B, 1, 28, 28) -> (B, d)
 
-    def decode_logits(self, z):
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z).view(-1, 1, 28, 28)  # (B, d) -> (B, 1, 28, 28)
 
 
@@ -190,10 +198,10 @@ class ConvAE(Autoencoder):
         self.encoder = conv_encoder(config.channels, config.latent_dim)
         self.decoder = conv_decoder(config.channels, config.latent_dim)
 
-    def encode(self, x):
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 
-    def decode_logits(self, z):
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
 
 
@@ -205,13 +213,13 @@ class SparseAE(Autoencoder):
         self.encoder = nn.Linear(784, config.latent_dim)
         self.decoder = nn.Linear(config.latent_dim, 784)
 
-    def encode(self, x):
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.encoder(x.flatten(1)))  # (B, 784) -> (B, H)
 
-    def decode_logits(self, z):
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z).view(-1, 1, 28, 28)  # (B, H) -> (B, 1, 28, 28)
 
-    def loss(self, x, out):
+    def loss(self, x: torch.Tensor, out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         recon = self._recon(x, out["logits"]).mean()
         sparsity = losses.sparsity_kl(self.config.sparsity_target, out["z"].mean(0))
         return {"recon": recon, "sparsity": sparsity, "total": recon + self.config.sparsity_weight * sparsity}
@@ -224,32 +232,37 @@ class VAE(Autoencoder):
 
     def __init__(self, config: AEConfig):
         super().__init__(config)
-        assert config.recon_loss == "bce", "the VAE's likelihood is Bernoulli"
+        if config.recon_loss != "bce":
+            raise ValueError("the VAE's likelihood is Bernoulli: use recon_loss='bce'")
         self.kl_weight = 1.0  # annealed from 0 to 1 during warm-up (Sønderby et al. 2016); 1 at evaluation
 
     def posterior_params(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def posterior(self, x):
+    def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, logvar = self.posterior_params(x).chunk(2, dim=1)  # (B, 2d) -> 2 x (B, d)
         return mu, logvar
 
-    def encode(self, x):
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.posterior(x)[0]
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         mu, logvar = self.posterior(x)
-        z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)  # reparameterisation: z = mu + sigma * eps
+        z = losses.reparameterize(mu, logvar, torch.randn_like(mu))
         return {"z": z, "mu": mu, "logvar": logvar, "logits": self.decode_logits(z)}
 
-    def loss(self, x, out):
-        recon = losses.bce_with_logits(out["logits"], x).mean()
-        kl = losses.gaussian_kl(out["mu"], out["logvar"]).sum(1).mean()
+    def loss(self, x: torch.Tensor, out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        terms = losses.negative_elbo(out["logits"], x, out["mu"], out["logvar"])
+        recon, kl = terms["recon"].mean(), terms["kl"].mean()
         return {"recon": recon, "kl": kl, "total": recon + self.kl_weight * kl}
 
     @torch.no_grad()
-    def sample(self, n: int, temperature: float = 1.0, *, generator: torch.Generator | None = None):
+    def sample(self, n: int, temperature: float = 1.0, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decode n codes z ~ N(0, temperature^2 I): (n, 1, 28, 28) in [0, 1]."""
+        if n < 0:
+            raise ValueError(f"the number of samples must be 0 or more, got {n}")
+        if not temperature >= 0:
+            raise ValueError(f"the temperature must be 0 or more, got {temperature}")
         z = torch.randn(n, self.latent_dim, generator=generator) * temperature
         return self.decode(z)
 
@@ -260,10 +273,10 @@ class MLPVAE(VAE):
         self.encoder = mlp([784, *config.hidden, 2 * config.latent_dim])
         self.decoder = mlp([config.latent_dim, *reversed(config.hidden), 784])
 
-    def posterior_params(self, x):
+    def posterior_params(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x.flatten(1))  # (B, 784) -> (B, 2d)
 
-    def decode_logits(self, z):
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z).view(-1, 1, 28, 28)
 
 
@@ -273,10 +286,10 @@ class ConvVAE(VAE):
         self.encoder = conv_encoder(config.channels, 2 * config.latent_dim)
         self.decoder = conv_decoder(config.channels, config.latent_dim)
 
-    def posterior_params(self, x):
+    def posterior_params(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 
-    def decode_logits(self, z):
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
 
 

@@ -15,6 +15,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -22,7 +23,7 @@ from tqdm import tqdm
 
 from aemodels.corrupt import gaussian_noise_batch
 from aemodels.data import MNIST_FILES, DataError, load_mnist
-from aemodels.models import LinearAE, build_model
+from aemodels.models import VAE, Autoencoder, LinearAE, build_model
 from aemodels.zoo import ZOO, Recipe, save_checkpoint
 
 
@@ -31,7 +32,7 @@ def cosine_lr(recipe: Recipe, epoch: int, epochs: int) -> float:
     return recipe.min_lr + 0.5 * (recipe.lr - recipe.min_lr) * (1 + math.cos(math.pi * progress))
 
 
-def save_state(path: Path, model, optimizer, meta: dict) -> None:
+def save_state(path: Path, model: Autoencoder, optimizer: torch.optim.Optimizer, meta: dict[str, Any]) -> None:
     """Model and Adam state as flat tensors + JSON, written atomically."""
     path.mkdir(parents=True, exist_ok=True)
     tensors = {f"model/{k}": v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
@@ -44,7 +45,7 @@ def save_state(path: Path, model, optimizer, meta: dict) -> None:
     (path / "state.json").write_text(json.dumps({**meta, "param_groups": opt["param_groups"]}, indent=1))
 
 
-def load_state(path: Path, model, optimizer) -> dict | None:
+def load_state(path: Path, model: Autoencoder, optimizer: torch.optim.Optimizer) -> dict[str, Any] | None:
     if not (path / "state.json").exists() or not (path / "state.safetensors").exists():
         return None
     meta = json.loads((path / "state.json").read_text())
@@ -60,10 +61,10 @@ def load_state(path: Path, model, optimizer) -> dict | None:
 
 
 def prepare_batch(
-    recipe: Recipe, model, x: torch.Tensor, generator: torch.Generator
+    recipe: Recipe, model: Autoencoder, x: torch.Tensor, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(input, target) for one batch: binarised for a VAE, corrupted input for a denoising AE."""
-    if model.variational:
+    if isinstance(model, VAE):
         x = torch.bernoulli(x, generator=generator)  # dynamic binarisation (Salakhutdinov & Murray 2008)
         return x, x
     if recipe.config.train_noise_std > 0:
@@ -83,7 +84,7 @@ def fit(
     fresh: bool = False,
     quiet: bool = False,
     stop_after: int | None = None,
-) -> tuple[torch.nn.Module, float] | None:
+) -> tuple[Autoencoder, float] | None:
     """Train a model from a recipe on x_train (N, 1, 28, 28), resumable from RUNS/NAME: (model in eval mode on
     the CPU, training seconds), or None when stop_after ended the call early."""
     epochs = epochs or recipe.epochs
@@ -112,7 +113,7 @@ def fit(
         torch.manual_seed(recipe.seed * 100_003 + epoch)
         for group in optimizer.param_groups:
             group["lr"] = cosine_lr(recipe, epoch, epochs)
-        if model.variational:
+        if isinstance(model, VAE):
             model.kl_weight = min(1.0, (epoch + 1) / recipe.kl_warmup_epochs) if recipe.kl_warmup_epochs else 1.0
         model.train()
         order = torch.randperm(len(x_train), generator=generator, device=device)
@@ -186,11 +187,12 @@ def train(
     if fitted is None:
         return None
     model, seconds = fitted
-    if model.variational:
+    if isinstance(model, VAE):
         model.kl_weight = 1.0
     provenance = {
         "description": recipe.description,
-        "recipe": {k: v for k, v in dataclasses.asdict(recipe).items() if k != "config"} | {"epochs": epochs},
+        "recipe": {k: v for k, v in dataclasses.asdict(recipe).items() if k not in ("config", "roles", "compare_ae")}
+        | {"epochs": epochs},
         "training": {
             "data": "MNIST train" + (f", first {limit} digits" if limit else " (60,000 digits)"),
             "data_md5": {stem: md5 for stem, md5 in MNIST_FILES.values() if stem.startswith("train")},

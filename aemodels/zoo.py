@@ -13,12 +13,33 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from aemodels.data import PRETRAINED_DIR
 from aemodels.models import AEConfig, Autoencoder, build_model
+
+# What a model is used for in the app; each page asks the zoo for the models of its role, so adding a model
+# touches the zoo and nothing in the pages.
+Role = Literal[
+    "reconstruction",  # Reconstruction page: the models compared
+    "denoise_plain",  # Denoising page: the plain AE that denoises as a side effect
+    "denoiser",  # Denoising page: the model trained to denoise
+    "sliders",  # Latent sliders page
+    "sampling",  # Sampling page: VAEs whose prior is sampled
+    "explorer",  # Latent explorer: codes as a scatter
+    "manifold",  # Manifold geometry: decoder Jacobians
+    "pca",  # A linear AE is PCA: the tied linear AE
+    "anomaly",  # Anomaly detection: reconstruction error as a score
+    "inside_vae",  # Inside the VAE: posterior, ELBO terms
+    "sparse_codes",  # Sparse codes: the sparse AE
+]
+ROLES: tuple[Role, ...] = Role.__args__  # type: ignore[attr-defined]  # the Literal's values, for validation
+
+# JSON written before the format had a version (every checkpoint shipped in 2026-11) counts as version 1.
+FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -36,6 +57,9 @@ class Recipe:
     store_float16: bool = False  # halve the shipped file; weights are upcast to float32 on load
     # What the model must reach on the full test set: metric -> (lowest, highest) allowed, None = unbounded.
     targets: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    roles: frozenset[Role] = frozenset()
+    # VAE only: the plain AE whose random codes the Sampling page shows beside this VAE's prior samples.
+    compare_ae: str | None = None
 
 
 ZOO: dict[str, Recipe] = {
@@ -46,6 +70,7 @@ ZOO: dict[str, Recipe] = {
         lr=3e-3,
         batch_size=256,
         targets={"test_mse_over_pca": (None, 1.01), "mean_principal_angle_deg": (None, 5.0)},
+        roles=frozenset({"reconstruction", "explorer", "manifold", "pca", "anomaly"}),
     ),
     "ae2": Recipe(
         AEConfig(kind="mlp", latent_dim=2, hidden=(1024, 512, 256)),
@@ -53,6 +78,7 @@ ZOO: dict[str, Recipe] = {
         epochs=35,
         store_float16=True,
         targets={"test_mse": (None, 0.036)},
+        roles=frozenset({"reconstruction", "sliders", "explorer", "manifold", "anomaly"}),
     ),
     "ae16": Recipe(
         AEConfig(kind="conv", latent_dim=16, channels=(32, 64)),
@@ -60,6 +86,7 @@ ZOO: dict[str, Recipe] = {
         epochs=8,
         store_float16=True,
         targets={"test_mse": (None, 0.009)},
+        roles=frozenset({"reconstruction", "denoise_plain", "sliders", "explorer", "manifold", "anomaly"}),
     ),
     "dae": Recipe(
         AEConfig(kind="conv", latent_dim=64, channels=(32, 64), train_noise_std=0.6),
@@ -67,6 +94,7 @@ ZOO: dict[str, Recipe] = {
         epochs=15,
         store_float16=True,
         targets={"denoise_psnr_db_sigma0.3": (21.0, None), "denoise_psnr_db_sigma0.5": (19.0, None)},
+        roles=frozenset({"reconstruction", "denoiser", "explorer", "manifold", "anomaly"}),
     ),
     "sparse": Recipe(
         AEConfig(kind="sparse", latent_dim=400, sparsity_target=0.05, sparsity_weight=3.0),
@@ -74,18 +102,23 @@ ZOO: dict[str, Recipe] = {
         epochs=30,
         store_float16=True,
         targets={"mean_activation": (0.04, 0.06)},
+        roles=frozenset({"reconstruction", "explorer", "anomaly", "sparse_codes"}),
     ),
     "vae2": Recipe(
         AEConfig(kind="vae_mlp", latent_dim=2, hidden=(512, 256)),
         "MLP VAE with a 2-d code: the manifold map and prior sampling.",
         epochs=20,
         kl_warmup_epochs=5,
+        roles=frozenset({"reconstruction", "sliders", "sampling", "explorer", "manifold", "anomaly", "inside_vae"}),
+        compare_ae="ae2",
     ),
     "vae16": Recipe(
         AEConfig(kind="vae_mlp", latent_dim=16, hidden=(512, 512)),
         "MLP VAE, d=16: sliders, interpolation and sampling.",
         epochs=20,
         kl_warmup_epochs=10,
+        roles=frozenset({"reconstruction", "sliders", "sampling", "explorer", "manifold", "anomaly", "inside_vae"}),
+        compare_ae="ae16",
     ),
     "vae50": Recipe(
         AEConfig(kind="vae_mlp", latent_dim=50, hidden=(512, 512)),
@@ -94,6 +127,8 @@ ZOO: dict[str, Recipe] = {
         kl_warmup_epochs=20,
         batch_size=100,
         targets={"nll_nats": (None, 86.76)},
+        roles=frozenset({"reconstruction", "sampling", "explorer", "manifold", "anomaly", "inside_vae"}),
+        compare_ae="ae16",
     ),
 }
 
@@ -114,6 +149,24 @@ def pretrained_dir() -> Path:
     return Path(os.environ.get("AEMODELS_PRETRAINED", PRETRAINED_DIR))
 
 
+def models_for(role: Role, directory: Path | None = None) -> list[str]:
+    """The installed models that serve a role in the app, in zoo order."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; known: {', '.join(ROLES)}")
+    return [name for name in list_pretrained(directory) if name in ZOO and role in ZOO[name].roles]
+
+
+def model_label(name: str, directory: Path | None = None) -> str:
+    """ "NAME — what it is", read from the model's JSON without loading its weights; "NAME (unavailable)" when
+    the description cannot be read."""
+    try:
+        description = str(read_record(name, directory).get("description", ""))
+    except CheckpointError:
+        return f"{name} (unavailable)"
+    summary = description.split(":")[0]
+    return f"{name} — {summary}" if summary else name
+
+
 def list_pretrained(directory: Path | None = None) -> list[str]:
     """Names of the checkpoints present, in zoo order, then any others alphabetically."""
     directory = Path(directory or pretrained_dir())
@@ -132,6 +185,7 @@ def save_checkpoint(
         state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
     save_file(state, str(weights))
     record = {
+        "format_version": FORMAT_VERSION,
         "name": name,
         "config": dataclasses.asdict(model.config),
         "weights": weights.name,
@@ -153,6 +207,12 @@ def read_record(name: str, directory: Path | None = None) -> dict:
         raise CheckpointError(f"Checkpoint description {path} is not valid JSON ({err}).") from err
     if not isinstance(record, dict) or not {"config", "sha256", "weights"} <= set(record):
         raise CheckpointError(f"Checkpoint description {path} lacks its config, weights or sha256 entry.")
+    version = record.get("format_version", 1)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"Checkpoint description {path} has format version {version!r}; this aemodels reads up to version "
+            f"{FORMAT_VERSION}. Update aemodels, or retrain with `python -m aemodels.train {name}`."
+        )
     return record
 
 
