@@ -1,27 +1,49 @@
-"""aemodels: an interactive autoencoder lab. Run with `streamlit run app.py` (or `make run`)."""
+"""aemodels: an interactive autoencoder lab. Run with `streamlit run app.py` (or `make run`).
+
+The router: the page list, the app's digit in the sidebar (shared by every page), and the view in the URL."""
 
 from pathlib import Path
 
 import streamlit as st
 
+from app_pages import _state as state
+from app_pages._widgets import digit_picker
+
 st.set_page_config(
     page_title="aemodels: autoencoder lab", page_icon=str(Path(__file__).parent / "docs" / "icon.png"), layout="wide"
 )
 
-pages = {
-    "Play": [
-        st.Page("app_pages/reconstruct.py", title="Reconstruction", icon=":material/autorenew:", default=True),
-        st.Page("app_pages/denoise.py", title="Denoising", icon=":material/cleaning_services:"),
-        st.Page("app_pages/latent.py", title="Latent sliders", icon=":material/tune:"),
-        st.Page("app_pages/sample.py", title="Sampling the prior", icon=":material/casino:"),
-    ],
-    "Theory": [
-        st.Page("app_pages/explorer.py", title="Latent explorer", icon=":material/scatter_plot:"),
-        st.Page("app_pages/manifold.py", title="Manifold geometry", icon=":material/3d_rotation:"),
-        st.Page("app_pages/pca.py", title="A linear AE is PCA", icon=":material/linear_scale:"),
-        st.Page("app_pages/anomaly.py", title="Anomaly detection", icon=":material/report:"),
-        st.Page("app_pages/inside_vae.py", title="Inside the VAE", icon=":material/blur_on:"),
-        st.Page("app_pages/sparse.py", title="Sparse codes", icon=":material/grain:"),
-    ],
+PAGES = {  # url path -> st.Page; the sections are the sidebar's headings
+    "reconstruct": st.Page(
+        "app_pages/reconstruct.py", title="Reconstruction", icon=":material/autorenew:", default=True
+    ),
+    "denoise": st.Page("app_pages/denoise.py", title="Denoising", icon=":material/cleaning_services:"),
+    "latent": st.Page("app_pages/latent.py", title="Latent sliders", icon=":material/tune:"),
+    "sample": st.Page("app_pages/sample.py", title="Sampling the prior", icon=":material/casino:"),
+    "explorer": st.Page("app_pages/explorer.py", title="Latent explorer", icon=":material/scatter_plot:"),
+    "manifold": st.Page("app_pages/manifold.py", title="Manifold geometry", icon=":material/3d_rotation:"),
+    "pca": st.Page("app_pages/pca.py", title="A linear AE is PCA", icon=":material/linear_scale:"),
+    "anomaly": st.Page("app_pages/anomaly.py", title="Anomaly detection", icon=":material/report:"),
+    "inside_vae": st.Page("app_pages/inside_vae.py", title="Inside the VAE", icon=":material/blur_on:"),
+    "sparse": st.Page("app_pages/sparse.py", title="Sparse codes", icon=":material/grain:"),
 }
-st.navigation(pages).run()
+SECTIONS = {
+    "Play": ["reconstruct", "denoise", "latent", "sample"],
+    "Theory": ["explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"],
+}
+USES_NO_DIGIT = {"sample", "pca"}
+
+current = st.navigation({section: [PAGES[name] for name in names] for section, names in SECTIONS.items()})
+page = next(name for name, candidate in PAGES.items() if candidate is current)
+state.begin_run(page)
+with st.sidebar:
+    st.header("Your digit")
+    if page in USES_NO_DIGIT:
+        st.caption("This page does not use the digit; every other page does.")
+    digit_picker("main")
+state.show_notes(page)
+current.run()
+state.sync_url(page)
+with st.sidebar, st.popover("Link to this view", icon=":material/link:", width="stretch"):
+    st.caption("This page with its digit and settings. Copy it with the button at the right of the link.")
+    st.code(state.link(page), language=None, wrap_lines=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from aemodels.export import ExportError, export_decoder
-from app_pages._widgets import _load
+from app_pages._widgets import cached_model
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE.parent / "static" / "decoders"  # served at app/static/decoders/ (server.enableStaticServing)
@@ -37,7 +37,7 @@ def decoder_url(name: str) -> str | None:
     """Export the model's decoder once per process to static/decoders/ and return its URL stem (relative to the
     app's root), or None when it cannot be served (unsupported layers, or a read-only install)."""
     try:
-        manifest, buffer = export_decoder(_load(name))
+        manifest, buffer = export_decoder(cached_model(name))
         stem = f"{name}-{manifest['sha256'][:16]}"
         STATIC.mkdir(parents=True, exist_ok=True)
         if not (STATIC / f"{stem}.bin").exists():

@@ -1,39 +1,46 @@
-"""UI pieces shared by the pages: cached models and digits, the digit source, model pickers, pictures."""
+"""UI pieces shared by the pages: the app's model loader, the shipped digits, the digit picker (test digit,
+upload, drawing), model pickers and pictures. Every key comes from `_state`."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import streamlit as st
 import torch
 from PIL import Image
+from streamlit.delta_generator import DeltaGenerator
 
-from aemodels import (
-    CheckpointError,
-    ImageInputError,
-    list_pretrained,
-    load_digits,
-    load_pretrained,
-    open_image,
-    prepare_digit,
-)
+from aemodels import CheckpointError, ImageInputError, load_digits, load_pretrained, open_image, prepare_digit
 from aemodels.images import to_image
+from aemodels.models import Autoencoder
+from aemodels.zoo import Role, model_label, models_for
+from app_pages import _state as state
+from app_pages._state import SOURCES, Slot
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
-SOURCES = ["Test digit", "Upload", "Draw"]
 
 
 @st.cache_resource(show_spinner="Loading model…")
-def _load(name: str):
+def cached_model(name: str) -> Autoencoder:
+    """The app's one model loader: each model is read and verified once per process. Raises CheckpointError."""
     return load_pretrained(name)
 
 
-def get_model(name: str):
-    """The model, loaded once per process; None (with a plain message on the page) if its files are broken."""
+def load_model(name: str) -> Autoencoder | None:
+    """The model, or None with a plain message on the page when its files are broken."""
     try:
-        return _load(name)
+        return cached_model(name)
     except CheckpointError as err:
         st.error(f"The model **{name}** cannot be used: {err}")
         return None
+
+
+@st.cache_data(show_spinner=False)
+def label(name: str) -> str:
+    """ "name — what it is", from the model's JSON (its weights are not loaded to label a choice)."""
+    return model_label(name)
 
 
 @st.cache_data(show_spinner=False)
@@ -51,55 +58,85 @@ def sample_tensor() -> torch.Tensor:
     return torch.from_numpy(digits()[0]).unsqueeze(1)
 
 
-def model_choice(label: str, names: list[str], *, key: str, default: str | None = None) -> str:
-    available = [n for n in names if n in list_pretrained()]
+def model_choice(label_text: str, role: Role, *, key: str) -> str | None:
+    """A select box of the installed models that serve `role`; its value is remembered (key from _state).
+    None, with a plain message, when no such model is installed."""
+    available = models_for(role)
     if not available:
-        st.warning(f"None of the models this page needs ({', '.join(names)}) is installed in pretrained/.")
-        st.stop()
-    index = available.index(default) if default in available else 0
-    return st.selectbox(label, available, index=index, key=key, format_func=describe)
+        st.warning(f"No model for this page is installed in pretrained/ (the zoo's role “{role}”).")
+        return None
+    if st.session_state.get(key) not in available:
+        st.session_state[key] = available[0]
+    return st.selectbox(label_text, available, key=key, format_func=label)
 
 
-def describe(name: str) -> str:
-    try:
-        return f"{name} — {_load(name).info.get('description', '').split(':')[0]}"
-    except CheckpointError:
-        return f"{name} (unavailable)"
+# --- The digit -------------------------------------------------------------------------------------------------------
 
 
-def test_digit_picker(key: str, *, default_index: int = 0) -> tuple[torch.Tensor, str]:
+@dataclass(frozen=True)
+class Digit:
+    x: torch.Tensor  # (1, 1, 28, 28) in [0, 1]
+    caption: str  # "test digit #42 (a 7)", "your upload (photo.jpg)", "your drawing"
+    source: str  # one of SOURCES
+    index: int | None  # the test digit's index, None for an upload or drawing
+    waiting: bool = False  # the source is an upload or drawing not given yet: a test digit stands in
+
+
+def _stored(key: str) -> tuple[torch.Tensor, str] | None:
+    value = st.session_state.get(key)
+    if not value:
+        return None
+    values, caption = value
+    return torch.tensor(values, dtype=torch.float32).view(1, 1, 28, 28), caption
+
+
+def _store(key: str, digit: torch.Tensor, caption: str) -> None:
+    st.session_state[key] = (digit.flatten().tolist(), caption)  # 784 floats: the prepared digit, never the file
+
+
+def current_digit(slot: Slot = "main") -> Digit:
+    """The digit of a slot as the user last chose it; never fails (with no upload or drawing given yet, the test
+    digit stands in and `waiting` says so)."""
+    keys = state.digit_keys(slot)
+    source = st.session_state.get(keys.source) or SOURCES[0]
+    index = int(st.session_state.get(keys.index, 0))
+    if source != SOURCES[0]:
+        given = _stored(keys.upload_digit if source == "Upload" else keys.drawing_digit)
+        if given is not None:
+            return Digit(given[0], given[1], source, None)
+    label_of = int(digits()[1][index])
+    caption = f"test digit #{index} (a {label_of})"
+    if source != SOURCES[0]:
+        return Digit(digit_tensor(index), f"{caption}, until yours is ready", source, index, waiting=True)
+    return Digit(digit_tensor(index), caption, source, index)
+
+
+def _random_of_class(slot: Slot) -> None:
+    keys = state.digit_keys(slot)
+    labels = digits()[1]
+    current = int(st.session_state.get(keys.index, 0))
+    candidates = np.flatnonzero(labels == int(st.session_state.get(keys.klass, 0)))
+    candidates = candidates[candidates != current]
+    rng = np.random.default_rng(current * 10 + int(st.session_state.get(keys.klass, 0)))
+    st.session_state[keys.index] = int(rng.choice(candidates))
+
+
+def test_digit_picker(slot: Slot) -> None:
+    keys = state.digit_keys(slot)
     x, y = digits()
-    mode = st.radio("Pick", ["By index", "Random of a class"], key=f"{key}_mode", horizontal=True)
-    if mode == "By index":
-        index = st.number_input("Index in the test sample (0–1999)", 0, len(x) - 1, default_index, key=f"{key}_index")
-    else:
-        label = st.selectbox("Class", list(range(10)), key=f"{key}_class")
-        if st.button("Another one", key=f"{key}_another"):
-            st.session_state[f"{key}_draw"] = st.session_state.get(f"{key}_draw", 0) + 1
-        candidates = np.flatnonzero(y == label)
-        rng = np.random.default_rng(st.session_state.get(f"{key}_draw", 0))
-        index = int(rng.choice(candidates))
-    index = int(index)
-    gallery = [int(i) for i in range(index, min(index + 8, len(x)))]
+    st.number_input(f"Index in the test sample (0–{len(x) - 1})", 0, len(x) - 1, key=keys.index)
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    left.selectbox("Class", list(range(10)), key=keys.klass)
+    right.button(
+        "Random digit of this class", key=keys.another, on_click=_random_of_class, args=(slot,), width="stretch"
+    )
+    index = int(st.session_state[keys.index])
+    gallery = list(range(index, min(index + 8, len(x))))
     st.image(
         [to_image(torch.from_numpy(x[i]), scale=2) for i in gallery],
         caption=[f"#{i}: {y[i]}" for i in gallery],
-        width=56,
+        width=48,
     )
-    return digit_tensor(index), f"test digit #{index} (a {y[index]})"
-
-
-def _remember(key: str, digit: torch.Tensor, caption: str) -> None:
-    st.session_state[f"{key}_prepared"] = digit.flatten().tolist()  # 784 floats: a small array, not an image
-    st.session_state[f"{key}_prepared_caption"] = caption
-
-
-def _recall(key: str) -> tuple[torch.Tensor, str] | None:
-    if f"{key}_prepared" not in st.session_state:
-        return None
-    return torch.tensor(st.session_state[f"{key}_prepared"]).view(1, 1, 28, 28), st.session_state[
-        f"{key}_prepared_caption"
-    ]
 
 
 @st.cache_data(max_entries=16, show_spinner="Preparing your image…")
@@ -112,41 +149,45 @@ def _prepare_upload(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(thumbnail), digit[0, 0].numpy()
 
 
-def upload_picker(key: str) -> tuple[torch.Tensor, str] | None:
+def upload_picker(slot: Slot) -> None:
+    keys = state.digit_keys(slot)
     upload = st.file_uploader(
         "A photo or image of one handwritten digit (PNG, JPEG, GIF, BMP or WebP, up to 10 MB)",
         type=UPLOAD_TYPES,
-        key=f"{key}_upload",
+        key=keys.upload,
     )
-    if upload is None:
-        st.info("Upload an image to see what the models make of it.")
-        return _recall(key)
-    try:
-        thumbnail, digit = _prepare_upload(upload.getvalue())
-    except ImageInputError as err:
-        st.error(str(err))
-        previous = _recall(key)
-        if previous is not None:
+    if upload is not None:
+        try:
+            thumbnail, digit = _prepare_upload(upload.getvalue())
+        except ImageInputError as err:
+            st.session_state[keys.upload_error] = str(err)
+        except Exception:  # a decoder fault on a hostile file must not take the page down
+            st.session_state[keys.upload_error] = "This image could not be read. Please try another file."
+        else:
+            st.session_state.pop(keys.upload_error, None)
+            _store(keys.upload_digit, torch.from_numpy(digit), f"your upload ({upload.name})")
+            left, right = st.columns(2)
+            left.image(thumbnail, caption="Your upload", width="stretch")
+            right.image(to_image(torch.from_numpy(digit), scale=4), caption="What the models receive", width="stretch")
+    error = st.session_state.get(keys.upload_error) if upload is not None else None
+    if error:
+        st.error(error)
+    stored = _stored(keys.upload_digit)
+    if stored is None:
+        st.info("Upload an image to see what the models make of it. Until then a test digit is used.")
+    elif error or upload is None:
+        if error:
             st.caption("The previous digit is still in use.")
-        return previous
-    except Exception:  # a decoder fault on a hostile file must not take the page down
-        st.error("This image could not be read. Please try another file.")
-        return _recall(key)
-    prepared = torch.from_numpy(digit).view(1, 1, 28, 28)
-    _remember(key, prepared, f"your upload ({upload.name})")
-    left, right = st.columns(2)
-    left.image(thumbnail, caption="Your upload", width=140)
-    right.image(to_image(prepared, scale=5), caption="What the model receives (28×28)", width=140)
-    return prepared, f"your upload ({upload.name})"
+        picture(stored[0], f"In use: {stored[1]}", scale=3)
 
 
-def draw_picker(key: str) -> tuple[torch.Tensor, str] | None:
+def draw_picker(slot: Slot) -> None:
+    keys = state.digit_keys(slot)
     try:
         from streamlit_drawable_canvas import st_canvas
     except Exception:  # the component registers itself only inside a running Streamlit server
         st.error("The drawing canvas is not available in this environment; pick a test digit or upload one.")
-        return _recall(key)
-
+        return
     st.caption("Draw one digit with the mouse or a finger; it is prepared like an upload.")
     canvas = st_canvas(
         stroke_width=18,
@@ -155,7 +196,7 @@ def draw_picker(key: str) -> tuple[torch.Tensor, str] | None:
         height=224,
         width=224,
         drawing_mode="freedraw",
-        key=f"{key}_canvas",
+        key=f"{keys.canvas}_{st.session_state.get(keys.canvas_round, 0)}",
         update_streamlit=True,
         return_image_data=True,
     )
@@ -163,38 +204,37 @@ def draw_picker(key: str) -> tuple[torch.Tensor, str] | None:
         rgba = np.asarray(canvas.image_data, dtype=np.uint8)
         if rgba[..., :3].max() > 0:
             try:
-                digit = prepare_digit(Image.fromarray(rgba, "RGBA").convert("RGB"))
-                _remember(key, digit, "your drawing")
+                _store(keys.drawing_digit, prepare_digit(Image.fromarray(rgba, "RGBA").convert("RGB")), "your drawing")
             except ImageInputError as err:
                 st.error(str(err))
-    remembered = _recall(key)
-    if remembered is None:
-        st.info("The canvas is empty: draw a digit to begin.")
-        return None
-    st.image(to_image(remembered[0], scale=5), caption="What the model receives (28×28)", width=140)
-    return remembered
-
-
-def digit_source(key: str, *, default_index: int = 0) -> tuple[torch.Tensor, str]:
-    """The digit every page works on, from the test sample, an upload or a drawing. Never fails: with no
-    usable upload or drawing yet, the page carries on with a test digit."""
-    source = st.segmented_control("Digit from", SOURCES, default=SOURCES[0], key=f"{key}_source") or SOURCES[0]
-    if source == "Upload":
-        chosen = upload_picker(f"{key}_up")
-    elif source == "Draw":
-        chosen = draw_picker(f"{key}_draw")
+    stored = _stored(keys.drawing_digit)
+    if stored is None:
+        st.info("The canvas is empty: draw a digit. Until then a test digit is used.")
     else:
-        chosen = test_digit_picker(key, default_index=default_index)
-    if chosen is None:
-        return digit_tensor(default_index), f"test digit #{default_index} (until yours is ready)"
-    return chosen
+        picture(stored[0], "What the models receive", scale=3)
 
 
-def picture(x: torch.Tensor, caption: str, *, scale: int = 5, container=st) -> None:
-    container.image(to_image(x, scale=scale), caption=caption, width=28 * scale)
+def digit_picker(slot: Slot = "main") -> Digit:
+    """The digit source of a slot (test digit, upload or drawing) and the digit it gives."""
+    keys = state.digit_keys(slot)
+    source = st.segmented_control("Digit from", SOURCES, key=keys.source, width="stretch") or SOURCES[0]
+    if source == "Upload":
+        upload_picker(slot)
+    elif source == "Draw":
+        draw_picker(slot)
+    else:
+        test_digit_picker(slot)
+    return current_digit(slot)
 
 
-def clicked_index(event) -> int | None:
+# --- Pictures --------------------------------------------------------------------------------------------------------
+
+
+def picture(x: torch.Tensor, caption: str, *, scale: int = 5, container: DeltaGenerator | None = None) -> None:
+    (container or st).image(to_image(x, scale=scale), caption=caption, width=28 * scale)
+
+
+def clicked_index(event: Any) -> int | None:
     """The index a clicked plotly point carries as customdata, from st.plotly_chart's selection event."""
     try:
         chosen = event["selection"]["points"]

@@ -1,24 +1,21 @@
+"""Anomaly detection: reconstruction error separates digits from everything else."""
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from aemodels import DataError
-from aemodels.anomaly import NOISE_KINDS, auc, noise_images, reconstruction_error, roc_curve
+from aemodels.anomaly import NOISE_KINDS, anomaly_report, log_histograms, noise_images, reconstruction_error
 from aemodels.data import FASHION_CLASSES, load_fashion_mnist
 from aemodels.images import error_map
-from app_pages._widgets import _load, digit_source, get_model, model_choice, picture, sample_tensor
+from app_pages import _state as state
+from app_pages._state import ANOMALY_INPUTS
+from app_pages._widgets import cached_model, current_digit, load_model, model_choice, picture, sample_tensor
 
-st.title("Anomaly detection")
-st.markdown(
-    "An autoencoder reconstructs well only what lies near the manifold it learned. So its reconstruction error "
-    "is an **anomaly score**: low for digits, high for anything else. Here the model meets things that are not "
-    "digits (clothes from Fashion-MNIST, noise, and whatever you upload or draw), and the ROC curve says how well "
-    "the score separates them: AUC 1 is perfect, 0.5 is a coin toss."
-)
-
-ANOMALY_MODELS = ["ae16", "dae", "vae16", "vae50", "linear16", "ae2", "vae2", "sparse"]
 COUNT = 2000  # sample digits, and Fashion-MNIST items
+DIGITS = "MNIST digits"
+FALSE_ALARM = 0.05  # the share of real digits the threshold flags
 
 
 @st.cache_data(show_spinner=False)
@@ -33,8 +30,8 @@ def fashion() -> tuple[np.ndarray, np.ndarray] | str:
 
 @st.cache_data(show_spinner="Scoring 2,000 digits and the comparison sets…")
 def scores(name: str) -> dict[str, np.ndarray]:
-    model = _load(name)
-    result = {"MNIST digits": reconstruction_error(model, sample_tensor()).numpy()}
+    model = cached_model(name)
+    result = {DIGITS: reconstruction_error(model, sample_tensor()).numpy()}
     items = fashion()
     if not isinstance(items, str):
         result["Fashion-MNIST"] = reconstruction_error(model, torch.from_numpy(items[0])).numpy()
@@ -43,113 +40,111 @@ def scores(name: str) -> dict[str, np.ndarray]:
     return result
 
 
-with st.sidebar:
-    st.header("Your input")
-    x_user, user_caption = digit_source("anomaly")
-    name = model_choice("Model", ANOMALY_MODELS, key="anomaly_model", default="ae16")
+def chosen_input(items: tuple[np.ndarray, np.ndarray] | str) -> tuple[torch.Tensor, str]:
+    """The input to score: the app's digit, a Fashion-MNIST item or noise."""
+    choices = list(ANOMALY_INPUTS) if not isinstance(items, str) else [ANOMALY_INPUTS[0], ANOMALY_INPUTS[2]]
+    if st.session_state.get(state.ANOMALY_INPUT) not in choices:
+        st.session_state[state.ANOMALY_INPUT] = choices[0]
+    what = st.segmented_control("Input", choices, key=state.ANOMALY_INPUT) or choices[0]
+    if what == ANOMALY_INPUTS[1] and not isinstance(items, str):
+        index = int(st.number_input(f"Item (0–{COUNT - 1})", 0, COUNT - 1, key=state.ANOMALY_ITEM))
+        return (
+            torch.from_numpy(items[0][index]).view(1, 1, 28, 28),
+            f"Fashion-MNIST #{index} ({FASHION_CLASSES[items[1][index]]})",
+        )
+    if what == ANOMALY_INPUTS[2]:
+        kind = st.radio("Kind", NOISE_KINDS, horizontal=True, key=state.ANOMALY_NOISE)
+        seed = int(st.number_input("Seed", 0, 10_000, key=state.ANOMALY_NOISE_SEED))
+        return noise_images(kind, 1, seed=seed), f"{kind} noise"
+    digit = current_digit()
+    return digit.x, digit.caption
 
-model = get_model(name)
-if model is None:
-    st.stop()
-items = fashion()
-if isinstance(items, str):
-    st.info(f"Comparing with noise only. {items}")
-sets = scores(name)
-digit_scores = sets["MNIST digits"]
-threshold = float(np.quantile(digit_scores, 0.95))
 
-st.header("Score one input")
-choices = ["Your input (sidebar)", "A Fashion-MNIST item", "Noise"]
-what = (
-    st.segmented_control(
-        "Input",
-        choices if not isinstance(items, str) else [choices[0], choices[2]],
-        default=choices[0],
-        key="anomaly_input",
+def render() -> None:
+    st.title("Anomaly detection")
+    st.markdown(
+        "An autoencoder reconstructs well only what lies near the manifold it learned. So its reconstruction error "
+        "is an **anomaly score**: low for digits, high for anything else. Here the model meets things that are not "
+        "digits (clothes from Fashion-MNIST, noise, and whatever you upload or draw), and the ROC curve says how "
+        "well the score separates them: AUC 1 is perfect, 0.5 is a coin toss."
     )
-    or choices[0]
-)
-if what == "A Fashion-MNIST item":
-    index = int(st.number_input("Item (0–1999)", 0, COUNT - 1, 0, key="anomaly_item"))
-    x, caption = (
-        torch.from_numpy(items[0][index]).view(1, 1, 28, 28),
-        f"Fashion-MNIST #{index} ({FASHION_CLASSES[items[1][index]]})",
-    )
-elif what == "Noise":
-    kind = st.radio("Kind", NOISE_KINDS, horizontal=True, key="anomaly_noise")
-    x, caption = (
-        noise_images(kind, 1, seed=int(st.number_input("Seed", 0, 10_000, 0, key="anomaly_noise_seed"))),
-        f"{kind} noise",
-    )
-else:
-    x, caption = x_user, user_caption
-with torch.inference_mode():
-    x_hat = model.reconstruct(x)
-score = float(reconstruction_error(model, x)[0])
-cells = st.columns(4)
-picture(x, caption, scale=4, container=cells[0])
-picture(x_hat, f"{name} reconstruction", scale=4, container=cells[1])
-cells[2].image(error_map(x, x_hat, scale=4), caption="Per-pixel error |x − x̂|", width=112)
-percentile = float((digit_scores < score).mean() * 100)
-cells[3].metric("Anomaly score (MSE)", f"{score:.4f}", help="mean squared error per pixel of the reconstruction")
-cells[3].markdown(
-    f"Higher than **{percentile:.1f}%** of test digits. "
-    + ("**Flagged: probably not a digit.**" if score > threshold else "Looks like a digit.")
-    + f" (Threshold {threshold:.4f}: 5% of real digits are flagged.)"
-)
+    with st.sidebar:
+        name = model_choice("Model", "anomaly", key=state.ANOMALY_MODEL)
+    model = load_model(name) if name else None
+    if name is None or model is None:
+        return
+    items = fashion()
+    if isinstance(items, str):
+        st.info(f"Comparing with noise only. {items}")
+    sets = scores(name)
+    report = anomaly_report(sets, normal=DIGITS, false_alarm=FALSE_ALARM)
 
-st.header("Digits against everything else")
-left, right = st.columns(2)
-histogram = go.Figure()
-bins = np.logspace(
-    np.log10(max(1e-5, min(s.min() for s in sets.values()))), np.log10(max(s.max() for s in sets.values())), 60
-)
-for label, values in sets.items():
-    counts, edges = np.histogram(values, bins=bins)
-    histogram.add_scatter(
-        x=np.sqrt(edges[:-1] * edges[1:]),
-        y=counts / len(values),
-        mode="lines",
-        line={"shape": "hvh"},
-        fill="tozeroy",
-        name=f"{label} ({len(values)})",
-        opacity=0.6,
+    st.header("Score one input")
+    x, caption = chosen_input(items)
+    with torch.inference_mode():
+        x_hat = model.reconstruct(x)
+    score = float(reconstruction_error(model, x)[0])
+    cells = st.columns(4)
+    picture(x, caption, scale=4, container=cells[0])
+    picture(x_hat, f"{name} reconstruction", scale=4, container=cells[1])
+    cells[2].image(error_map(x, x_hat, scale=4), caption="Per-pixel error |x − x̂|", width=112)
+    cells[3].metric("Anomaly score (MSE)", f"{score:.4f}", help="mean squared error per pixel of the reconstruction")
+    cells[3].markdown(
+        f"Higher than **{report.percentile(score):.1f}%** of test digits. "
+        + ("**Flagged: probably not a digit.**" if report.flagged(score) else "Looks like a digit.")
+        + f" (Threshold {report.threshold:.4f}: {report.false_alarm:.0%} of real digits are flagged.)"
     )
-histogram.add_vline(x=score, line={"color": "black", "dash": "dash"}, annotation_text="this input")
-histogram.update_layout(
-    height=380,
-    xaxis={"type": "log", "title": "reconstruction MSE (log scale)"},
-    yaxis_title="fraction per bin",
-    margin={"l": 10, "r": 10, "t": 30, "b": 10},
-)
-left.plotly_chart(histogram, key="anomaly_hist")
 
-roc = go.Figure()
-table = []
-for label, values in sets.items():
-    if label == "MNIST digits":
-        continue
-    fpr, tpr, _ = roc_curve(digit_scores, values)
-    area = auc(digit_scores, values)
-    roc.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{label}: AUC {area:.3f}")
-    table.append(
-        {
-            "not a digit": label,
-            "count": len(values),
-            "AUC": round(area, 4),
-            "flagged at the 5% threshold": f"{(values > threshold).mean():.1%}",
-        }
+    st.header("Digits against everything else")
+    left, right = st.columns(2)
+    histogram = go.Figure()
+    for label, hist in log_histograms(sets).items():
+        histogram.add_scatter(
+            x=hist.centres,
+            y=hist.fractions,
+            mode="lines",
+            line={"shape": "hvh"},
+            fill="tozeroy",
+            name=f"{label} ({len(sets[label])})",
+            opacity=0.6,
+        )
+    histogram.add_vline(x=score, line={"color": "black", "dash": "dash"}, annotation_text="this input")
+    histogram.update_layout(
+        height=380,
+        xaxis={"type": "log", "title": "reconstruction MSE (log scale)"},
+        yaxis_title="fraction per bin",
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
     )
-roc.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="chance")
-roc.update_layout(
-    height=380,
-    xaxis_title="false positive rate (digits flagged)",
-    yaxis_title="true positive rate",
-    margin={"l": 10, "r": 10, "t": 30, "b": 10},
-)
-right.plotly_chart(roc, key="anomaly_roc")
-st.dataframe(table, hide_index=True)
-st.caption(
-    "Digits: the 2,000 shipped MNIST test digits. Noise: 500 seeded images of each kind. Score: mean squared "
-    "error per pixel between the input and its reconstruction."
-)
+    left.plotly_chart(histogram, key="anomaly_hist")
+
+    roc = go.Figure()
+    for label, (fpr, tpr) in report.roc.items():
+        roc.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{label}: AUC {report.auc[label]:.3f}")
+    roc.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="chance")
+    roc.update_layout(
+        height=380,
+        xaxis_title="false positive rate (digits flagged)",
+        yaxis_title="true positive rate",
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
+    right.plotly_chart(roc, key="anomaly_roc")
+    st.dataframe(
+        [
+            {
+                "not a digit": label,
+                "count": len(sets[label]),
+                "AUC": round(report.auc[label], 4),
+                f"flagged at the {report.false_alarm:.0%} threshold": f"{report.flag_rate[label]:.1%}",
+            }
+            for label in report.roc
+        ],
+        hide_index=True,
+    )
+    st.caption(
+        "Digits: the 2,000 shipped MNIST test digits. Noise: 500 seeded images of each kind. Score: mean squared "
+        "error per pixel between the input and its reconstruction."
+    )
+
+
+if __name__ == "__main__":
+    render()

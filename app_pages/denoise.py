@@ -1,4 +1,6 @@
-import pandas as pd
+"""Denoising: noise of a chosen kind and level on the app's digit, and what the models make of it."""
+
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -6,68 +8,90 @@ from aemodels import corrupt
 from aemodels.corrupt import median_filter
 from aemodels.geometry import noise_collapse_curve
 from aemodels.losses import psnr
-from app_pages._widgets import digit_source, get_model, picture
+from aemodels.zoo import models_for
+from app_pages import _state as state
+from app_pages._state import NOISE_LEVELS
+from app_pages._widgets import current_digit, load_model, picture
 
-st.title("Denoising")
-st.markdown(
-    "Noise pushes a digit off the manifold, in directions no digit varies along. An autoencoder maps its input "
-    "back onto the manifold, so much of the noise is simply dropped: the code barely moves. The denoising AE "
-    "was trained on exactly this task; the plain AE does it as a side effect; the median filter knows nothing "
-    "about digits."
-)
-
-LEVELS = {  # noise type -> (slider label, min, max, default, step)
-    "gaussian": ("Noise standard deviation σ", 0.0, 1.0, 0.3, 0.05),
-    "salt_and_pepper": ("Fraction of pixels flipped to black or white", 0.0, 0.6, 0.2, 0.02),
-    "occlusion": ("Side of the blacked-out square (pixels)", 0.0, 20.0, 8.0, 1.0),
-}
 NAMES = {"gaussian": "Gaussian", "salt_and_pepper": "Salt & pepper", "occlusion": "Occlusion"}
 
-with st.sidebar:
-    st.header("Digit")
-    x, caption = digit_source("denoise")
-    st.caption("Your own noisy photo? Upload it and set the level to 0: the models then clean what is already there.")
 
-kind = (
-    st.segmented_control("Noise", list(LEVELS), default="gaussian", format_func=NAMES.get, key="denoise_kind")
-    or "gaussian"
-)
-label, low, high, default, step = LEVELS[kind]
-left, right = st.columns([3, 1])
-level = left.slider(label, low, high, default, step, key=f"denoise_level_{kind}")
-seed = right.number_input("Seed", 0, 10_000, 0, key="denoise_seed")
+def _kind_changed() -> None:
+    """A new kind of noise starts at its own default level (the levels' ranges differ)."""
+    kind = st.session_state.get(state.DENOISE_KIND) or "gaussian"
+    st.session_state[state.DENOISE_KIND] = kind
+    st.session_state[state.DENOISE_LEVEL] = NOISE_LEVELS[kind][3]
 
-noisy = corrupt(x, kind, level, seed=int(seed))
-plain, denoiser = get_model("ae16"), get_model("dae")
-outputs = [("Clean", x), ("Noisy", noisy)]
-with torch.inference_mode():
-    if plain is not None:
-        outputs.append(("Plain AE (ae16)", plain.reconstruct(noisy)))
-    if denoiser is not None:
-        outputs.append(("Denoising AE (dae)", denoiser.reconstruct(noisy)))
-    outputs.append(("Median filter 3×3", median_filter(noisy)))
-cols = st.columns(len(outputs))
-for col, (title, image) in zip(cols, outputs):
-    picture(image, title, container=col)
-    if title != "Clean":
-        col.metric("PSNR vs clean", f"{psnr(image, x).item():.1f} dB")
 
-st.subheader("Noise off the manifold is collapsed")
-st.markdown(
-    "For growing Gaussian noise on this digit: how big the noise is relative to the digit, and how far it moves "
-    "the code and the decoded digit. A model that projects onto the manifold moves far less than the noise."
-)
-model_name = "dae" if denoiser is not None else "ae16"
-model = denoiser or plain
-if model is not None:
-    levels = [round(0.05 * i, 2) for i in range(0, 21)]
-    curve = noise_collapse_curve(model, x, levels, seed=int(seed))
-    frame = pd.DataFrame(
-        {
-            "noise σ": curve["noise_std"],
-            "‖n‖ / ‖x‖ (input)": curve["input_change"],
-            f"‖E(x+n) − E(x)‖ / ‖E(x)‖ (code, {model_name})": curve["code_change"],
-            f"‖D(E(x+n)) − D(E(x))‖ / ‖x‖ (output, {model_name})": curve["output_change"],
-        }
+def render() -> None:
+    st.title("Denoising")
+    st.markdown(
+        "Noise pushes a digit off the manifold, in directions no digit varies along. An autoencoder maps its input "
+        "back onto the manifold, so much of the noise is simply dropped: the code barely moves. The denoising AE "
+        "was trained on exactly this task; the plain AE does it as a side effect; the median filter knows nothing "
+        "about digits."
     )
-    st.line_chart(frame, x="noise σ", x_label="Gaussian noise σ", y_label="relative change")
+    with st.sidebar:
+        st.caption(
+            "Your own noisy photo? Upload it as the digit and set the level to 0: the models then clean what is "
+            "already there."
+        )
+    digit = current_digit()
+    x = digit.x
+    kind = (
+        st.segmented_control(
+            "Noise", list(NOISE_LEVELS), format_func=NAMES.__getitem__, key=state.DENOISE_KIND, on_change=_kind_changed
+        )
+        or "gaussian"
+    )
+    label, low, high, _, step = NOISE_LEVELS[kind]
+    left, right = st.columns([3, 1])
+    level = left.slider(label, low, high, step=step, key=state.DENOISE_LEVEL)
+    seed = right.number_input("Seed", 0, 10_000, key=state.DENOISE_SEED)
+
+    noisy = corrupt(x, kind, level, seed=int(seed))
+    plain_names, denoiser_names = models_for("denoise_plain"), models_for("denoiser")
+    plain = load_model(plain_names[0]) if plain_names else None
+    denoiser = load_model(denoiser_names[0]) if denoiser_names else None
+    outputs = [("Clean", x), ("Noisy", noisy)]
+    with torch.inference_mode():
+        if plain is not None:
+            outputs.append((f"Plain AE ({plain_names[0]})", plain.reconstruct(noisy)))
+        if denoiser is not None:
+            outputs.append((f"Denoising AE ({denoiser_names[0]})", denoiser.reconstruct(noisy)))
+        outputs.append(("Median filter 3×3", median_filter(noisy)))
+    cols = st.columns(len(outputs))
+    for col, (title, image) in zip(cols, outputs, strict=True):
+        picture(image, title, container=col)
+        if title != "Clean":
+            col.metric("PSNR vs clean", f"{psnr(image, x).item():.1f} dB")
+
+    st.subheader("Noise off the manifold is collapsed")
+    st.markdown(
+        "For growing Gaussian noise on this digit: how big the noise is relative to the digit, and how far it "
+        "moves the code and the decoded digit. A model that projects onto the manifold moves far less than the noise."
+    )
+    model, model_name = (denoiser, denoiser_names[0]) if denoiser is not None else (plain, "".join(plain_names[:1]))
+    if model is not None:
+        levels = [round(0.05 * i, 2) for i in range(0, 21)]
+        curve = noise_collapse_curve(model, x, levels, seed=int(seed))
+        figure = go.Figure()
+        series = [
+            ("input_change", "noise ‖n‖ / ‖x‖ (the input's change)", {"dash": "dot", "color": "grey"}),
+            ("code_change", f"code ‖E(x+n) − E(x)‖ / ‖E(x)‖ ({model_name})", {"color": "#1f77b4"}),
+            ("output_change", f"output ‖D(E(x+n)) − D(E(x))‖ / ‖x‖ ({model_name})", {"color": "#d62728"}),
+        ]
+        for field, name, line in series:
+            figure.add_scatter(x=curve["noise_std"], y=curve[field], mode="lines+markers", name=name, line=line)
+        figure.update_layout(
+            height=380,
+            xaxis_title="Gaussian noise σ",
+            yaxis_title="relative change",
+            legend={"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0},
+            margin={"l": 10, "r": 10, "t": 20, "b": 10},
+        )
+        st.plotly_chart(figure, key="denoise_curve")
+
+
+if __name__ == "__main__":
+    render()

@@ -1,30 +1,15 @@
+"""Latent explorer: the shipped digits' codes under two models side by side; click one to see it."""
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from aemodels.geometry import project_codes
-from app_pages._widgets import (
-    _load,
-    clicked_index,
-    digit_tensor,
-    digits,
-    get_model,
-    model_choice,
-    picture,
-    sample_tensor,
-)
+from app_pages import _state as state
+from app_pages._widgets import cached_model, clicked_index, digit_tensor, digits, load_model, model_choice, picture
+from app_pages._widgets import sample_tensor as sample
 
-st.title("Latent explorer")
-st.markdown(
-    "Every dot is one of the 2,000 shipped test digits, placed at its code and coloured by its label. "
-    "Compare an AE with a VAE: the AE's clusters are free to spread and leave **holes** (codes no digit uses, "
-    "which decode to smudges), while the VAE's KL term pulls the codes into the shape of its Gaussian prior. "
-    "Codes with more than two dimensions are shown through a PCA of the codes; the axes say which. "
-    "**Click a dot** to see that digit and what each model makes of it."
-)
-
-EXPLORER_MODELS = ["ae2", "vae2", "ae16", "vae16", "vae50", "linear16", "dae", "sparse"]
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
@@ -32,7 +17,7 @@ COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 def points(name: str) -> tuple[np.ndarray, list[str]]:
     """2-d positions of the sample's codes and the axis titles."""
     with torch.inference_mode():
-        z = _load(name).encode(sample_tensor())
+        z = cached_model(name).encode(sample())
     coords, explained = project_codes(z)
     if explained is None:
         return coords.numpy(), ["z1", "z2"]
@@ -56,7 +41,7 @@ def scatter(name: str, selected: int | None) -> go.Figure:
             marker={"size": 5, "opacity": 0.7, "color": COLOURS[digit]},
             hovertemplate=f"digit #%{{customdata}} · label {digit}<extra></extra>",
         )
-    model = _load(name)
+    model = cached_model(name)
     if model.variational and model.latent_dim == 2:  # the prior's 1- and 2-sigma circles
         t = np.linspace(0, 2 * np.pi, 100)
         for radius in (1, 2):
@@ -91,34 +76,60 @@ def scatter(name: str, selected: int | None) -> go.Figure:
     return figure
 
 
-with st.sidebar:
-    left_name = model_choice("Left model", EXPLORER_MODELS, key="explorer_left", default="ae2")
-    right_name = model_choice("Right model", EXPLORER_MODELS, key="explorer_right", default="vae2")
+def use_digit(index: int) -> None:
+    st.session_state[state.MAIN.source] = state.SOURCES[0]
+    st.session_state[state.MAIN.index] = index
 
-sides = {"left": left_name, "right": right_name}
-keys = {side: f"explorer_chart_{side}_{name}" for side, name in sides.items()}
-for key in keys.values():  # a click is in the chart's state before the script runs: no second run needed
-    index = clicked_index(st.session_state.get(key))
-    if index is not None and index != st.session_state.get(f"{key}_seen"):
-        st.session_state[f"{key}_seen"] = index
-        st.session_state["explorer_selected"] = index
-selected = st.session_state.get("explorer_selected")
 
-for column, (side, name) in zip(st.columns(2), sides.items()):
-    if get_model(name) is not None:
-        with column:
-            st.plotly_chart(scatter(name, selected), key=keys[side], on_select="rerun", selection_mode="points")
+def render() -> None:
+    st.title("Latent explorer")
+    st.markdown(
+        "Every dot is one of the 2,000 shipped test digits, placed at its code and coloured by its label. "
+        "Compare an AE with a VAE: the AE's clusters are free to spread and leave **holes** (codes no digit uses, "
+        "which decode to smudges), while the VAE's KL term pulls the codes into the shape of its Gaussian prior. "
+        "Codes with more than two dimensions are shown through a PCA of the codes; the axes say which. "
+        "**Click a dot** to see that digit and what each model makes of it."
+    )
+    with st.sidebar:
+        left_name = model_choice("Left model", "explorer", key=state.EXPLORER_LEFT)
+        right_name = model_choice("Right model", "explorer", key=state.EXPLORER_RIGHT)
+    if left_name is None or right_name is None:
+        return
+    sides = {"left": left_name, "right": right_name}
+    keys = {side: state.explorer_chart_key(side, name) for side, name in sides.items()}
+    for key in keys.values():  # a click is in the chart's state before the script runs: no second run needed
+        index = clicked_index(st.session_state.get(key))
+        if index is not None and index != st.session_state.get(f"{key}_seen"):
+            st.session_state[f"{key}_seen"] = index
+            st.session_state[state.EXPLORER_SELECTED] = index
+    selected = st.session_state.get(state.EXPLORER_SELECTED)
 
-st.header("The clicked digit")
-if selected is None:
-    st.info("Click a dot in either chart to see its digit and both reconstructions here.")
-else:
+    for column, (side, name) in zip(st.columns(2), sides.items(), strict=True):
+        if load_model(name) is not None:
+            with column:
+                st.plotly_chart(scatter(name, selected), key=keys[side], on_select="rerun", selection_mode="points")
+
+    st.header("The clicked digit")
+    if selected is None:
+        st.info("Click a dot in either chart to see its digit and both reconstructions here.")
+        return
     x = digit_tensor(selected)
     label = int(digits()[1][selected])
     cells = st.columns(3)
     picture(x, f"Test digit #{selected} (a {label})", scale=5, container=cells[0])
-    for cell, name in zip(cells[1:], (left_name, right_name)):
-        model = get_model(name)
+    cells[0].button(
+        "Use this digit",
+        key=state.EXPLORER_USE,
+        on_click=use_digit,
+        args=(selected,),
+        help="Make it the app's digit: every other page then works on it.",
+    )
+    for cell, name in zip(cells[1:], (left_name, right_name), strict=True):
+        model = load_model(name)
         if model is not None:
             with torch.inference_mode():
                 picture(model.reconstruct(x), f"{name} reconstruction", scale=5, container=cell)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,108 +1,139 @@
+"""Manifold geometry: the decoder's tangent directions at the app's digit, and the push along and away from them."""
+
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels import list_pretrained
-from aemodels.geometry import decoder_jacobian, smooth_reconstruct, tangent_basis, tangent_normal_split
-from aemodels.images import filter_grid
-from app_pages._widgets import _load, digit_source, get_model, model_choice, picture, sample_tensor
-
-st.title("Manifold geometry")
-st.markdown(
-    "The decoder D maps a code z to an image, so its images form a surface of dimension d inside the "
-    "784-dimensional pixel space: the learned **manifold**. At a digit's code, the Jacobian ∂D/∂z (784 × d) "
-    "holds the surface's **tangent directions**, one column per latent, and its singular values say how fast "
-    "the image moves along each. If reconstruction x ↦ D(E(x)) is a projection onto that surface, a push along "
-    "the surface survives and a push away from it (a normal direction) is removed. Below, that claim is measured."
+from aemodels.geometry import (
+    PushSummary,
+    decoder_jacobian,
+    push_summary,
+    smooth_reconstruct,
+    tangent_basis,
+    tangent_normal_split,
 )
+from aemodels.images import filter_grid
+from aemodels.zoo import models_for
+from app_pages import _state as state
+from app_pages._widgets import cached_model, current_digit, load_model, model_choice, picture, sample_tensor
 
-MANIFOLD_MODELS = ["vae16", "ae16", "dae", "vae2", "ae2", "vae50", "linear16"]
 RATIO_DIGITS = 200
 
 
-@st.cache_data(show_spinner="Pushing 200 digits along and across the manifold…")
-def ratios(name: str, eps: float) -> dict:
-    result = tangent_normal_split(_load(name), sample_tensor()[:RATIO_DIGITS], eps=eps)
-    return {
-        "model": name,
-        "tangent kept": round(float(result.tangent_kept.mean()), 3),
-        "normal kept": round(float(result.normal_kept.mean()), 3),
-        "ratio normal / tangent": round(float(result.ratio.mean()), 3),
-    }
+@st.cache_data(show_spinner=False)
+def summary(name: str, eps: float) -> PushSummary:
+    return push_summary(cached_model(name), sample_tensor()[:RATIO_DIGITS], eps=eps)
 
 
-with st.sidebar:
-    st.header("Digit")
-    x, caption = digit_source("manifold")
-    name = model_choice("Model", MANIFOLD_MODELS, key="manifold_model", default="vae16")
-    eps = st.slider(
-        "Push size ‖δ‖ (pixel-space norm)",
-        0.1,
-        3.0,
-        1.0,
-        0.1,
-        key="manifold_eps",
-        help="A digit has norm about 9; a push of 1 changes each pixel by about 0.036 on average.",
+def measure_every_model(eps: float) -> list[dict[str, object]]:
+    """The push experiment over the first sample digits for every manifold model, with progress on the page."""
+    names = [name for name in models_for("manifold") if load_model(name) is not None]
+    progress = st.progress(0.0, text="Measuring…")
+    rows = []
+    for done, name in enumerate(names):
+        progress.progress(done / len(names), text=f"Measuring {name} ({done + 1} of {len(names)})…")
+        result = summary(name, eps)
+        rows.append(
+            {
+                "model": name,
+                "tangent kept": round(result.tangent_kept, 3),
+                "normal kept": round(result.normal_kept, 3),
+                "ratio normal / tangent": round(result.ratio, 3),
+            }
+        )
+    progress.empty()
+    return rows
+
+
+def render() -> None:
+    st.title("Manifold geometry")
+    st.markdown(
+        "The decoder D maps a code z to an image, so its images form a surface of dimension d inside the "
+        "784-dimensional pixel space: the learned **manifold**. At a digit's code, the Jacobian ∂D/∂z (784 × d) "
+        "holds the surface's **tangent directions**, one column per latent, and its singular values say how fast "
+        "the image moves along each. If reconstruction x ↦ D(E(x)) is a projection onto that surface, a push along "
+        "the surface survives and a push away from it (a normal direction) is removed. Below, that claim is measured."
     )
-    seed = st.number_input("Random directions seed", 0, 10_000, 0, key="manifold_seed")
+    with st.sidebar:
+        name = model_choice("Model", "manifold", key=state.MANIFOLD_MODEL)
+        eps = st.slider(
+            "Push size ‖δ‖ (pixel-space norm)",
+            0.1,
+            3.0,
+            step=0.1,
+            key=state.MANIFOLD_EPS,
+            help="A digit has norm about 9; a push of 1 changes each pixel by about 0.036 on average.",
+        )
+        seed = st.number_input("Random directions seed", 0, 10_000, key=state.MANIFOLD_SEED)
+    model = load_model(name) if name else None
+    if model is None:
+        return
+    digit = current_digit()
+    x = digit.x
+    with torch.inference_mode():
+        z = model.encode(x)
+    jacobian = decoder_jacobian(model, z)[0]  # (784, d)
+    basis, singular = tangent_basis(jacobian)
 
-model = get_model(name)
-if model is None:
-    st.stop()
-with torch.inference_mode():
-    z = model.encode(x)
-jacobian = decoder_jacobian(model, z)[0]  # (784, d)
-basis, singular = tangent_basis(jacobian)
+    st.header(f"Tangent directions of {name} at {digit.caption}")
+    left, right = st.columns([1, 2])
+    with left:
+        picture(x, "The digit", scale=4)
+        picture(smooth_reconstruct(model, x).clamp(0, 1), "D(E(x)), the point on the manifold", scale=4)
+    with right:
+        ncol = min(8, model.latent_dim)
+        st.image(
+            filter_grid(jacobian.T, ncol=ncol, scale=3),
+            caption=f"The {model.latent_dim} columns ∂D/∂z_j as images (each scaled to its own range; grey = 0, "
+            "white = the pixel brightens as z_j grows, black = it darkens)",
+        )
+        figure = go.Figure(go.Bar(x=[f"σ{i + 1}" for i in range(len(singular))], y=singular.tolist()))
+        figure.update_layout(
+            height=260,
+            margin={"l": 10, "r": 10, "t": 40, "b": 10},
+            yaxis_type="log",
+            title=f"Singular values of ∂D/∂z: {basis.shape[1]} of {model.latent_dim} directions "
+            "count as tangent (≥ 1% of the largest)",
+        )
+        st.plotly_chart(figure, key="manifold_singular")
 
-st.header(f"Tangent directions of {name} at {caption}")
-left, right = st.columns([1, 2])
-with left:
-    picture(x, "The digit", scale=4)
-    picture(smooth_reconstruct(model, x).clamp(0, 1), "D(E(x)), the point on the manifold", scale=4)
-with right:
-    ncol = min(8, model.latent_dim)
-    st.image(
-        filter_grid(jacobian.T, ncol=ncol, scale=3),
-        caption=f"The {model.latent_dim} columns ∂D/∂z_j as images (each scaled to its own range; grey = 0, "
-        "white = the pixel brightens as z_j grows, black = it darkens)",
+    st.header("The experiment: push along the manifold and away from it")
+    result = tangent_normal_split(model, x, eps=eps, seed=int(seed))
+    t, n = result.tangent, result.normal
+    cells = st.columns(4)
+    picture((x + eps * t).clamp(0, 1), "x + δ along the tangent plane", scale=4, container=cells[0])
+    picture(smooth_reconstruct(model, x + eps * t).clamp(0, 1), "its reconstruction", scale=4, container=cells[1])
+    picture((x + eps * n).clamp(0, 1), "x + δ normal to it", scale=4, container=cells[2])
+    picture(smooth_reconstruct(model, x + eps * n).clamp(0, 1), "its reconstruction", scale=4, container=cells[3])
+    a, b, c = st.columns(3)
+    a.metric(
+        "Tangent push kept",
+        f"{float(result.tangent_kept[0]):.3f}",
+        help="‖D(E(x + δ)) − D(E(x))‖ / ‖δ‖ for δ along a random tangent direction",
     )
-    figure = go.Figure(go.Bar(x=[f"σ{i + 1}" for i in range(len(singular))], y=singular.tolist()))
-    figure.update_layout(
-        height=260,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        yaxis_type="log",
-        title=f"Singular values of ∂D/∂z: {basis.shape[1]} of {model.latent_dim} directions "
-        "count as tangent (≥ 1% of the largest)",
+    b.metric(
+        "Normal push kept", f"{float(result.normal_kept[0]):.3f}", help="the same for δ normal to the tangent plane"
     )
-    st.plotly_chart(figure, key="manifold_singular")
+    c.metric(
+        "Ratio normal / tangent",
+        f"{float(result.ratio[0]):.3f}",
+        help="near 0 when reconstruction projects onto the manifold",
+    )
 
-st.header("The experiment: push along the manifold and away from it")
-result = tangent_normal_split(model, x, eps=eps, seed=int(seed))
-t, n = result.tangent, result.normal
-cells = st.columns(4)
-picture((x + eps * t).clamp(0, 1), "x + δ along the tangent plane", scale=4, container=cells[0])
-picture(smooth_reconstruct(model, x + eps * t).clamp(0, 1), "its reconstruction", scale=4, container=cells[1])
-picture((x + eps * n).clamp(0, 1), "x + δ normal to it", scale=4, container=cells[2])
-picture(smooth_reconstruct(model, x + eps * n).clamp(0, 1), "its reconstruction", scale=4, container=cells[3])
-a, b, c = st.columns(3)
-a.metric(
-    "Tangent push kept",
-    f"{float(result.tangent_kept[0]):.3f}",
-    help="‖D(E(x + δ)) − D(E(x))‖ / ‖δ‖ for δ along a random tangent direction",
-)
-b.metric("Normal push kept", f"{float(result.normal_kept[0]):.3f}", help="the same for δ normal to the tangent plane")
-c.metric(
-    "Ratio normal / tangent",
-    f"{float(result.ratio[0]):.3f}",
-    help="near 0 when reconstruction projects onto the manifold",
-)
+    st.subheader(f"Across models, over the first {RATIO_DIGITS} sample digits")
+    st.markdown(
+        "A plain AE is only ever trained on digits, so nothing tells its encoder to ignore directions that leave "
+        "the manifold. Denoising training does exactly that (the noise is mostly normal to the manifold), and a "
+        "VAE's posterior noise does some of it. The linear AE is an exact orthogonal projection: ratio 0."
+    )
+    if st.button("Measure every model", key=state.MANIFOLD_MEASURE):
+        st.session_state[state.MANIFOLD_TABLE] = (float(eps), measure_every_model(float(eps)))
+    table = st.session_state.get(state.MANIFOLD_TABLE)
+    if table is not None:
+        st.dataframe(table[1], hide_index=True)
+        if table[0] != float(eps):
+            st.caption(f"Measured with a push of {table[0]:g}; press the button again for {float(eps):g}.")
 
-st.subheader(f"Across models, over the first {RATIO_DIGITS} sample digits")
-st.markdown(
-    "A plain AE is only ever trained on digits, so nothing tells its encoder to ignore directions that leave the "
-    "manifold. Denoising training does exactly that (the noise is mostly normal to the manifold), and a VAE's "
-    "posterior noise does some of it. The linear AE is an exact orthogonal projection: ratio 0."
-)
-if st.button("Measure every model", key="manifold_measure"):
-    rows = [ratios(m, float(eps)) for m in MANIFOLD_MODELS if m in list_pretrained() and get_model(m) is not None]
-    st.dataframe(rows, hide_index=True)
+
+if __name__ == "__main__":
+    render()

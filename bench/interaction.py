@@ -38,8 +38,12 @@ WATCH_JS = """
   const bench = window.__bench = { start: null, end: null, before: find() };
   if (!window.__benchListeners) {
     window.__benchListeners = true;
-    const mark = () => { if (window.__bench && window.__bench.start === null) window.__bench.start = performance.now(); };
-    document.addEventListener('keydown', (e) => { if (['Enter', 'ArrowRight', 'ArrowLeft'].includes(e.key)) mark(); }, true);
+    const mark = () => {
+      if (window.__bench && window.__bench.start === null) window.__bench.start = performance.now();
+    };
+    document.addEventListener('keydown', (e) => {
+      if (['Enter', 'ArrowRight', 'ArrowLeft'].includes(e.key)) mark();
+    }, true);
     document.addEventListener('pointerdown', mark, true);
   }
   if (window.__benchObserver) window.__benchObserver.disconnect();
@@ -47,7 +51,8 @@ WATCH_JS = """
     const now = find();
     if (bench.start !== null && bench.end === null && now && now !== bench.before) bench.end = performance.now();
   });
-  window.__benchObserver.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['src'] });
+  window.__benchObserver.observe(
+    document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['src'] });
 }
 """
 
@@ -124,6 +129,8 @@ def live_drag(page: Page, app_url: str, model: str, moves: int) -> list[float]:
     page.wait_for_selector(".live[data-ready=true]", timeout=60_000)
     page.evaluate("window.__aemodelsFrameTimes.length = 0")
     slider = page.locator(".live input[type=range]").first.bounding_box()
+    if slider is None:
+        raise RuntimeError("the live slider is not on the screen")
     y = slider["y"] + slider["height"] / 2
     page.mouse.move(slider["x"] + 2, y)
     page.mouse.down()
@@ -173,7 +180,9 @@ def main() -> None:
             if setup:
                 setup()
             retries = 3 if "explorer" in path else 0
-            times = [timed(page, target, lambda i=i, action=action: action(i), retries=retries) for i in range(args.repeats)]
+            times = [
+                timed(page, target, lambda i=i, action=action: action(i), retries=retries) for i in range(args.repeats)
+            ]
             rows.append(
                 (
                     f"{name}: widget change to new picture",

@@ -81,7 +81,8 @@ async def server_sliders(page) -> None:
 
 
 async def slider_key(page) -> str:
-    """The arrow key that moves the first slider: away from whichever end it sits at (a code can be clipped to an end)."""
+    """The arrow key that moves the first slider: away from whichever end it sits at (a code can be clipped to
+    an end)."""
     now, high = await page.locator('[data-testid="stSlider"] input[type=range]').first.evaluate(
         "e => [Number(e.value), Number(e.max)]"
     )
@@ -182,10 +183,8 @@ async def sample(pid: int, samples: list, cpu: dict, stop: asyncio.Event, began:
     while not stop.is_set():
         samples.append((time.perf_counter() - began, rss_mb(pid)))
         cpu.update(cpu_seconds(lambda p, command: int(p) == pid or b"chrom" in command[0]))
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=2)
-        except TimeoutError:
-            pass
 
 
 def browser_path(choice: str | None = None) -> str | None:
@@ -269,7 +268,8 @@ async def run(
         during = [mb for t, mb in samples if start <= t <= end]
         after = [mb for t, mb in samples if end + linger - 10 < t <= end + linger]
         print(
-            f"| round {number}: server RSS peak / {linger - 10:.0f}-{linger:.0f} s after its sessions closed | {max(during):.0f} / "
+            f"| round {number}: server RSS peak / {linger - 10:.0f}-{linger:.0f} s after its sessions closed | "
+            f"{max(during):.0f} / "
             f"{min(after, default=float('nan')):.0f}–{max(after, default=float('nan')):.0f} MB |"
         )
     peak = max(mb for t, mb in samples if t <= closed[0][1])

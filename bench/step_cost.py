@@ -12,11 +12,13 @@ import argparse
 import asyncio
 import statistics
 import time
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import load
 from measuring import cpu_seconds
-from playwright.async_api import async_playwright
+from playwright.async_api import Page, async_playwright
 
 from labtools.appserver import CHROMIUM_ARGS, serve_app
 
@@ -41,17 +43,13 @@ async def measure(executable: str, repeats: int) -> dict[str, list[tuple[float, 
                 context = await browser.new_context(viewport={"width": 1200, "height": 900})
                 page = await context.new_page()
 
-                async def first_page(page=page):
-                    await load.first_page(page, url)
-                    await load.server_sliders(page)
-
-                steps = [
-                    ("first page (latent sliders, live dragging off)", first_page),
-                    ("digit", lambda page=page, number=number: load.pick_digit(page, 100 + number)),
-                    ("slider", lambda page=page: load.move_slider(page)),
-                    ("switch to Denoising, choose Upload", lambda page=page: load.to_uploader(page)),
-                    ("upload", lambda page=page: load.upload_photo(page, upload)),
-                    ("switch back to the sliders", lambda page=page: load.back_to_sliders(page)),
+                steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+                    ("first page (latent sliders, live dragging off)", partial(first_page, page, url)),
+                    ("digit", partial(load.pick_digit, page, 100 + number)),
+                    ("slider", partial(load.move_slider, page)),
+                    ("switch to Denoising, choose Upload", partial(load.to_uploader, page)),
+                    ("upload", partial(load.upload_photo, page, upload)),
+                    ("switch back to the sliders", partial(load.back_to_sliders, page)),
                 ]
                 for name, step in steps:
                     if number:  # the first session warms the server (imports, models, caches) and is not counted
@@ -61,6 +59,11 @@ async def measure(executable: str, repeats: int) -> dict[str, list[tuple[float, 
                 await context.close()
             await browser.close()
     return costs
+
+
+async def first_page(page: Page, url: str) -> None:
+    await load.first_page(page, url)
+    await load.server_sliders(page)
 
 
 def main() -> None:
@@ -80,7 +83,7 @@ def main() -> None:
     print("| --- | --- | --- | --- |")
     total = [0.0, 0.0]
     for name, rows in costs.items():
-        wall, server, browser = (statistics.median(column) for column in zip(*rows))
+        wall, server, browser = (statistics.median(column) for column in zip(*rows, strict=True))
         print(f"| {name} | {wall:.2f} s | {server:.2f} s | {browser:.2f} s |")
         if not name.startswith("first"):
             total[0] += server

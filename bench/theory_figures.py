@@ -71,8 +71,8 @@ def main() -> None:
         if name not in list_pretrained():
             continue
         model = load_pretrained(name)
-        normal = reconstruction_error(model, digits).numpy()
-        cells = [f"{auc(normal, reconstruction_error(model, x).numpy()):.4f}" for x in others.values()]
+        normal_scores = reconstruction_error(model, digits).numpy()
+        cells = [f"{auc(normal_scores, reconstruction_error(model, x).numpy()):.4f}" for x in others.values()]
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 

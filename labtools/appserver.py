@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("AEMODELS_CHROMIUM", "/usr/bin/chromium")
@@ -44,7 +46,7 @@ def wait_healthy(url: str, server: subprocess.Popen, log: Path | None, timeout: 
     while time.perf_counter() - began < timeout:
         if server.poll() is not None:
             tail = log.read_text()[-3000:] if log and log.exists() else ""
-            raise RuntimeError(f"{Path(server.args[0]).name} exited with code {server.returncode}:\n{tail}")
+            raise RuntimeError(f"{server.args!r} exited with code {server.returncode}:\n{tail}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200 and response.read().strip() == b"ok":
@@ -61,11 +63,23 @@ def serve_app(
     port: int | None = None,
     extra_args: list[str] | None = None,
     env: dict[str, str] | None = None,
-):
+) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
     """Yield (url, server process, seconds to healthy) of a running app; always stops it."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    out = open(log, "w") if log else subprocess.DEVNULL
+    with contextlib.ExitStack() as files:
+        out = files.enter_context(open(log, "w")) if log else subprocess.DEVNULL
+        yield from _serve(url, port, out, log, extra_args, env)
+
+
+def _serve(
+    url: str,
+    port: int,
+    out: IO[str] | int,
+    log: Path | None,
+    extra_args: list[str] | None,
+    env: dict[str, str] | None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
     server = subprocess.Popen(
         [
             sys.executable,
@@ -96,5 +110,3 @@ def serve_app(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        if log:
-            out.close()

@@ -33,7 +33,7 @@ def image_src(page: Page, caption: str, timeout: int = 60_000) -> str:
         .first
     )
     figure.wait_for(timeout=timeout)
-    return figure.locator("img").first.get_attribute("src")
+    return figure.locator("img").first.get_attribute("src") or ""
 
 
 CLEAR_SPOT = """(el) => {

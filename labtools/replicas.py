@@ -50,9 +50,10 @@ def replicas_behind_nginx(n: int = 2, *, port: int | None = None, workdir: Path 
         front = port or free_port()
         conf = workdir / "nginx.conf"
         conf.write_text(render(f"127.0.0.1:{front}", list(processes), workdir))
+        nginx_out = stack.enter_context(open(workdir / "nginx.out", "w"))
         proxy = subprocess.Popen(
             [nginx, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
-            stdout=open(workdir / "nginx.out", "w"),
+            stdout=nginx_out,
             stderr=subprocess.STDOUT,
         )
         try:

@@ -1,21 +1,31 @@
-"""Helpers shared by the AppTest tests, the browser tests and the load benchmark: running a page, reading what
-it shows, and a photo of a digit to upload."""
+"""Helpers shared by the AppTest tests: running the app on a page, and reading what it shows."""
 
-import io
+from __future__ import annotations
+
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from aemodels import load_digits
+from labtools.samples import blank_bytes, photo_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["ROOT", "blank_bytes", "captions", "go", "image_by_caption", "metric_values", "no_errors", "photo_bytes", "run"]
 
 
-def run(page: str, *, timeout: float = 120) -> AppTest:
-    """Run a page of app_pages/ once; no exception may escape it."""
-    at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=timeout)
+def run(page: str, *, timeout: float = 120, query: dict[str, str] | None = None) -> AppTest:
+    """Run the whole app (router, sidebar digit, URL state) opened on a page of app_pages/; no exception may
+    escape it. `query` is the URL's query string, as a link would carry it."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.query_params.update(query or {})
+    at.switch_page(f"app_pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    """Switch the running app to another page, as the sidebar's navigation does."""
+    at.switch_page(f"app_pages/{page}.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -28,7 +38,7 @@ def no_errors(at: AppTest) -> None:
 
 def image_by_caption(at: AppTest, text: str) -> str:
     for element in at.get("image"):
-        for url, caption in zip(element.value, element.captions):
+        for url, caption in zip(element.value, element.captions, strict=True):
             if text in caption:
                 return url
     raise AssertionError(f"no picture captioned {text!r}; captions: {[c for e in at.get('image') for c in e.captions]}")
@@ -40,14 +50,3 @@ def captions(at: AppTest) -> list[str]:
 
 def metric_values(at: AppTest) -> list[str]:
     return [m.value for m in at.metric]
-
-
-def photo_bytes(fmt: str = "JPEG", *, index: int = 0) -> bytes:
-    """A dark-ink-on-light-paper 'photo' of a test digit, large and off-centre."""
-    x, _ = load_digits()
-    digit = Image.fromarray((x[index, 0].numpy() * 255).astype(np.uint8)).resize((300, 300), Image.Resampling.BILINEAR)
-    page = Image.new("L", (900, 700), 235)
-    page.paste(Image.fromarray(235 - (np.asarray(digit) * 0.85).astype(np.uint8)), (400, 250))
-    buffer = io.BytesIO()
-    page.convert("RGB").save(buffer, format=fmt)
-    return buffer.getvalue()

@@ -68,7 +68,7 @@ def test_load_from_plain_and_gzip(tmp_path, fake_mnist):
 
 
 def test_missing_file_says_how_to_fix(tmp_path, fake_mnist):
-    with pytest.raises(DataError, match="missing from .*AEMODELS_DATA"):
+    with pytest.raises(DataError, match=r"missing from .*AEMODELS_DATA"):
         load_mnist("test", directory=tmp_path)
 
 

@@ -35,7 +35,7 @@ def test_linear_ae_finds_the_svd_subspace():
     model = build_model(AEConfig(kind="linear", latent_dim=3, recon_loss="mse"))
     model.set_mean(x.mean(0))
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-    for step in range(400):
+    for _ in range(400):
         batch = x[torch.randint(0, len(x), (200,))]
         loss = model.loss(batch, model(batch))["total"]
         optimizer.zero_grad()

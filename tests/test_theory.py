@@ -188,15 +188,15 @@ def test_capacity_curve_smoke_and_resume(tmp_path, mnist_dir):
     from aemodels.capacity import compute
 
     out = tmp_path / "capacity.json"
-    kwargs = dict(
-        linear_epochs=1,
-        nonlinear_epochs=1,
-        data_dir=mnist_dir,
-        limit=300,
-        runs_dir=tmp_path / "runs",
-        out=out,
-        quiet=True,
-    )
+    kwargs = {
+        "linear_epochs": 1,
+        "nonlinear_epochs": 1,
+        "data_dir": mnist_dir,
+        "limit": 300,
+        "runs_dir": tmp_path / "runs",
+        "out": out,
+        "quiet": True,
+    }
     first = compute((2, 4), **kwargs)
     assert [row["d"] for row in first["rows"]] == [2, 4]
     for row in first["rows"]:

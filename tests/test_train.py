@@ -15,7 +15,7 @@ def test_smoke_run_writes_a_loadable_checkpoint(tmp_path, mnist_dir):
 
 
 def test_resumed_run_equals_unbroken_run(tmp_path, mnist_dir):
-    common = dict(epochs=3, limit=200, data_dir=mnist_dir, quiet=True)
+    common = {"epochs": 3, "limit": 200, "data_dir": mnist_dir, "quiet": True}
     train("vae2", out_dir=tmp_path / "a", runs_dir=tmp_path / "runs_a", **common)
     assert train("vae2", out_dir=tmp_path / "b", runs_dir=tmp_path / "runs_b", stop_after=1, **common) is None
     assert not (tmp_path / "b").exists()

@@ -32,7 +32,7 @@ def test_tampered_weights_are_refused(saved):
     data = bytearray(path.read_bytes())
     data[-3] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(CheckpointError, match="tiny.safetensors.*sha256"):
+    with pytest.raises(CheckpointError, match=r"tiny.safetensors.*sha256"):
         load_pretrained("tiny", directory=directory)
 
 
@@ -40,10 +40,10 @@ def test_truncated_and_missing_weights_are_refused(saved):
     _, directory = saved
     path = directory / "tiny.safetensors"
     path.write_bytes(path.read_bytes()[:100])
-    with pytest.raises(CheckpointError, match="tiny.safetensors"):
+    with pytest.raises(CheckpointError, match=r"tiny.safetensors"):
         load_pretrained("tiny", directory=directory)
     path.unlink()
-    with pytest.raises(CheckpointError, match="tiny.safetensors is missing"):
+    with pytest.raises(CheckpointError, match=r"tiny.safetensors is missing"):
         load_pretrained("tiny", directory=directory)
 
 
@@ -59,9 +59,9 @@ def test_config_that_does_not_fit_the_weights_is_refused(saved):
 def test_broken_or_missing_description_is_refused(saved):
     _, directory = saved
     (directory / "tiny.json").write_text("{not json")
-    with pytest.raises(CheckpointError, match="tiny.json is not valid JSON"):
+    with pytest.raises(CheckpointError, match=r"tiny.json is not valid JSON"):
         load_pretrained("tiny", directory=directory)
-    with pytest.raises(CheckpointError, match="nothing.json is missing"):
+    with pytest.raises(CheckpointError, match=r"nothing.json is missing"):
         load_pretrained("nothing", directory=directory)
 
 
