@@ -41,8 +41,9 @@ with st.sidebar:
     if page in USES_NO_DIGIT:
         st.caption("This page does not use the digit; every other page does.")
     digit_picker("main")
-state.show_notes(page)
+notes = st.empty()  # filled after the page: a page can add a note about a link value only it can check
 current.run()
+state.show_notes(page, notes)
 state.sync_url(page)
 with st.sidebar, st.popover("Link to this view", icon=":material/link:", width="stretch"):
     st.caption("This page with its digit and settings. Copy it with the button at the right of the link.")

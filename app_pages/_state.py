@@ -19,6 +19,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from aemodels.zoo import Role, models_for
 
@@ -368,11 +369,11 @@ def shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def show_notes(page: str) -> None:
+def show_notes(page: str, where: DeltaGenerator) -> None:
     """The notes about the link this session was opened with, on the page it opened."""
     stored = st.session_state.get(NOTES)
     if stored and stored[0] == page:
-        st.info("Some settings in the link were ignored:\n" + "\n".join(f"- {note}" for note in stored[1]))
+        where.info("Some settings in the link were ignored:\n" + "\n".join(f"- {note}" for note in stored[1]))
 
 
 def add_note(page: str, note: str) -> None:

@@ -168,7 +168,7 @@ def upload_picker(slot: Slot) -> None:
             _store(keys.upload_digit, torch.from_numpy(digit), f"your upload ({upload.name})")
             left, right = st.columns(2)
             left.image(thumbnail, caption="Your upload", width="stretch")
-            right.image(to_image(torch.from_numpy(digit), scale=4), caption="What the models receive", width="stretch")
+            right.image(to_image(torch.from_numpy(digit), scale=4), caption="What the model receives", width="stretch")
     error = st.session_state.get(keys.upload_error) if upload is not None else None
     if error:
         st.error(error)
@@ -211,7 +211,7 @@ def draw_picker(slot: Slot) -> None:
     if stored is None:
         st.info("The canvas is empty: draw a digit. Until then a test digit is used.")
     else:
-        picture(stored[0], "What the models receive", scale=3)
+        picture(stored[0], "What the model receives", scale=3)
 
 
 def digit_picker(slot: Slot = "main") -> Digit:

@@ -1,17 +1,10 @@
 """The pages driven through Streamlit's AppTest: what a user sees, and that each main widget changes it."""
 
-import io
-
 import pytest
-from apptest_helpers import captions, image_by_caption, metric_values, no_errors, photo_bytes, run
-from PIL import Image
+from apptest_helpers import blank_bytes, captions, image_by_caption, metric_values, no_errors, photo_bytes, run
 from streamlit.testing.v1 import AppTest
 
-
-def blank_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (200, 200), (250, 250, 250)).save(buffer, format="PNG")
-    return buffer.getvalue()
+from app_pages import _state as state
 
 
 @pytest.mark.parametrize("page", ["reconstruct", "denoise", "latent", "sample"])
@@ -26,122 +19,140 @@ def test_reconstruct_digit_and_models_change_the_pictures():
     at = run("reconstruct")
     before = image_by_caption(at, "Input")
     mse_before = metric_values(at)
-    at.number_input(key="recon_index").set_value(7).run()
+    at.number_input(key=state.MAIN.index).set_value(7).run()
     no_errors(at)
     assert image_by_caption(at, "Input") != before and metric_values(at) != mse_before
     assert any("test digit #7" in c for c in captions(at))
-    at.multiselect(key="recon_models").set_value(["linear16"]).run()
+    at.multiselect(key=state.RECON_MODELS).set_value(["linear16"]).run()
     no_errors(at)
     assert [c for c in captions(at) if c.endswith("reconstruction")] == ["linear16: reconstruction"]
 
 
-def test_reconstruct_random_of_a_class():
+def test_random_digit_of_a_class():
     at = run("reconstruct")
-    at.radio(key="recon_mode").set_value("Random of a class").run()
-    at.selectbox(key="recon_class").set_value(5).run()
+    at.selectbox(key=state.MAIN.klass).set_value(5).run()
+    at.button(key=state.MAIN.another).click().run()
     no_errors(at)
-    assert any("(a 5)" in c for c in captions(at))
+    first = next(c for c in captions(at) if c.startswith("Input"))
+    assert "(a 5)" in first
+    at.button(key=state.MAIN.another).click().run()
+    second = next(c for c in captions(at) if c.startswith("Input"))
+    assert "(a 5)" in second and second != first  # another digit of the same class
 
 
 def test_denoise_level_kind_and_seed_change_the_noisy_picture():
     at = run("denoise")
     noisy = image_by_caption(at, "Noisy")
-    at.slider(key="denoise_level_gaussian").set_value(0.6).run()
+    at.slider(key=state.DENOISE_LEVEL).set_value(0.6).run()
     no_errors(at)
     assert image_by_caption(at, "Noisy") != noisy
     psnr_high_noise = metric_values(at)
-    at.number_input(key="denoise_seed").set_value(3).run()
+    at.number_input(key=state.DENOISE_SEED).set_value(3).run()
     assert metric_values(at) != psnr_high_noise
     for kind in ("salt_and_pepper", "occlusion"):
-        at.button_group(key="denoise_kind").set_value(kind).run()
+        at.button_group(key=state.DENOISE_KIND).set_value(kind).run()
         no_errors(at)
         assert image_by_caption(at, "Noisy") != noisy
+        low, high = state.NOISE_LEVELS[kind][1:3]
+        assert low <= at.slider(key=state.DENOISE_LEVEL).value <= high  # the level follows the kind's range
 
 
 def test_denoising_ae_beats_noise_and_median_filter_at_sigma_half():
     at = run("denoise")
-    at.slider(key="denoise_level_gaussian").set_value(0.5).run()
-    values = dict(zip([c for c in captions(at) if c != "Clean"], [float(v.split()[0]) for v in metric_values(at)]))
+    at.slider(key=state.DENOISE_LEVEL).set_value(0.5).run()
+    titles = [c for c in captions(at) if c != "Clean" and not c.startswith("#")]  # not the sidebar's gallery
+    values = dict(zip(titles, [float(v.split()[0]) for v in metric_values(at)], strict=True))
     assert values["Denoising AE (dae)"] > values["Median filter 3×3"] > values["Noisy"]
 
 
 def server_sliders(at: AppTest) -> AppTest:
     """Switch the latent page from live (in-browser) dragging to the server's st.slider widgets."""
-    at.toggle(key="latent_live").set_value(False).run()
+    at.toggle(key=state.LATENT_LIVE).set_value(False).run()
     no_errors(at)
     return at
+
+
+def code_sliders(at: AppTest, model: str = "vae16") -> list:
+    return [s for s in at.slider if s.key.startswith(f"latent_{model}_")]
 
 
 def test_latent_live_mode_is_the_default_and_mounts_the_browser_decoder():
     at = run("latent")
     no_errors(at)
-    assert at.toggle(key="latent_live").value is True
-    assert not [s for s in at.slider if s.key.startswith("latent_vae16")]  # the sliders live in the browser
+    assert at.toggle(key=state.LATENT_LIVE).value is True
+    assert not code_sliders(at)  # the sliders live in the browser
     from app_pages._live import STATIC, decoder_url
 
-    stem = decoder_url("vae16").rsplit("/", 1)[1]
+    url = decoder_url("vae16")
+    assert url is not None
+    stem = url.rsplit("/", 1)[1]
     assert (STATIC / f"{stem}.bin").stat().st_size > 0 and (STATIC / f"{stem}.json").exists()
 
 
 def test_latent_slider_changes_the_digit_and_reset_restores_it():
     at = server_sliders(run("latent"))
     start = image_by_caption(at, "Decoded from the sliders")
-    slider = at.slider[0]
+    slider = code_sliders(at)[0]
     slider.set_value(slider.max if slider.value < 0 else slider.min).run()
     no_errors(at)
     moved = image_by_caption(at, "Decoded from the sliders")
     assert moved != start
-    at.button(key="latent_reset").click().run()
+    at.button(key=state.LATENT_RESET).click().run()
     assert image_by_caption(at, "Decoded from the sliders") == start
 
 
 def test_latent_new_digit_resets_sliders_and_interpolation_renders():
     at = server_sliders(run("latent"))
-    values = [s.value for s in at.slider if s.key.startswith("latent_vae16")]
-    at.number_input(key="latent_index").set_value(3).run()
+    values = [s.value for s in code_sliders(at)]
+    at.number_input(key=state.MAIN.index).set_value(3).run()
     no_errors(at)
-    assert [s.value for s in at.slider if s.key.startswith("latent_vae16")] != values
+    assert [s.value for s in code_sliders(at)] != values
     strip = image_by_caption(at, "path from")
-    at.radio(key="latent_path").set_value("spherical").run()
+    at.radio(key=state.LATENT_PATH).set_value("spherical").run()
     assert image_by_caption(at, "path from") != strip
+    at.number_input(key=state.SECOND.index).set_value(11).run()  # the interpolation's end, from its own picker
+    no_errors(at)
+    assert "to test digit #11" in next(c for c in captions(at) if "path from" in c)
 
 
 def test_latent_two_d_model_shows_the_map():
     at = server_sliders(run("latent"))
-    at.selectbox(key="latent_model").set_value("vae2").run()
+    at.selectbox(key=state.LATENT_MODEL).set_value("vae2").run()
     no_errors(at)
-    assert len([s for s in at.slider if s.key.startswith("latent_vae2")]) == 2
+    assert len(code_sliders(at, "vae2")) == 2
     assert at.get("plotly_chart")
 
 
 def test_sample_seed_temperature_and_manifold_map():
     at = run("sample")
-    grids = [e.value[0] for e in at.get("image")]
-    at.button(key="sample_again").click().run()
+    grids = [e.value[0] for e in at.get("image") if not e.captions or not e.captions[0].startswith("#")]
+    at.button(key=state.SAMPLE_AGAIN).click().run()
     no_errors(at)
-    after = [e.value[0] for e in at.get("image")]
+    after = [e.value[0] for e in at.get("image") if not e.captions or not e.captions[0].startswith("#")]
     assert after[0] != grids[0] and after[1] != grids[1]
-    at.slider(key="sample_temperature").set_value(0.5).run()
-    assert at.get("image")[0].value[0] != after[0]
-    at.selectbox(key="sample_model").set_value("vae2").run()
+    at.slider(key=state.SAMPLE_TEMPERATURE).set_value(0.5).run()
+    now = [e.value[0] for e in at.get("image") if not e.captions or not e.captions[0].startswith("#")]
+    assert now[0] != after[0]
+    at.selectbox(key=state.SAMPLE_MODEL).set_value("vae2").run()
     no_errors(at)
     assert any("manifold map" in h.value for h in at.header)
 
 
 def upload(at: AppTest, name: str, data: bytes, mime: str) -> AppTest:
-    at.file_uploader(key="denoise_up_upload").set_value((name, data, mime)).run()
+    at.file_uploader(key=state.MAIN.upload).set_value((name, data, mime)).run()
     return at
 
 
 def test_upload_photo_then_bad_files_keep_the_previous_digit():
     at = run("denoise")
-    at.button_group(key="denoise_source").set_value("Upload").run()
+    at.button_group(key=state.MAIN.source).set_value("Upload").run()
     no_errors(at)
     upload(at, "digit.jpg", photo_bytes(), "image/jpeg")
     no_errors(at)
     prepared = image_by_caption(at, "What the model receives")
     assert image_by_caption(at, "Denoising AE")
-    assert any("your upload (digit.jpg)" in c or "Clean" in c for c in captions(at))
+    clean = image_by_caption(at, "Clean")
+    assert clean == prepared  # the page works on the prepared upload
     bad_files = [
         ("blank.png", blank_bytes(), "image/png", "blank"),
         ("notes.png", b"these are not pixels", "image/png", "not an image"),
@@ -153,19 +164,18 @@ def test_upload_photo_then_bad_files_keep_the_previous_digit():
         assert not at.exception, [e.value for e in at.exception]
         assert len(at.error) == 1 and message in at.error[0].value, (name, [e.value for e in at.error])
         assert any("previous digit is still in use" in c.value for c in at.caption)
-        clean = image_by_caption(at, "Clean")
-        assert clean == image_by_caption(at, "Clean")  # the page still renders the previous digit
-    upload(at, "digit.png", photo_bytes("PNG"), "image/png")
+        assert image_by_caption(at, "Clean") == clean  # the page still renders the previous digit
+    upload(at, "digit.png", photo_bytes("PNG", index=3), "image/png")
     no_errors(at)
-    assert image_by_caption(at, "What the model receives")  # the next good upload works
+    assert image_by_caption(at, "Clean") != clean  # the next good upload is the new digit
 
 
 def test_upload_before_any_good_file_falls_back_to_a_test_digit():
     at = run("reconstruct")
-    at.button_group(key="recon_source").set_value("Upload").run()
+    at.button_group(key=state.MAIN.source).set_value("Upload").run()
     no_errors(at)
     assert any("until yours is ready" in c for c in captions(at))
-    at.file_uploader(key="recon_up_upload").set_value(("blank.png", blank_bytes(), "image/png")).run()
+    at.file_uploader(key=state.MAIN.upload).set_value(("blank.png", blank_bytes(), "image/png")).run()
     assert "blank" in at.error[0].value and not at.exception
 
 
@@ -180,7 +190,7 @@ def test_latent_falls_back_to_server_sliders_when_the_decoder_cannot_be_served(t
         at = run("latent")
         no_errors(at)
         assert any("Live dragging is not available" in c.value for c in at.caption)
-        assert [s for s in at.slider if s.key.startswith("latent_vae16")]  # the server's sliders took over
+        assert code_sliders(at)  # the server's sliders took over
         assert image_by_caption(at, "Decoded from the sliders")
     finally:
         live.decoder_url.clear()

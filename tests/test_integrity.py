@@ -4,8 +4,9 @@ import json
 import shutil
 
 import pytest
-from apptest_helpers import captions, run
-from conftest import ROOT
+from apptest_helpers import ROOT, captions, run
+
+from app_pages import _state as state
 
 
 @pytest.fixture
@@ -14,11 +15,13 @@ def damaged_zoo(tmp_path, monkeypatch):
     copy = tmp_path / "pretrained"
     shutil.copytree(ROOT / "pretrained", copy)
     monkeypatch.setenv("AEMODELS_PRETRAINED", str(copy))
-    from app_pages._widgets import _load
+    from app_pages._widgets import cached_model, label
 
-    _load.clear()  # models are cached per process: start and end with the real files
+    cached_model.clear()  # models are cached per process: start and end with the real files
+    label.clear()
     yield copy
-    _load.clear()
+    cached_model.clear()
+    label.clear()
 
 
 def tamper_weights(directory):
@@ -45,7 +48,7 @@ def swap_weights(directory):
 def test_a_damaged_model_is_named_and_the_others_keep_working(damaged_zoo, damage, named):
     damage(damaged_zoo)
     at = run("reconstruct")
-    at.multiselect(key="recon_models").set_value(["ae16", "vae16", "linear16"]).run()
+    at.multiselect(key=state.RECON_MODELS).set_value(["ae16", "vae16", "linear16"]).run()
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "ae16" in errors[0] and named in errors[0], errors

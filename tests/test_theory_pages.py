@@ -8,6 +8,8 @@ import os
 import pytest
 from apptest_helpers import captions, image_by_caption, no_errors
 from apptest_helpers import run as run_page
+
+from app_pages import _state as state
 from streamlit.testing.v1 import AppTest
 
 THEORY_PAGES = ["explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"]
@@ -52,12 +54,12 @@ def test_explorer_shows_ae_and_vae_side_by_side_and_the_clicked_digit():
     at = run("explorer")
     assert chart_titles(at) == ["ae2: codes of the 2,000 sample digits", "vae2: codes of the 2,000 sample digits"]
     assert any("Click a dot" in info.value for info in at.info)
-    at.session_state["explorer_selected"] = 5  # what a click on digit #5 records
+    at.session_state[state.EXPLORER_SELECTED] = 5  # what a click on digit #5 records
     at.run()
     no_errors(at)
     assert "Test digit #5 (a 1)" in captions(at)
     assert {"ae2 reconstruction", "vae2 reconstruction"} <= set(captions(at))
-    at.selectbox(key="explorer_left").set_value("vae16").run()
+    at.selectbox(key=state.EXPLORER_LEFT).set_value("vae16").run()
     no_errors(at)
     left = chart_layouts(at)[0]
     assert left["xaxis"]["title"]["text"].startswith("PC1 of the 16-d codes")
@@ -75,13 +77,13 @@ def test_explorer_click_handler_reads_plotly_events():
 def test_manifold_model_switch_and_measure_every_model():
     at = run("manifold")
     first = [m.value for m in at.metric]
-    at.selectbox(key="manifold_model").set_value("linear16").run()
+    at.selectbox(key=state.MANIFOLD_MODEL).set_value("linear16").run()
     no_errors(at)
     values = {m.label: float(m.value) for m in at.metric}
     assert [m.value for m in at.metric] != first
     assert values["Normal push kept"] < 1e-3 < values["Tangent push kept"]  # the linear AE projects orthogonally
-    at.slider(key="manifold_eps").set_value(2.0).run()
-    at.button(key="manifold_measure").click().run()
+    at.slider(key=state.MANIFOLD_EPS).set_value(2.0).run()
+    at.button(key=state.MANIFOLD_MEASURE).click().run()
     no_errors(at)
     rows = at.dataframe[0].value
     assert set(rows["model"]) >= {"vae16", "ae16", "dae", "linear16"}
@@ -118,12 +120,12 @@ def test_anomaly_fashion_item_is_flagged_and_auc_table_is_shown(fashion_installe
     assert "Fashion-MNIST" in set(table["not a digit"])
     assert (table["AUC"] > 0.9).all()
     assert "Looks like a digit." in markdown(at)
-    at.button_group(key="anomaly_input").set_value("A Fashion-MNIST item").run()
+    at.button_group(key=state.ANOMALY_INPUT).set_value("A Fashion-MNIST item").run()
     no_errors(at)
-    at.number_input(key="anomaly_item").set_value(1).run()  # a pullover
+    at.number_input(key=state.ANOMALY_ITEM).set_value(1).run()  # a pullover
     no_errors(at)
     assert "Flagged" in markdown(at) and any("Fashion-MNIST #1" in c for c in captions(at))
-    at.selectbox(key="anomaly_model").set_value("vae16").run()
+    at.selectbox(key=state.ANOMALY_MODEL).set_value("vae16").run()
     no_errors(at)
     assert at.dataframe[0].value["AUC"].tolist() != table["AUC"].tolist()
 
@@ -131,11 +133,11 @@ def test_anomaly_fashion_item_is_flagged_and_auc_table_is_shown(fashion_installe
 def test_inside_vae_resample_changes_draws_and_model_switch():
     at = run("inside_vae")
     draws = image_by_caption(at, "Decoded from 8 draws")
-    at.button(key="vae_resample").click().run()
+    at.button(key=state.VAE_RESAMPLE).click().run()
     no_errors(at)
     assert image_by_caption(at, "Decoded from 8 draws") != draws
     assert any("latents active" in t for t in chart_titles(at))
-    at.selectbox(key="vae_model").set_value("vae2").run()
+    at.selectbox(key=state.VAE_MODEL).set_value("vae2").run()
     no_errors(at)
     assert any("of 2 latents active" in t for t in chart_titles(at))
 
@@ -143,12 +145,12 @@ def test_inside_vae_resample_changes_draws_and_model_switch():
 def test_sparse_units_slider_and_digit_change():
     at = run("sparse")
     weights = image_by_caption(at, "Input weights of the units")
-    at.slider(key="sparse_shown").set_value(400).run()
+    at.slider(key=state.SPARSE_SHOWN).set_value(400).run()
     no_errors(at)
     assert image_by_caption(at, "Input weights of the units") != weights
     parts = image_by_caption(at, "The decoder weights of the 16 most active")
     code = chart_data(at, "activation")
-    at.number_input(key="sparse_index").set_value(3).run()
+    at.number_input(key=state.MAIN.index).set_value(3).run()
     no_errors(at)
     assert image_by_caption(at, "The decoder weights of the 16 most active") != parts
     assert chart_data(at, "activation") != code
