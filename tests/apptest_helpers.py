@@ -9,7 +9,17 @@ from streamlit.testing.v1 import AppTest
 from labtools.samples import blank_bytes, photo_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
-__all__ = ["ROOT", "blank_bytes", "captions", "go", "image_by_caption", "metric_values", "no_errors", "photo_bytes", "run"]
+__all__ = [
+    "ROOT",
+    "blank_bytes",
+    "captions",
+    "go",
+    "image_by_caption",
+    "metric_values",
+    "no_errors",
+    "photo_bytes",
+    "run",
+]
 
 
 def run(page: str, *, timeout: float = 120, query: dict[str, str] | None = None) -> AppTest:

@@ -9,12 +9,11 @@ import zlib
 import numpy as np
 import pytest
 from apptest_helpers import captions, run
-
-from app_pages import _state as state
 from PIL import Image
 
 from aemodels import load_digits
 from aemodels.preprocess import ACCEPTED_FORMATS, MAX_PIXELS
+from app_pages import _state as state
 
 PREPARED = "What the model receives"
 UNREADABLE = ("damaged", "not an image")  # a few bytes of a header: either plain message is right

@@ -8,9 +8,9 @@ import os
 import pytest
 from apptest_helpers import captions, image_by_caption, no_errors
 from apptest_helpers import run as run_page
+from streamlit.testing.v1 import AppTest
 
 from app_pages import _state as state
-from streamlit.testing.v1 import AppTest
 
 THEORY_PAGES = ["explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"]
 

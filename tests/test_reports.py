@@ -1,0 +1,208 @@
+"""The typed results the pages show, computed by the library and checked against hand-made cases: the anomaly
+report, histograms, sparsity statistics, the VAE's posterior draws and KL profile, the push summary, the zoo's
+roles and labels, the one reparameterisation and ELBO, and input validation by exceptions."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from aemodels import AEConfig, CheckpointError, build_model, corrupt, load_digits, load_pretrained
+from aemodels.anomaly import anomaly_report, log_histograms
+from aemodels.geometry import LatentProfile, push_summary
+from aemodels.losses import elbo_terms, importance_weighted_log_likelihood, negative_elbo, reparameterize, sparsity_kl
+from aemodels.models import VAE
+from aemodels.posterior import kl_profile, posterior_draws
+from aemodels.sparsity import sparsity_stats
+from aemodels.zoo import FORMAT_VERSION, ROLES, ZOO, list_pretrained, model_label, models_for, save_checkpoint
+
+
+def test_anomaly_report_threshold_flags_and_auc_on_a_hand_case():
+    digits = np.arange(1, 101, dtype=float)  # 1 … 100
+    report = anomaly_report(
+        {"digits": digits, "far": np.full(10, 1000.0), "mixed": np.array([50.0, 200.0])},
+        normal="digits",
+        false_alarm=0.05,
+    )
+    assert report.threshold == pytest.approx(np.quantile(digits, 0.95))  # 95.05
+    assert (digits > report.threshold).mean() == pytest.approx(0.05)  # 5 % of digits flagged
+    assert report.auc["far"] == 1.0 and report.flag_rate["far"] == 1.0
+    assert report.auc["mixed"] == pytest.approx((0.495 + 1.0) / 2)  # 50 beats 49 digits and ties one; 200 beats all
+    assert report.flag_rate["mixed"] == 0.5
+    fpr, tpr = report.roc["far"]
+    assert fpr[0] == 0 and tpr[-1] == 1
+    assert report.percentile(50.5) == 50.0 and report.flagged(96.0) and not report.flagged(95.0)
+    assert set(report.auc) == {"far", "mixed"}  # the normal set is not compared with itself
+
+
+@pytest.mark.parametrize(
+    "scores,normal,false_alarm,message",
+    [
+        ({"a": [1.0]}, "b", 0.05, "not among"),
+        ({"a": [1.0], "b": [2.0]}, "a", 0.0, "strictly between"),
+        ({"a": [], "b": [2.0]}, "a", 0.05, "non-empty"),
+        ({"a": [math.nan], "b": [2.0]}, "a", 0.05, "finite"),
+    ],
+)
+def test_anomaly_report_refuses_bad_input(scores, normal, false_alarm, message):
+    with pytest.raises(ValueError, match=message):
+        anomaly_report(scores, normal=normal, false_alarm=false_alarm)
+
+
+def test_log_histograms_share_log_bins_and_sum_to_one():
+    sets = {"small": np.array([1e-3, 2e-3, 2e-3]), "large": np.array([0.1, 0.5])}
+    hists = log_histograms(sets, bins=10)
+    centres = hists["small"].centres
+    assert np.allclose(centres, hists["large"].centres) and len(centres) == 10
+    ratios = centres[1:] / centres[:-1]
+    assert np.allclose(ratios, ratios[0])  # equal steps on a log axis
+    assert hists["small"].fractions.sum() == pytest.approx(1.0) and hists["large"].fractions.sum() == pytest.approx(1)
+    with pytest.raises(ValueError, match="at least one score"):
+        log_histograms({"none": np.array([])})
+
+
+def test_sparsity_stats_on_a_hand_case():
+    h = np.zeros((4, 3))
+    h[:, 0] = [0.05, 0.05, 0.05, 0.05]  # unit 0 exactly at rho
+    h[:, 1] = [0.9, 0.0, 0.0, 0.0]  # unit 1: mean 0.225, one strong firing
+    stats = sparsity_stats(h, target=0.05)
+    assert stats.unit_means == pytest.approx([0.05, 0.225, 0.0])
+    assert stats.units_near_target == 1
+    assert stats.mean_activation == pytest.approx(h.mean())
+    assert stats.relative_to_target == pytest.approx((h.mean() - 0.05) / 0.05)
+    assert stats.share_strong == pytest.approx(1 / 12)
+    assert stats.order.tolist() == [1, 0, 2]
+    with pytest.raises(ValueError, match="strictly between"):
+        sparsity_stats(h, target=1.5)
+    with pytest.raises(ValueError, match="non-empty"):
+        sparsity_stats(np.zeros(3), target=0.05)
+
+
+def small_vae() -> VAE:
+    model = build_model(AEConfig(kind="vae_mlp", latent_dim=3, hidden=(16,))).eval()
+    assert isinstance(model, VAE)
+    return model
+
+
+def test_posterior_draws_use_the_reparameterisation():
+    model = small_vae()
+    x = torch.rand(1, 1, 28, 28)
+    draws = posterior_draws(model, x, 5, seed=3)
+    with torch.no_grad():
+        mu, logvar = model.posterior(x)
+    assert torch.allclose(draws.mu, mu[0]) and torch.allclose(draws.sigma, (0.5 * logvar[0]).exp())
+    with torch.no_grad():
+        assert torch.allclose(draws.draws, model.decode(mu + (0.5 * logvar).exp() * draws.eps))
+        assert torch.allclose(draws.at_mean, model.decode(mu))
+    assert torch.equal(posterior_draws(model, x, 5, seed=3).eps, draws.eps)  # seeded
+    assert not torch.equal(posterior_draws(model, x, 5, seed=4).eps, draws.eps)
+    with pytest.raises(ValueError, match="one digit"):
+        posterior_draws(model, torch.rand(2, 1, 28, 28), 5)
+
+
+def test_kl_profile_finds_the_only_active_latent():
+    model = small_vae()
+    with torch.no_grad():  # latent 1 carries information; the others are at the prior
+        model.encoder[-1].weight.zero_()
+        model.encoder[-1].bias.zero_()
+        model.encoder[-1].weight[1].fill_(0.05)
+    profile = kl_profile(model, torch.rand(20, 1, 28, 28), threshold=0.01)
+    assert profile.active == [1] and profile.order[0] == 1
+    assert profile.total == pytest.approx(profile.per_dim[1], abs=1e-6)
+
+
+def test_push_summary_of_the_linear_ae_is_an_exact_projection():
+    model = load_pretrained("linear16")
+    digits, _ = load_digits()
+    summary = push_summary(model, digits[:20], eps=1.0)
+    assert summary.normal_kept < 1e-4 and summary.tangent_kept == pytest.approx(1.0, abs=1e-3)
+    assert summary.digits == 20 and summary.ratio < 1e-4
+    with pytest.raises(ValueError, match="at least one digit"):
+        push_summary(model, digits[:0])
+
+
+def test_latent_profile_clip_holds_codes_in_range():
+    profile = LatentProfile(order=[0, 1], low=[-1.0, 0.0], high=[1.0, 2.0], informativeness=[1, 0], unit="u")
+    assert profile.clip([5.0, -3.0]) == [1.0, 0.0]
+    with pytest.raises(ValueError, match="has 2 numbers"):
+        profile.clip([0.0])
+
+
+def test_one_elbo_for_training_evaluation_and_the_app():
+    model = small_vae()
+    x = torch.bernoulli(torch.rand(4, 1, 28, 28))
+    torch.manual_seed(1)
+    with torch.no_grad():
+        out = model(x)
+    terms = negative_elbo(out["logits"], x, out["mu"], out["logvar"])
+    loss = model.loss(x, out)
+    assert loss["recon"].item() == pytest.approx(terms["recon"].mean().item())
+    assert loss["kl"].item() == pytest.approx(terms["kl"].mean().item())
+    assert torch.allclose(terms["kl"], terms["kl_per_dim"].sum(1))
+    torch.manual_seed(1)
+    again = elbo_terms(model, x)  # the same draw of eps from the same generator state
+    assert torch.allclose(again["neg_elbo"], terms["neg_elbo"], atol=1e-5)
+    mu, logvar = torch.zeros(3), torch.log(torch.full((3,), 4.0))
+    assert torch.allclose(reparameterize(mu, logvar, torch.ones(3)), torch.full((3,), 2.0))
+
+
+def test_caller_input_is_validated_with_exceptions_not_asserts():
+    model = small_vae()
+    with pytest.raises(ValueError, match="at least 1"):
+        importance_weighted_log_likelihood(model, torch.zeros(1, 1, 28, 28), k=0)
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        sparsity_kl(0.0, torch.rand(3))
+    with pytest.raises(ValueError, match="0 or more"):
+        model.sample(-1)
+    with pytest.raises(ValueError, match="non-negative"):
+        corrupt(torch.zeros(1, 1, 28, 28), "gaussian", -0.1)
+    with pytest.raises(ValueError, match="recon_loss='mse'"):
+        build_model(AEConfig(kind="linear", latent_dim=2, recon_loss="bce"))
+    with pytest.raises(ValueError, match="recon_loss='bce'"):
+        build_model(AEConfig(kind="vae_mlp", latent_dim=2, recon_loss="mse"))
+
+
+def test_decode_unclipped_is_on_every_model():
+    z = torch.randn(2, 2)
+    mlp = build_model(AEConfig(kind="mlp", latent_dim=2, hidden=(8,))).eval()
+    assert torch.equal(mlp.decode_unclipped(z), mlp.decode(z))  # a sigmoid output is smooth already
+    linear = build_model(AEConfig(kind="linear", latent_dim=2, recon_loss="mse"))
+    big = torch.full((1, 2), 100.0)
+    assert linear.decode_unclipped(big).abs().max() > 1 >= linear.decode(big).max()
+
+
+def test_every_role_is_served_and_roles_follow_the_zoo():
+    for role in ROLES:
+        assert models_for(role), role  # every page has a model in the shipped zoo
+    assert models_for("pca") == ["linear16"]
+    assert models_for("sampling") == [n for n in ZOO if "sampling" in ZOO[n].roles]
+    for name, recipe in ZOO.items():
+        if recipe.compare_ae is not None:
+            assert recipe.compare_ae in ZOO and not ZOO[recipe.compare_ae].config.kind.startswith("vae"), name
+    with pytest.raises(ValueError, match="unknown role"):
+        models_for("nonsense")  # type: ignore[arg-type]
+
+
+def test_a_model_is_labelled_from_its_json_without_reading_its_weights(tmp_path):
+    model = build_model(AEConfig(kind="mlp", latent_dim=2, hidden=(8,)))
+    save_checkpoint(model, "tiny", directory=tmp_path, meta={"description": "A tiny AE: for this test"})
+    (tmp_path / "tiny.safetensors").write_bytes(b"not weights at all")
+    assert model_label("tiny", tmp_path) == "tiny — A tiny AE"
+    assert model_label("absent", tmp_path) == "absent (unavailable)"
+    assert list_pretrained(tmp_path) == ["tiny"]
+
+
+def test_checkpoints_carry_a_format_version_and_older_ones_still_load(tmp_path):
+    model = build_model(AEConfig(kind="mlp", latent_dim=2, hidden=(8,)))
+    path = save_checkpoint(model, "tiny", directory=tmp_path)
+    record = json.loads(path.read_text())
+    assert record["format_version"] == FORMAT_VERSION
+    del record["format_version"]  # as written before versions existed
+    path.write_text(json.dumps(record))
+    load_pretrained("tiny", directory=tmp_path)
+    record["format_version"] = FORMAT_VERSION + 1
+    path.write_text(json.dumps(record))
+    with pytest.raises(CheckpointError, match="format version 2"):
+        load_pretrained("tiny", directory=tmp_path)
