@@ -95,7 +95,16 @@ async def first_page(page, url: str) -> None:
 
 
 # The steps. Each is done when what it asked for is on the page and the run that drew it has ended.
+async def choose_source(page, which: str) -> None:
+    """Choose where the app's digit comes from (sidebar: Test digit, Upload or Draw), if it is not chosen already."""
+    button = page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(has_text=which).first
+    if await button.get_attribute("aria-checked") != "true":
+        await button.click()
+        await settle(page)
+
+
 async def pick_digit(page, index: int) -> None:
+    await choose_source(page, "Test digit")  # the app's digit may be the last upload
     box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
     await box.fill(str(index))
     await box.press("Enter")
@@ -114,11 +123,7 @@ async def move_slider(page) -> None:
 
 async def to_uploader(page) -> None:
     await open_page(page, "Denoising", "Denoising")
-    await (
-        page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button')
-        .filter(has_text="Upload")
-        .first.click()
-    )
+    await choose_source(page, "Upload")
     await page.locator('[data-testid="stSidebar"] input[type="file"]').wait_for(state="attached")
     await settle(page)
 

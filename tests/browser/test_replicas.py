@@ -5,7 +5,7 @@ import os
 import shutil
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page, expect
 
 from labtools.browser import errors_on, settle
 from labtools.replicas import replicas_behind_nginx
@@ -21,9 +21,9 @@ def nginx_installed():
     pytest.skip(message)
 
 
-def open_session(browser: Browser, url: str) -> tuple[object, set[str]]:
-    """A new browser (own cookies) opens the app through nginx and changes the digit; returns the context and
-    the replicas that served its media files (where its session lives)."""
+def open_session(browser: Browser, url: str, digit: int = 5) -> tuple[Page, set[str]]:
+    """A new browser (own cookies) opens the app through nginx and changes the digit; returns its page and the
+    replicas that served its media files (where its session lives)."""
     context = browser.new_context(viewport={"width": 1300, "height": 900})
     page = context.new_page()
     replicas: set[str] = set()
@@ -39,17 +39,18 @@ def open_session(browser: Browser, url: str) -> tuple[object, set[str]]:
     page.goto(url)
     settle(page)
     box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
-    box.fill("5")
+    box.fill(str(digit))
     box.press("Enter")
     settle(page)
-    assert page.locator('[data-testid="stImageCaption"]').filter(has_text="test digit #5").count() > 0
+    assert page.locator('[data-testid="stImageCaption"]').filter(has_text=f"test digit #{digit} ").count() > 0
+    assert f"digit={digit}" in page.url  # the view is in the URL
     assert errors_on(page) == []
-    return context, replicas
+    return page, replicas
 
 
 def test_sessions_survive_losing_a_replica(nginx_installed, browser: Browser, tmp_path):
     with replicas_behind_nginx(2, workdir=tmp_path) as (url, processes):
-        sessions = [open_session(browser, url) for _ in range(3)]
+        sessions = [open_session(browser, url, digit) for digit in (5, 6, 7)]
         for _, replicas in sessions:
             assert len(replicas) == 1, f"one session's requests reached several replicas: {replicas}"
         used = {next(iter(r)) for _, r in sessions}
@@ -58,10 +59,20 @@ def test_sessions_survive_losing_a_replica(nginx_installed, browser: Browser, tm
         processes[victim_port].wait(timeout=15)
         survivor = f"127.0.0.1:{next(p for p in processes if p != victim_port)}"
         for _ in range(3):
-            context, replicas = open_session(browser, url)
+            page, replicas = open_session(browser, url)
             assert replicas == {survivor}
-            context.close()
-        for context, _ in sessions:
-            context.close()
+            page.context.close()
+        # A browser whose replica died reloads: the survivor starts a new session and the URL restores its view.
+        stranded = [(page, replicas) for page, replicas in sessions if replicas == {f"127.0.0.1:{victim_port}"}]
+        assert stranded
+        for page, replicas in stranded:
+            digit = int(page.url.split("digit=")[1].split("&")[0])
+            replicas.clear()
+            page.reload()
+            settle(page)
+            expect(page.locator('[data-testid="stImageCaption"]').filter(has_text=f"test digit #{digit} ").first).to_be_visible()
+            assert replicas == {survivor} and errors_on(page) == []
+        for page, _ in sessions:
+            page.context.close()
         log = (tmp_path / "access.log").read_text()
         assert log.count("GET ") > 0

@@ -1,0 +1,80 @@
+"""The app's state in a real browser: the digit follows the user through the sidebar's navigation, and the URL
+restores the view after a reload and in a new browser."""
+
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect
+
+from labtools.browser import errors_on, image_src, open_page, settle, sidebar_choice
+from labtools.samples import photo_bytes
+
+
+def nav(page: Page, title: str) -> None:
+    """Switch pages as a user does: a click in the sidebar's navigation (no reload)."""
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+    page.locator("h1").filter(has_text=title.split()[0]).first.wait_for(timeout=60_000)
+    settle(page)
+
+
+def caption(page: Page, text: str) -> None:
+    expect(page.get_by_text(text).first).to_be_visible(timeout=60_000)
+
+
+def test_an_upload_follows_the_user_through_three_pages(page: Page, app_url, tmp_path: Path, screenshots):
+    open_page(page, app_url, "")
+    page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(has_text="Upload").first.click()
+    settle(page)
+    photo = tmp_path / "my-seven.jpg"
+    photo.write_bytes(photo_bytes("JPEG", index=0))
+    page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(str(photo))
+    settle(page)
+    caption(page, "Input: your upload (my-seven.jpg)")
+    prepared = image_src(page, "What the model receives")
+    for title, shown in [
+        ("Denoising", "What the model receives"),
+        ("Latent sliders", "Starting point: your upload (my-seven.jpg)"),
+        ("Manifold geometry", "at your upload (my-seven.jpg)"),
+        ("Reconstruction", "Input: your upload (my-seven.jpg)"),
+    ]:
+        nav(page, title)
+        caption(page, shown)
+        assert errors_on(page) == [], title
+    assert image_src(page, "What the model receives") == prepared  # the same prepared digit, not a new one
+    page.screenshot(path=str(screenshots / "state-upload-follows.png"), full_page=True)
+
+
+def choose_digit(page: Page, index: int) -> None:
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
+    box.fill(str(index))
+    box.press("Enter")
+    settle(page)
+
+
+def test_a_reload_and_a_new_browser_show_the_same_view(page: Page, app_url, browser: Browser):
+    open_page(page, app_url, "manifold")
+    choose_digit(page, 42)
+    sidebar_choice(page, "Model", "linear16 —")
+    caption(page, "Tangent directions of linear16 at test digit #42")
+    assert "digit=42" in page.url and "model=linear16" in page.url
+    before = {c: image_src(page, c) for c in ("The digit", "the point on the manifold", "∂D/∂z_j as images")}
+    url = page.url
+    page.reload()
+    settle(page)
+    assert {c: image_src(page, c) for c in before} == before
+    assert page.url == url
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = fresh.new_page()
+    other.goto(url)
+    settle(other)
+    assert {c: image_src(other, c) for c in before} == before  # the same pictures in a browser with no session
+    assert errors_on(other) == []
+    fresh.close()
+
+
+def test_a_hostile_link_gets_notes_not_errors(page: Page, app_url):
+    open_page(page, app_url, "latent?model=evil&digit=99999&z=" + "9," * 3000 + "&level=abc")
+    notes = page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="ignored").first
+    expect(notes).to_be_visible(timeout=60_000)
+    text = notes.inner_text()
+    assert "evil" in text and "99999 is outside" in text and "“level” is not a setting of this page" in text
+    assert errors_on(page) == []
