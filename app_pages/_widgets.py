@@ -127,9 +127,7 @@ def test_digit_picker(slot: Slot) -> None:
     st.number_input(f"Index in the test sample (0–{len(x) - 1})", 0, len(x) - 1, key=keys.index)
     left, right = st.columns(2, vertical_alignment="bottom")
     left.selectbox("Class", list(range(10)), key=keys.klass, help="“Random one” picks a test digit of this class.")
-    right.button(
-        "Random one", key=keys.another, on_click=_random_of_class, args=(slot,), width="stretch"
-    )
+    right.button("Random one", key=keys.another, on_click=_random_of_class, args=(slot,), width="stretch")
     index = int(st.session_state[keys.index])
     gallery = list(range(index, min(index + 8, len(x))))
     st.image(

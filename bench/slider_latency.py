@@ -13,14 +13,11 @@ import argparse
 import io
 import statistics
 import time
-from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-
-from aemodels import list_pretrained, load_pretrained  # noqa: E402
-from aemodels.images import to_image  # noqa: E402
+from aemodels import list_pretrained, load_pretrained
+from aemodels.images import to_image
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -44,16 +41,18 @@ def fragment_work(name: str, repeats: int) -> list[float]:
 
 
 def page_rerun(repeats: int) -> list[float]:
-    from streamlit.testing.v1 import AppTest
+    from app_pages import _state as state
+    from labtools.apptest import open_app
 
-    at = AppTest.from_file(str(ROOT / "app_pages" / "latent.py"), default_timeout=120)
-    at.run()
-    slider = at.slider[0]
+    at = open_app("latent")
+    at.toggle(key=state.LATENT_LIVE).set_value(False).run()  # the server's sliders
+    key = state.latent_slider_key("vae16", 0)
+    slider = at.slider(key=key)
     times = []
     for i in range(repeats):
         value = slider.min + (slider.max - slider.min) * ((i * 7) % 20) / 20
         began = time.perf_counter()
-        at.slider[0].set_value(value).run()
+        at.slider(key=key).set_value(value).run()
         times.append((time.perf_counter() - began) * 1000)
     return times
 

@@ -1,6 +1,6 @@
 """Run N replicas of the app behind nginx on this machine (the layout of deploy/nginx.conf.template).
 
-  .venv/bin/python scripts/replicas.py --replicas 2 --port 8080     # Ctrl-C stops everything
+  .venv/bin/python -m labtools.replicas --replicas 2 --port 8080     # Ctrl-C stops everything
 
 Each replica is `streamlit run app.py` on its own loopback port with one shared cookie secret; nginx balances
 browsers across them with affinity and skips a replica that is down.

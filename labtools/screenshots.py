@@ -1,6 +1,6 @@
 """Screenshots of every page for the README, from the real app in headless Chromium (Debian's, never a download).
 
-Run: .venv/bin/python scripts/screenshots.py   (needs `apt-get install chromium`)
+Run: .venv/bin/python -m labtools.screenshots   (needs `apt-get install chromium`)
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from labtools.apptest import open_app
 from labtools.samples import blank_bytes, photo_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,10 +26,7 @@ __all__ = [
 def run(page: str, *, timeout: float = 120, query: dict[str, str] | None = None) -> AppTest:
     """Run the whole app (router, sidebar digit, URL state) opened on a page of app_pages/; no exception may
     escape it. `query` is the URL's query string, as a link would carry it."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
-    at.query_params.update(query or {})
-    at.switch_page(f"app_pages/{page}.py")
-    at.run()
+    at = open_app(page, timeout=timeout, query=query)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

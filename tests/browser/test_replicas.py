@@ -55,6 +55,7 @@ def test_sessions_survive_losing_a_replica(nginx_installed, browser: Browser, tm
             assert len(replicas) == 1, f"one session's requests reached several replicas: {replicas}"
         used = {next(iter(r)) for _, r in sessions}
         victim_port = int(next(iter(used)).rsplit(":", 1)[1])
+        stranded = [page for page, replicas in sessions if replicas == {f"127.0.0.1:{victim_port}"}]
         processes[victim_port].terminate()
         processes[victim_port].wait(timeout=15)
         survivor = f"127.0.0.1:{next(p for p in processes if p != victim_port)}"
@@ -63,15 +64,16 @@ def test_sessions_survive_losing_a_replica(nginx_installed, browser: Browser, tm
             assert replicas == {survivor}
             page.context.close()
         # A browser whose replica died reloads: the survivor starts a new session and the URL restores its view.
-        stranded = [(page, replicas) for page, replicas in sessions if replicas == {f"127.0.0.1:{victim_port}"}]
         assert stranded
-        for page, replicas in stranded:
+        for page in stranded:
             digit = int(page.url.split("digit=")[1].split("&")[0])
-            replicas.clear()
-            page.reload()
+            response = page.reload()
             settle(page)
-            expect(page.locator('[data-testid="stImageCaption"]').filter(has_text=f"test digit #{digit} ").first).to_be_visible()
-            assert replicas == {survivor} and errors_on(page) == []
+            assert response is not None
+            assert response.headers.get("x-aemodels-replica", "").split(",")[-1].strip() == survivor
+            restored = page.locator('[data-testid="stImageCaption"]').filter(has_text=f"test digit #{digit} ")
+            expect(restored.first).to_be_visible()
+            assert errors_on(page) == []
         for page, _ in sessions:
             page.context.close()
         log = (tmp_path / "access.log").read_text()

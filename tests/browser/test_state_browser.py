@@ -22,7 +22,9 @@ def caption(page: Page, text: str) -> None:
 
 def test_an_upload_follows_the_user_through_three_pages(page: Page, app_url, tmp_path: Path, screenshots):
     open_page(page, app_url, "")
-    page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(has_text="Upload").first.click()
+    page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(
+        has_text="Upload"
+    ).first.click()
     settle(page)
     photo = tmp_path / "my-seven.jpg"
     photo.write_bytes(photo_bytes("JPEG", index=0))
