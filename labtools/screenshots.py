@@ -5,6 +5,7 @@ Run: .venv/bin/python -m labtools.screenshots   (needs `apt-get install chromium
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -26,14 +27,18 @@ PAGES = {
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 
 
-def main(out_dir: Path = ROOT / "docs" / "screenshots") -> None:
+VIEWPORTS = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "height": 844}}
+
+
+def main(out_dir: Path = ROOT / "docs" / "screenshots", viewport: str = "desktop") -> None:
     executable = chromium_path()
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium")
     out_dir.mkdir(parents=True, exist_ok=True)
+    suffix = "" if viewport == "desktop" else f"-{viewport}"
     with serve_app() as (url, _, _), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport=VIEWPORTS[viewport])  # type: ignore[arg-type]
         for name, path in PAGES.items():
             page.goto(f"{url}/{path}")
             for _ in range(3):
@@ -42,10 +47,14 @@ def main(out_dir: Path = ROOT / "docs" / "screenshots") -> None:
             if name == "latent":
                 page.wait_for_selector(".live[data-ready=true]", timeout=60_000)
             page.wait_for_timeout(800)
-            page.screenshot(path=str(out_dir / f"{name}.png"), full_page=False)
-            print("wrote", out_dir / f"{name}.png")
+            page.screenshot(path=str(out_dir / f"{name}{suffix}.png"), full_page=False)
+            print("wrote", out_dir / f"{name}{suffix}.png")
         browser.close()
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--viewport", choices=list(VIEWPORTS), default="desktop")
+    arguments = parser.parse_args()
+    main(arguments.out, arguments.viewport)
