@@ -32,12 +32,24 @@ def make_grid(x: torch.Tensor, *, ncol: int, scale: int = 2, pad: int = 2, backg
     return image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
 
 
-def error_map(x: torch.Tensor, x_hat: torch.Tensor, *, scale: int = 5) -> Image.Image:
-    """|x - x_hat| as a heat map: black (no error) through red to yellow (error 1)."""
-    err = (x - x_hat).abs().reshape(-1, 28, 28)[0].clamp(0, 1).numpy()
+def error_colours(err: np.ndarray) -> np.ndarray:
+    """Errors in [0, 1] -> RGB uint8 heat colours: black (0) through red (0.5) to yellow (1)."""
+    err = np.clip(err, 0, 1)
     rgb = np.stack([np.clip(2 * err, 0, 1), np.clip(2 * err - 1, 0, 1), np.zeros_like(err)], -1)
-    image = Image.fromarray((rgb * 255 + 0.5).astype(np.uint8), mode="RGB")
+    return (rgb * 255 + 0.5).astype(np.uint8)
+
+
+def error_map(x: torch.Tensor, x_hat: torch.Tensor, *, scale: int = 5) -> Image.Image:
+    """|x - x_hat| as a heat map (`error_colours`; `error_scale` is its colour bar)."""
+    err = (x - x_hat).abs().reshape(-1, 28, 28)[0].numpy()
+    image = Image.fromarray(error_colours(err), mode="RGB")
     return image.resize((28 * scale, 28 * scale), Image.Resampling.NEAREST)
+
+
+def error_scale(*, width: int = 140, height: int = 10) -> Image.Image:
+    """The colour bar of `error_map`: error 0 at the left, 1 at the right."""
+    ramp = np.tile(np.linspace(0.0, 1.0, width), (height, 1))
+    return Image.fromarray(error_colours(ramp), mode="RGB")
 
 
 def filter_grid(weights: torch.Tensor, *, ncol: int, scale: int = 2) -> Image.Image:

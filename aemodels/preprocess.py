@@ -50,7 +50,7 @@ def open_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> Image.Image
         )
     try:
         if image.format == "JPEG":
-            image.draft("L", (WORK_SIZE, WORK_SIZE))  # let the JPEG decoder downscale: much faster for photos
+            image.draft("RGB", (WORK_SIZE, WORK_SIZE))  # let the JPEG decoder downscale: much faster for photos
         image.load()
     except Image.DecompressionBombError:
         raise ImageInputError(
@@ -59,6 +59,22 @@ def open_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> Image.Image
     except (OSError, ValueError, SyntaxError) as err:
         raise ImageInputError(f"This image file is truncated or damaged and cannot be read ({err}).") from None
     return image
+
+
+def upload_preview(image: Image.Image, *, size: int = 280) -> Image.Image:
+    """The picture as its owner took it, for showing beside the prepared digit: the first frame, turned upright
+    by its EXIF orientation, in colour (RGB), at most `size` pixels on its longer side."""
+    if getattr(image, "is_animated", False):
+        image.seek(0)
+    upright = ImageOps.exif_transpose(image)
+    if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
+        background = Image.new("RGB", upright.size, (255, 255, 255))  # show transparency as paper
+        background.paste(upright.convert("RGBA"), mask=upright.convert("RGBA").getchannel("A"))
+        preview = background
+    else:
+        preview = upright.convert("RGB")
+    preview.thumbnail((size, size))
+    return preview
 
 
 def _to_gray(image: Image.Image) -> np.ndarray:

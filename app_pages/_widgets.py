@@ -3,7 +3,11 @@ upload, drawing), model pickers and pictures. Every key comes from `_state`."""
 
 from __future__ import annotations
 
+import base64
+import io
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,13 +17,26 @@ from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
 
 from aemodels import CheckpointError, ImageInputError, load_digits, load_pretrained, open_image, prepare_digit
-from aemodels.images import to_image
+from aemodels.images import error_map, error_scale, to_image
 from aemodels.models import Autoencoder
+from aemodels.preprocess import upload_preview
 from aemodels.zoo import Role, model_label, models_for
 from app_pages import _state as state
 from app_pages._state import SOURCES, Slot
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
+HERE = Path(__file__).resolve().parent
+GALLERY_CSS = """
+.gallery { display: grid; grid-template-columns: repeat(4, 1fr); gap: 0.3rem; font-family: var(--st-font); }
+.thumb { display: flex; flex-direction: column; align-items: center; gap: 0.1rem; padding: 0.15rem; cursor: pointer;
+         background: none; border: 2px solid transparent; border-radius: var(--st-base-radius); color: inherit;
+         min-height: 44px; }
+.thumb:hover { border-color: var(--st-border-color); }
+.thumb.selected { border-color: var(--st-primary-color); }
+.thumb img { width: 100%; max-width: 56px; image-rendering: pixelated; border-radius: 3px; }
+.thumb span { font-size: 0.75rem; opacity: 0.75; font-variant-numeric: tabular-nums; }
+"""
+_gallery = st.components.v2.component("aemodels_gallery", js=(HERE / "gallery.js").read_text(), css=GALLERY_CSS)
 
 
 @st.cache_resource(show_spinner="Loading model…")
@@ -123,18 +140,48 @@ def _random_of_class(slot: Slot) -> None:
 
 def test_digit_picker(slot: Slot) -> None:
     keys = state.digit_keys(slot)
-    x, y = digits()
+    x = digits()[0]
     st.number_input(f"Index in the test sample (0–{len(x) - 1})", 0, len(x) - 1, key=keys.index)
     left, right = st.columns(2, vertical_alignment="bottom")
     left.selectbox("Class", list(range(10)), key=keys.klass, help="“Random one” picks a test digit of this class.")
     right.button("Random one", key=keys.another, on_click=_random_of_class, args=(slot,), width="stretch")
     index = int(st.session_state[keys.index])
-    gallery = list(range(index, min(index + 8, len(x))))
-    st.image(
-        [to_image(torch.from_numpy(x[i]), scale=2) for i in gallery],
-        caption=[f"#{i}: {y[i]}" for i in gallery],
-        width=48,
+    start = max(0, min(index - 3, len(x) - 8))  # the chosen digit and its neighbours
+    gallery_key = f"{keys.index}_gallery"
+    _gallery(
+        key=gallery_key,
+        data={"items": thumbnails(start), "selected": index},
+        on_chosen_change=partial(_thumbnail_chosen, slot, gallery_key),
+        height="content",
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def thumbnails(start: int, count: int = 8) -> list[dict[str, object]]:
+    """Test digits start … start + count - 1 as small PNG data URLs with their labels, for the gallery."""
+    x, y = digits()
+    items: list[dict[str, object]] = []
+    for i in range(start, min(start + count, len(x))):
+        buffer = io.BytesIO()
+        to_image(torch.from_numpy(x[i]), scale=2).save(buffer, format="PNG")
+        items.append(
+            {
+                "index": i,
+                "label": int(y[i]),
+                "src": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(),
+            }
+        )
+    return items
+
+
+def _thumbnail_chosen(slot: Slot, gallery_key: str) -> None:
+    """A click on a thumbnail: that test digit becomes the slot's digit."""
+    result = st.session_state.get(gallery_key)
+    chosen = getattr(result, "chosen", None)
+    if chosen is None and isinstance(result, dict):
+        chosen = result.get("chosen")
+    if chosen is not None and 0 <= int(chosen) < len(digits()[0]):
+        st.session_state[state.digit_keys(slot).index] = int(chosen)
 
 
 @st.cache_data(max_entries=16, show_spinner="Preparing your image…")
@@ -142,9 +189,7 @@ def _prepare_upload(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(thumbnail RGB uint8, prepared digit (28, 28) float32) of uploaded bytes; raises ImageInputError."""
     image = open_image(data)
     digit = prepare_digit(image)
-    thumbnail = image.convert("RGB")
-    thumbnail.thumbnail((280, 280))
-    return np.asarray(thumbnail), digit[0, 0].numpy()
+    return np.asarray(upload_preview(image, size=280)), digit[0, 0].numpy()
 
 
 def upload_picker(slot: Slot) -> None:
@@ -230,6 +275,16 @@ def digit_picker(slot: Slot = "main") -> Digit:
 
 def picture(x: torch.Tensor, caption: str, *, scale: int = 5, container: DeltaGenerator | None = None) -> None:
     (container or st).image(to_image(x, scale=scale), caption=caption, width=28 * scale)
+
+
+def error_picture(
+    x: torch.Tensor, x_hat: torch.Tensor, caption: str, *, scale: int = 5, container: DeltaGenerator | None = None
+) -> None:
+    """The error map |x − x̂| with its colour bar under it, so a colour can be read as a number."""
+    where = container or st
+    where.image(error_map(x, x_hat, scale=scale), caption=caption, width=28 * scale)
+    where.image(error_scale(width=28 * scale, height=8), width=28 * scale)
+    where.caption("error 0 (black) · 0.5 (red) · 1 (yellow)")
 
 
 def clicked_index(event: Any) -> int | None:

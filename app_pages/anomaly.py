@@ -7,11 +7,19 @@ import torch
 
 from aemodels import DataError
 from aemodels.anomaly import NOISE_KINDS, anomaly_report, log_histograms, noise_images, reconstruction_error
+from aemodels.charts import log_axis
 from aemodels.data import FASHION_CLASSES, load_fashion_mnist
-from aemodels.images import error_map
 from app_pages import _state as state
 from app_pages._state import ANOMALY_INPUTS
-from app_pages._widgets import cached_model, current_digit, load_model, model_choice, picture, sample_tensor
+from app_pages._widgets import (
+    cached_model,
+    current_digit,
+    error_picture,
+    load_model,
+    model_choice,
+    picture,
+    sample_tensor,
+)
 
 COUNT = 2000  # sample digits, and Fashion-MNIST items
 DIGITS = "MNIST digits"
@@ -87,7 +95,7 @@ def render() -> None:
     cells = st.columns(4)
     picture(x, caption, scale=4, container=cells[0])
     picture(x_hat, f"{name} reconstruction", scale=4, container=cells[1])
-    cells[2].image(error_map(x, x_hat, scale=4), caption="Per-pixel error |x − x̂|", width=112)
+    error_picture(x, x_hat, "Per-pixel error |x − x̂|", scale=4, container=cells[2])
     cells[3].metric("Anomaly score (MSE)", f"{score:.4f}", help="mean squared error per pixel of the reconstruction")
     cells[3].markdown(
         f"Higher than **{report.percentile(score):.1f}%** of test digits. "
@@ -111,7 +119,7 @@ def render() -> None:
     histogram.add_vline(x=score, line={"color": "black", "dash": "dash"}, annotation_text="this input")
     histogram.update_layout(
         height=380,
-        xaxis={"type": "log", "title": "reconstruction MSE (log scale)"},
+        xaxis=log_axis([*np.concatenate(list(sets.values())), score], title="reconstruction MSE (log scale)"),
         yaxis_title="fraction per bin",
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
     )

@@ -5,12 +5,11 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from aemodels.charts import CLASS_COLOURS
 from aemodels.geometry import project_codes
 from app_pages import _state as state
 from app_pages._widgets import cached_model, clicked_index, digit_tensor, digits, load_model, model_choice, picture
 from app_pages._widgets import sample_tensor as sample
-
-COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
 @st.cache_data(show_spinner="Encoding the sample…")
@@ -38,11 +37,12 @@ def scatter(name: str, selected: int | None) -> go.Figure:
             mode="markers",
             name=str(digit),
             customdata=index,
-            marker={"size": 5, "opacity": 0.7, "color": COLOURS[digit]},
+            marker={"size": 5, "opacity": 0.7, "color": CLASS_COLOURS[digit]},
             hovertemplate=f"digit #%{{customdata}} · label {digit}<extra></extra>",
         )
     model = cached_model(name)
-    if model.variational and model.latent_dim == 2:  # the prior's 1- and 2-sigma circles
+    prior = model.variational and model.latent_dim == 2
+    if prior:  # the prior's 1- and 2-sigma circles, labelled; equal axis scales keep them circles
         t = np.linspace(0, 2 * np.pi, 100)
         for radius in (1, 2):
             figure.add_scatter(
@@ -53,6 +53,16 @@ def scatter(name: str, selected: int | None) -> go.Figure:
                 line={"color": "grey", "dash": "dot", "width": 1},
                 showlegend=False,
             )
+            figure.add_annotation(
+                x=radius * np.cos(np.pi / 4),
+                y=radius * np.sin(np.pi / 4),
+                text=f"{radius}σ of the prior",
+                showarrow=False,
+                xanchor="left",
+                yanchor="bottom",
+                font={"color": "dimgrey", "size": 11},
+            )
+        figure.update_yaxes(scaleanchor="x", scaleratio=1)
     if selected is not None:
         figure.add_scatter(
             x=[xy[selected, 0]],

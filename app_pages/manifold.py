@@ -4,6 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from aemodels.charts import log_axis
 from aemodels.geometry import (
     PushSummary,
     decoder_jacobian,
@@ -91,7 +92,7 @@ def render() -> None:
         figure.update_layout(
             height=260,
             margin={"l": 10, "r": 10, "t": 40, "b": 10},
-            yaxis_type="log",
+            yaxis=log_axis(singular.tolist(), title="singular value (log scale)"),
             title=f"Singular values of ∂D/∂z: {basis.shape[1]} of {model.latent_dim} directions "
             "count as tangent (≥ 1% of the largest)",
         )

@@ -5,6 +5,7 @@ import streamlit as st
 import torch
 
 from aemodels.capacity import load_curve, load_pca
+from aemodels.charts import log_axis
 from aemodels.geometry import decorrelated_basis, principal_angles
 from aemodels.images import filter_grid
 from aemodels.models import LinearAE
@@ -63,8 +64,10 @@ def render() -> None:
         )
         figure.update_layout(
             height=420,
-            xaxis={"type": "log", "title": "latent size d", "tickvals": dims},
-            yaxis={"type": "log", "title": "test MSE per pixel"},
+            xaxis={"type": "log", "title": "latent size d", "tickvals": dims, "ticktext": [str(d) for d in dims]},
+            yaxis=log_axis(
+                [row[key] for row in rows for key in ("pca", "linear_ae", "nonlinear_ae")], title="test MSE per pixel"
+            ),
             margin={"l": 10, "r": 10, "t": 30, "b": 10},
         )
         st.plotly_chart(figure, key="pca_curve")

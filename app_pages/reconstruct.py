@@ -3,11 +3,10 @@
 import streamlit as st
 import torch
 
-from aemodels.images import error_map
 from aemodels.losses import mse, psnr
 from aemodels.zoo import models_for
 from app_pages import _state as state
-from app_pages._widgets import current_digit, label, load_model, picture
+from app_pages._widgets import current_digit, error_picture, label, load_model, picture
 
 
 def render() -> None:
@@ -32,7 +31,7 @@ def render() -> None:
             x_hat = model.decode(z)
         cols = st.columns([1, 1, 2])
         picture(x_hat, f"{name}: reconstruction", container=cols[0])
-        cols[1].image(error_map(digit.x, x_hat), caption="|x − x̂|", width=140)
+        error_picture(digit.x, x_hat, "|x − x̂|", container=cols[1])
         with cols[2]:
             st.markdown(f"**{name}** · {model.info.get('description', '')}")
             st.metric("MSE per pixel", f"{mse(x_hat, digit.x).item():.4f}", border=False)

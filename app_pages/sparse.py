@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from aemodels.charts import log_axis
 from aemodels.images import filter_grid
 from aemodels.models import SparseAE
 from aemodels.sparsity import SparsityStats, sparsity_stats
@@ -44,11 +45,21 @@ def render() -> None:
 
     a, b, c = st.columns(3)
     a.metric(
-        "Mean activation ρ̂ over the sample",
+        f"Mean activation ρ̂ over the {h.shape[0]:,} shipped test digits",
         f"{s.mean_activation:.4f}",
         delta=f"{s.relative_to_target:+.0%} vs ρ = {rho}",
         delta_color="off",
+        help="Measured here on the 2,000 digits the app ships; "
+        + (
+            f"on the full 10,000-digit test set it is {model.info['metrics']['mean_activation']:.4f} "
+            "(python -m aemodels.evaluate, the README's table)."
+            if "mean_activation" in model.info.get("metrics", {})
+            else "the README's table gives the figure on the full test set."
+        ),
     )
+    test_set = model.info.get("metrics", {}).get("mean_activation")
+    if test_set is not None:
+        a.caption(f"Full 10,000-digit test set: {test_set:.4f} ({(test_set - rho) / rho:+.0%} vs ρ)")
     b.metric(f"Units within {s.tolerance:.0%} of ρ", f"{s.units_near_target} of {h.shape[1]}")
     c.metric(
         f"Activations above {s.strong}",
@@ -57,12 +68,12 @@ def render() -> None:
     )
 
     left, right = st.columns(2)
-    figure = go.Figure(go.Histogram(x=h.ravel(), nbinsx=50))
+    counts, edges = np.histogram(h.ravel(), bins=50, range=(0.0, 1.0))
+    figure = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0]))
     figure.update_layout(
         height=320,
-        yaxis_type="log",
+        yaxis=log_axis(counts, title="count (log scale)"),
         xaxis_title="activation",
-        yaxis_title="count (log)",
         title=f"All activations, {h.shape[0]:,} digits × {h.shape[1]} units",
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )

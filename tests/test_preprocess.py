@@ -6,6 +6,7 @@ import torch
 from PIL import Image
 
 from aemodels import ImageInputError, load_digits, open_image, prepare_digit
+from aemodels.preprocess import upload_preview
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +150,23 @@ def test_open_image_refuses_bad_bytes(digit):
     big(digit).save(tiff, format="TIFF")
     with pytest.raises(ImageInputError, match="not an image we can read"):
         open_image(tiff.getvalue())
+
+
+def test_the_upload_preview_is_upright_and_in_colour():
+    # A phone photo: blue ink on cream paper, stored sideways with EXIF orientation 6 (rotate 90° clockwise to view).
+    upright = Image.new("RGB", (300, 600), (245, 238, 220))  # taller than wide as the user took it
+    upright.paste((30, 60, 200), (120, 100, 180, 500))  # a blue stroke: a "1"
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # what the camera wrote: wider than tall
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    stored.save(buffer, format="JPEG", exif=exif.tobytes(), quality=95)
+    image = open_image(buffer.getvalue())
+    preview = upload_preview(image, size=280)
+    assert preview.mode == "RGB" and preview.size[1] > preview.size[0] and max(preview.size) == 280
+    pixels = np.asarray(preview).reshape(-1, 3).astype(int)
+    blue = pixels[(pixels[:, 2] - pixels[:, 0]) > 80]
+    assert len(blue) > 100  # the ink is still blue, not grey
+    digit = prepare_digit(open_image(buffer.getvalue()))
+    rows, cols = torch.nonzero(digit[0, 0] > 0.5, as_tuple=True)
+    assert rows.max() - rows.min() > cols.max() - cols.min()  # the prepared "1" stands upright too

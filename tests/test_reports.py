@@ -11,6 +11,7 @@ import torch
 
 from aemodels import AEConfig, CheckpointError, build_model, corrupt, load_digits, load_pretrained
 from aemodels.anomaly import anomaly_report, log_histograms
+from aemodels.charts import CLASS_COLOURS, log_axis, log_ticks
 from aemodels.geometry import LatentProfile, push_summary
 from aemodels.losses import elbo_terms, importance_weighted_log_likelihood, negative_elbo, reparameterize, sparsity_kl
 from aemodels.models import VAE
@@ -206,3 +207,22 @@ def test_checkpoints_carry_a_format_version_and_older_ones_still_load(tmp_path):
     path.write_text(json.dumps(record))
     with pytest.raises(CheckpointError, match="format version 2"):
         load_pretrained("tiny", directory=tmp_path)
+
+
+def test_log_ticks_label_every_tick_with_its_own_value():
+    ticks, labels = log_ticks([0.4, 4.7])  # the manifold page's singular values
+    assert ticks == [0.5, 1.0, 2.0] and labels == ["0.5", "1", "2"]  # "5" never stands for 0.5
+    ticks, labels = log_ticks([2.0, 150_000.0])  # a histogram's counts
+    assert "100,000" in labels and all(2 <= t <= 150_000 for t in ticks)
+    ticks, labels = log_ticks([1e-9, 1e3])  # twelve decades: one tick per decade or fewer
+    assert len(ticks) <= 8 and all(math.log10(t).is_integer() for t in ticks)
+    ticks, labels = log_ticks([0.0062, 0.0071])  # less than one step of 1-2-5: finer steps and the ends
+    assert ticks == [0.0062, 0.007, 0.0071] and labels == ["0.0062", "0.007", "0.0071"]
+    with pytest.raises(ValueError, match="positive"):
+        log_ticks([0.0, -1.0])
+    axis = log_axis([0.4, 4.7], title="x")
+    assert axis["type"] == "log" and axis["ticktext"] and axis["title"] == "x"
+
+
+def test_one_palette_for_the_ten_classes():
+    assert len(CLASS_COLOURS) == 10 and len(set(CLASS_COLOURS)) == 10

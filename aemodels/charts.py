@@ -1,0 +1,63 @@
+"""Small, pure helpers for the app's charts (no plotting library here): one palette for the ten digit classes,
+and tick marks a reader can trust on logarithmic axes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+# One colour per digit class, the same on every chart (Plotly's and matplotlib's qualitative "tab10").
+CLASS_COLOURS: tuple[str, ...] = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+
+
+def tick_label(value: float) -> str:
+    """A tick label that states the value itself: 0.5, 0.02, 3, 100,000 or 1e-05, never a bare mantissa."""
+    if value >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:g}"
+
+
+def log_ticks(values: Iterable[float], *, max_ticks: int = 8) -> tuple[list[float], list[str]]:
+    """Tick positions and labels for a log axis spanning the positive `values`: 1-2-5 steps per decade (fewer
+    over many decades, more over less than one), each labelled with its full value. Plotly's own log ticks label
+    the minor steps with a bare digit ("5" for 0.5), which reads as a different number."""
+    positive = [float(v) for v in values if v is not None and math.isfinite(float(v)) and float(v) > 0]
+    if not positive:
+        raise ValueError("a log axis needs at least one positive value")
+    low, high = min(positive), max(positive)
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    for mantissas in ((1.0,), (1.0, 2.0, 5.0), (1.0, 2.0, 3.0, 5.0, 7.0), tuple(float(m) for m in range(1, 10))):
+        ticks = [
+            m * 10.0**k
+            for k in range(first, last + 1)
+            for m in mantissas
+            if low / 1.0001 <= m * 10.0**k <= high * 1.0001
+        ]
+        if len(ticks) >= 3 or mantissas[-1] == 9.0:
+            break
+    if len(ticks) > max_ticks:  # many decades: keep every n-th decade's 1
+        decades = [10.0**k for k in range(first, last + 1) if low / 1.0001 <= 10.0**k <= high * 1.0001]
+        step = math.ceil(len(decades) / max_ticks)
+        ticks = decades[::step]
+    if len(ticks) < 2:  # a range inside one step: add its ends, to two significant digits
+        ticks = sorted({*ticks, float(f"{low:.2g}"), float(f"{high:.2g}")})
+    ticks = [float(f"{t:.12g}") for t in ticks]
+    return ticks, [tick_label(t) for t in ticks]
+
+
+def log_axis(values: Iterable[float], **extra: Any) -> dict[str, Any]:
+    """A Plotly axis specification (a plain dict) for a log axis with `log_ticks`; `extra` adds keys (title…)."""
+    ticks, labels = log_ticks(values)
+    return {"type": "log", "tickvals": ticks, "ticktext": labels, **extra}
