@@ -238,3 +238,29 @@ def push_summary(model: Autoencoder, x: torch.Tensor, *, eps: float = 1.0, seed:
         digits=len(x),
         eps=eps,
     )
+
+
+@dataclass(frozen=True)
+class SpotReport:
+    """How a spot of a latent plane relates to the codes of real digits."""
+
+    nearest: float  # distance from the spot to the nearest code
+    spacing: float  # the codes' typical distance to their own nearest neighbour (median)
+    factor: float  # a spot farther than factor * spacing from every code counts as a hole
+
+    @property
+    def is_hole(self) -> bool:
+        return self.nearest > self.factor * self.spacing
+
+
+def spot_report(codes: torch.Tensor, spot: torch.Tensor, *, factor: float = 5.0) -> SpotReport:
+    """Compare the distance from `spot` (d,) to the nearest of `codes` (N, d) with the codes' typical spacing: an
+    AE's holes are spots much farther from every code than codes are from each other."""
+    if codes.ndim != 2 or len(codes) < 2 or spot.shape != codes.shape[1:]:
+        raise ValueError(f"need codes (N >= 2, d) and a spot (d,); got {tuple(codes.shape)} and {tuple(spot.shape)}")
+    codes = codes.double()
+    gaps = torch.cdist(codes, codes)
+    gaps.fill_diagonal_(float("inf"))
+    spacing = float(gaps.min(1).values.median())
+    nearest = float((codes - spot.double()).norm(dim=1).min())
+    return SpotReport(nearest=nearest, spacing=spacing, factor=factor)

@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
 
 from aemodels import CheckpointError, ImageInputError, load_digits, load_pretrained, open_image, prepare_digit
+from aemodels.charts import click_grid
 from aemodels.images import error_map, error_scale, to_image
 from aemodels.models import Autoencoder
 from aemodels.preprocess import upload_preview
@@ -287,8 +289,20 @@ def error_picture(
     where.caption("error 0 (black) · 0.5 (red) · 1 (yellow)")
 
 
-def clicked_index(event: Any) -> int | None:
-    """The index a clicked plotly point carries as customdata, from st.plotly_chart's selection event."""
+GRID_MARK = -1  # the customdata of the invisible grid points that make a 2-d plane clickable
+
+
+@dataclass(frozen=True)
+class Click:
+    """What a click on a scatter chose: a test digit (its index) or a spot of the plane (its coordinates)."""
+
+    index: int | None = None
+    point: tuple[float, float] | None = None
+
+
+def clicked(event: Any) -> Click | None:
+    """The click in st.plotly_chart's selection event: a digit's dot carries its index as customdata, a grid
+    point (GRID_MARK) stands for the spot of the plane under the pointer. None when nothing was clicked."""
     try:
         chosen = event["selection"]["points"]
     except (KeyError, TypeError):
@@ -297,6 +311,33 @@ def clicked_index(event: Any) -> int | None:
         data = point.get("customdata")
         if isinstance(data, list):
             data = data[0] if data else None
-        if data is not None:
-            return int(data)
+        if data is None:
+            continue
+        if int(data) == GRID_MARK:
+            return Click(point=(float(point["x"]), float(point["y"])))
+        return Click(index=int(data))
     return None
+
+
+def clicked_index(event: Any) -> int | None:
+    """The index a clicked plotly point carries as customdata, from st.plotly_chart's selection event."""
+    click = clicked(event)
+    return click.index if click is not None else None
+
+
+def add_click_grid(figure: go.Figure, x: np.ndarray, y: np.ndarray, *, n: int = 30) -> None:
+    """Invisible points over the plotted area (a margin around x, y): a click anywhere lands on one."""
+    pad_x, pad_y = 0.15 * float(np.ptp(x) or 1.0), 0.15 * float(np.ptp(y) or 1.0)
+    xs, ys = click_grid(
+        (float(x.min()) - pad_x, float(y.min()) - pad_y), (float(x.max()) + pad_x, float(y.max()) + pad_y), n
+    )
+    figure.add_scatter(
+        x=xs,
+        y=ys,
+        mode="markers",
+        marker={"size": 14, "opacity": 0},
+        customdata=[GRID_MARK] * len(xs),
+        hovertemplate="decode z = (%{x:.2f}, %{y:.2f})<extra></extra>",
+        showlegend=False,
+        name="plane",
+    )

@@ -6,9 +6,18 @@ import streamlit as st
 import torch
 
 from aemodels.charts import CLASS_COLOURS
-from aemodels.geometry import project_codes
+from aemodels.geometry import project_codes, spot_report
 from app_pages import _state as state
-from app_pages._widgets import cached_model, clicked_index, digit_tensor, digits, load_model, model_choice, picture
+from app_pages._widgets import (
+    add_click_grid,
+    cached_model,
+    clicked,
+    digit_tensor,
+    digits,
+    load_model,
+    model_choice,
+    picture,
+)
 from app_pages._widgets import sample_tensor as sample
 
 
@@ -25,7 +34,7 @@ def points(name: str) -> tuple[np.ndarray, list[str]]:
     ]
 
 
-def scatter(name: str, selected: int | None) -> go.Figure:
+def scatter(name: str, selected: int | None, spot: tuple[float, float] | None) -> go.Figure:
     xy, titles = points(name)
     labels = digits()[1]
     figure = go.Figure()
@@ -63,6 +72,17 @@ def scatter(name: str, selected: int | None) -> go.Figure:
                 font={"color": "dimgrey", "size": 11},
             )
         figure.update_yaxes(scaleanchor="x", scaleratio=1)
+    if titles == ["z1", "z2"]:  # the plane is the latent space itself: every spot of it can be decoded
+        add_click_grid(figure, xy[:, 0], xy[:, 1])
+    if spot is not None:
+        figure.add_scatter(
+            x=[spot[0]],
+            y=[spot[1]],
+            mode="markers",
+            name="decoded spot",
+            hoverinfo="skip",
+            marker={"size": 16, "color": "black", "symbol": "circle-open", "line": {"width": 3}},
+        )
     if selected is not None:
         figure.add_scatter(
             x=[xy[selected, 0]],
@@ -86,6 +106,28 @@ def scatter(name: str, selected: int | None) -> go.Figure:
     return figure
 
 
+def decoded_spot(name: str, x: float, y: float) -> None:
+    """What the decoder of a 2-d model draws at a clicked spot of its latent plane."""
+    model = load_model(name)
+    if model is None:
+        return
+    st.header(f"The decoder of {name} at z = ({x:.2f}, {y:.2f})")
+    report = spot_report(torch.from_numpy(points(name)[0]), torch.tensor([x, y]))
+    cells = st.columns([1, 3])
+    with torch.inference_mode():
+        picture(model.decode(torch.tensor([[x, y]])), f"D(z) at ({x:.2f}, {y:.2f})", scale=5, container=cells[0])
+    cells[1].markdown(
+        f"The nearest of the 2,000 sample digits' codes is **{report.nearest:.2f}** away from this spot; codes lie "
+        f"about {report.spacing:.2f} from their nearest neighbour. "
+        + (
+            "No digit's code is near it: this is a **hole**, and what the decoder draws here was never asked "
+            "of it in training."
+            if report.is_hole
+            else "Digits' codes lie around it, so the decoder draws something like them."
+        )
+    )
+
+
 def use_digit(index: int) -> None:
     st.session_state[state.MAIN.source] = state.SOURCES[0]
     st.session_state[state.MAIN.index] = index
@@ -107,21 +149,32 @@ def render() -> None:
         return
     sides = {"left": left_name, "right": right_name}
     keys = {side: state.explorer_chart_key(side, name) for side, name in sides.items()}
-    for key in keys.values():  # a click is in the chart's state before the script runs: no second run needed
-        index = clicked_index(st.session_state.get(key))
-        if index is not None and index != st.session_state.get(f"{key}_seen"):
-            st.session_state[f"{key}_seen"] = index
-            st.session_state[state.EXPLORER_SELECTED] = index
+    for side, key in keys.items():  # a click is in the chart's state before the script runs: no second run needed
+        click = clicked(st.session_state.get(key))
+        if click is not None and click != st.session_state.get(f"{key}_seen"):
+            st.session_state[f"{key}_seen"] = click
+            st.session_state[state.EXPLORER_SELECTED] = click.index
+            st.session_state[state.EXPLORER_SPOT] = (sides[side], *click.point) if click.point else None
     selected = st.session_state.get(state.EXPLORER_SELECTED)
+    spot_of = st.session_state.get(state.EXPLORER_SPOT)
 
     for column, (side, name) in zip(st.columns(2), sides.items(), strict=True):
         if load_model(name) is not None:
             with column:
-                st.plotly_chart(scatter(name, selected), key=keys[side], on_select="rerun", selection_mode="points")
+                spot = (spot_of[1], spot_of[2]) if spot_of and spot_of[0] == name else None
+                st.plotly_chart(
+                    scatter(name, selected, spot), key=keys[side], on_select="rerun", selection_mode="points"
+                )
 
+    if spot_of is not None:
+        decoded_spot(*spot_of)
+        return
     st.header("The clicked digit")
     if selected is None:
-        st.info("Click a dot in either chart to see its digit and both reconstructions here.")
+        st.info(
+            "Click a dot in either chart to see its digit and both reconstructions here. On a 2-d model's map, "
+            "click anywhere, holes included, to see what the decoder makes of that spot."
+        )
         return
     x = digit_tensor(selected)
     label = int(digits()[1][selected])

@@ -7,12 +7,23 @@ import streamlit as st
 import torch
 
 from aemodels import lerp, slerp
+from aemodels.charts import CLASS_COLOURS
 from aemodels.geometry import LatentProfile, latent_profile
 from aemodels.images import make_grid
 from aemodels.models import Autoencoder
 from app_pages import _state as state
 from app_pages._live import decoder_url, live_sliders
-from app_pages._widgets import cached_model, current_digit, digit_picker, digits, load_model, model_choice, picture
+from app_pages._widgets import (
+    add_click_grid,
+    cached_model,
+    clicked,
+    current_digit,
+    digit_picker,
+    digits,
+    load_model,
+    model_choice,
+    picture,
+)
 from app_pages._widgets import sample_tensor as sample
 
 SHOWN = 8
@@ -33,10 +44,17 @@ def latent_map(name: str, point: list[float]) -> go.Figure:
     codes, labels = sample_codes(name), digits()[1]
     figure = go.Figure()
     for digit in range(10):
-        mask = labels == digit
+        index = np.flatnonzero(labels == digit)
         figure.add_scatter(
-            x=codes[mask, 0], y=codes[mask, 1], mode="markers", name=str(digit), marker={"size": 4, "opacity": 0.6}
+            x=codes[index, 0],
+            y=codes[index, 1],
+            mode="markers",
+            name=str(digit),
+            customdata=index,
+            marker={"size": 5, "opacity": 0.6, "color": CLASS_COLOURS[digit]},
+            hovertemplate=f"digit #%{{customdata}} · label {digit}<extra></extra>",
         )
+    add_click_grid(figure, codes[:, 0], codes[:, 1])
     figure.add_scatter(
         x=[point[0]], y=[point[1]], mode="markers", name="current", marker={"size": 16, "color": "black", "symbol": "x"}
     )
@@ -45,9 +63,28 @@ def latent_map(name: str, point: list[float]) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         xaxis_title="z1",
         yaxis_title="z2",
-        title=f"Codes of the 2,000 sample digits under {name}",
+        title=f"Codes of the 2,000 sample digits under {name}: click to set the code",
+        legend_title="label",
+        clickmode="event+select",
+        dragmode="pan",
     )
     return figure
+
+
+def take_map_click(name: str) -> None:
+    """A click on the 2-d map sets the code: a digit's dot gives its code, any other spot that spot."""
+    click = clicked(st.session_state.get(state.LATENT_MAP))
+    if click is None or click == st.session_state.get(f"{state.LATENT_MAP}_seen"):
+        return
+    st.session_state[f"{state.LATENT_MAP}_seen"] = click
+    if click.point is not None:
+        set_code(name, list(click.point))
+    elif click.index is not None:
+        set_code(name, sample_codes(name)[click.index].tolist())
+
+
+def map_chart(name: str, z: list[float]) -> None:
+    st.plotly_chart(latent_map(name, z), key=state.LATENT_MAP, on_select="rerun", selection_mode="points")
 
 
 def set_code(name: str, z: list[float]) -> None:
@@ -98,6 +135,8 @@ def sliders(name: str, z0: list[float]) -> None:
     """Moving a slider reruns only this fragment. Live mode decodes in the browser on every movement and
     reports the code here on release; server mode decodes here when a slider is released."""
     model, prof = cached_model(name), profile(name)
+    if model.latent_dim == 2:
+        take_map_click(name)
     top = st.columns([1, 1, 2])
     top[0].button("Reset to the digit", on_click=set_code, args=(name, z0), key=state.LATENT_RESET)
     live = top[1].toggle(
@@ -127,7 +166,7 @@ def sliders(name: str, z0: list[float]) -> None:
             st.session_state[state.latent_code_key(name)] = released
             z = released
         if model.latent_dim == 2:
-            st.plotly_chart(latent_map(name, z), key="latent_map")
+            map_chart(name, z)
     else:
         left, right = st.columns([2, 3])
         with right:
@@ -138,7 +177,7 @@ def sliders(name: str, z0: list[float]) -> None:
         with left:
             picture(image, f"Decoded from the sliders ({prof.unit})", scale=8)
             if model.latent_dim == 2:
-                st.plotly_chart(latent_map(name, z), key="latent_map")
+                map_chart(name, z)
     state.sync_url("latent")  # a fragment run does not reach the router, which writes the URL after full runs
 
 

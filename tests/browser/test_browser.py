@@ -125,3 +125,47 @@ def test_click_a_scatter_point_shows_its_digit(page: Page, app_url, screenshots)
     expect(caption).to_be_visible(timeout=60_000)
     assert errors_on(page) == []
     page.screenshot(path=str(screenshots / "explorer-clicked.png"), full_page=True)
+
+
+def grid_point(chart, which: int) -> None:
+    """Click one of the invisible grid points that make a 2-d latent plane clickable (0: the bottom-left corner of
+    the padded box around the codes, where no digit lies)."""
+    point = chart.locator(".scatterlayer .trace").nth(10).locator("path.point").nth(which)
+    point.wait_for(state="attached", timeout=60_000)
+    box = point.bounding_box()
+    assert box is not None
+    chart.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_click_an_empty_spot_of_the_plane_decodes_it(page: Page, app_url, screenshots):
+    open_page(page, app_url, "explorer")
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    grid_point(chart, 0)
+    settle(page)
+    heading = page.locator("h2").filter(has_text="The decoder of ae2 at z = (").first
+    expect(heading).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("this is a hole").first).to_be_visible()
+    image_src(page, "D(z) at (")
+    assert errors_on(page) == []
+    page.screenshot(path=str(screenshots / "explorer-hole.png"), full_page=True)
+
+
+def test_click_the_latent_map_sets_the_code(page: Page, app_url):
+    open_page(page, app_url, "latent?model=vae2")
+    toggle = page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(has_text="Live dragging")
+    toggle.first.click()
+    settle(page)
+    before = image_src(page, "Decoded from the sliders")
+    grid_point(page.locator('[data-testid="stPlotlyChart"]').first, 0)
+    settle(page)
+    assert image_src(page, "Decoded from the sliders") != before
+    assert "z=" in page.url and errors_on(page) == []
+
+
+def test_a_gallery_thumbnail_chooses_its_digit(page: Page, app_url):
+    open_page(page, app_url, "")
+    page.locator('[data-testid="stSidebar"] .gallery button[data-index="5"]').click()
+    settle(page)
+    expect(page.get_by_text("Input: test digit #5 (a 1)").first).to_be_visible(timeout=60_000)
+    assert "digit=5" in page.url
+    expect(page.locator('.gallery button.selected[data-index="5"]')).to_be_visible()
