@@ -7,16 +7,15 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages import _state as state
-from app_pages._widgets import digit_picker
+from app_pages._widgets import digit_picker, glossary
 
 st.set_page_config(
     page_title="aemodels: autoencoder lab", page_icon=str(Path(__file__).parent / "docs" / "icon.png"), layout="wide"
 )
 
 PAGES = {  # url path -> st.Page; the sections are the sidebar's headings
-    "reconstruct": st.Page(
-        "app_pages/reconstruct.py", title="Reconstruction", icon=":material/autorenew:", default=True
-    ),
+    "start": st.Page("app_pages/start.py", title="Start here", icon=":material/school:", default=True),
+    "reconstruct": st.Page("app_pages/reconstruct.py", title="Reconstruction", icon=":material/autorenew:"),
     "denoise": st.Page("app_pages/denoise.py", title="Denoising", icon=":material/cleaning_services:"),
     "latent": st.Page("app_pages/latent.py", title="Latent sliders", icon=":material/tune:"),
     "sample": st.Page("app_pages/sample.py", title="Sampling the prior", icon=":material/casino:"),
@@ -28,11 +27,13 @@ PAGES = {  # url path -> st.Page; the sections are the sidebar's headings
     "sparse": st.Page("app_pages/sparse.py", title="Sparse codes", icon=":material/grain:"),
 }
 SECTIONS = {
+    "": ["start"],
     "Play": ["reconstruct", "denoise", "latent", "sample"],
     "Theory": ["explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"],
 }
 USES_NO_DIGIT = {"sample", "pca"}
 
+st.html(f"<style>{(Path(__file__).parent / 'app_pages' / 'app.css').read_text()}</style>")
 current = st.navigation({section: [PAGES[name] for name in names] for section, names in SECTIONS.items()})
 page = next(name for name, candidate in PAGES.items() if candidate is current)
 state.begin_run(page)
@@ -45,6 +46,8 @@ notes = st.empty()  # filled after the page: a page can add a note about a link 
 current.run()
 state.show_notes(page, notes)
 state.sync_url(page)
-with st.sidebar, st.popover("Link to this view", icon=":material/link:", width="stretch"):
-    st.caption("This page with its digit and settings. Copy it with the button at the right of the link.")
-    st.code(state.link(page), language=None, wrap_lines=True)
+with st.sidebar:
+    with st.popover("Link to this view", icon=":material/link:", width="stretch"):
+        st.caption("This page with its digit and settings. Copy it with the button at the right of the link.")
+        st.code(state.link(page), language=None, wrap_lines=True)
+    glossary()

@@ -59,3 +59,17 @@ def filter_grid(weights: torch.Tensor, *, ncol: int, scale: int = 2) -> Image.Im
     peak = w.abs().amax(1, keepdim=True).clamp_min(1e-12)
     tiles = (0.5 + 0.5 * w / peak).view(-1, 1, 28, 28)
     return make_grid(tiles, ncol=ncol, scale=scale)
+
+
+def code_strip(z: torch.Tensor, *, cell: int = 18, limit: float | None = None) -> Image.Image:
+    """A code z (d,) as a row of d coloured cells: blue for negative, white for 0, red for positive, full colour
+    at |value| = limit (default: the largest |value|)."""
+    values = z.detach().reshape(-1).float().numpy()
+    peak = float(limit if limit is not None else max(float(np.abs(values).max()), 1e-12))
+    t = np.clip(values / peak, -1, 1)
+    red = np.where(t > 0, 1.0, 1.0 + t)  # white (1, 1, 1) towards red (1, 0, 0) or blue (0, 0, 1)
+    blue = np.where(t < 0, 1.0, 1.0 - t)
+    green = 1.0 - np.abs(t)
+    rgb = (np.stack([red, green, blue], -1)[None] * 255 + 0.5).astype(np.uint8)  # (1, d, 3)
+    image = Image.fromarray(rgb, mode="RGB")
+    return image.resize((cell * len(values), cell), Image.Resampling.NEAREST)

@@ -24,6 +24,7 @@ from aemodels.models import AEConfig, Autoencoder, build_model
 # What a model is used for in the app; each page asks the zoo for the models of its role, so adding a model
 # touches the zoo and nothing in the pages.
 Role = Literal[
+    "start",  # Start here: the digit through one encoder and decoder
     "reconstruction",  # Reconstruction page: the models compared
     "denoise_plain",  # Denoising page: the plain AE that denoises as a side effect
     "denoiser",  # Denoising page: the model trained to denoise
@@ -86,7 +87,7 @@ ZOO: dict[str, Recipe] = {
         epochs=8,
         store_float16=True,
         targets={"test_mse": (None, 0.009)},
-        roles=frozenset({"reconstruction", "denoise_plain", "sliders", "explorer", "manifold", "anomaly"}),
+        roles=frozenset({"start", "reconstruction", "denoise_plain", "sliders", "explorer", "manifold", "anomaly"}),
     ),
     "dae": Recipe(
         AEConfig(kind="conv", latent_dim=64, channels=(32, 64), train_noise_std=0.6),

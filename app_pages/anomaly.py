@@ -18,6 +18,8 @@ from app_pages._widgets import (
     load_model,
     model_choice,
     picture,
+    picture_row,
+    plot,
     sample_tensor,
 )
 
@@ -92,10 +94,13 @@ def render() -> None:
     with torch.inference_mode():
         x_hat = model.reconstruct(x)
     score = float(reconstruction_error(model, x)[0])
-    cells = st.columns(4)
+    pictures, verdict = st.columns([3, 1])
+    with pictures:
+        cells = picture_row("anomaly", 3)  # side by side on a phone too; the verdict goes below them there
     picture(x, caption, scale=4, container=cells[0])
     picture(x_hat, f"{name} reconstruction", scale=4, container=cells[1])
     error_picture(x, x_hat, "Per-pixel error |x − x̂|", scale=4, container=cells[2])
+    cells = [*cells, verdict]
     cells[3].metric("Anomaly score (MSE)", f"{score:.4f}", help="mean squared error per pixel of the reconstruction")
     cells[3].markdown(
         f"Higher than **{report.percentile(score):.1f}%** of test digits. "
@@ -123,7 +128,7 @@ def render() -> None:
         yaxis_title="fraction per bin",
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
     )
-    left.plotly_chart(histogram, key="anomaly_hist")
+    plot(left, histogram, key="anomaly_hist")
 
     roc = go.Figure()
     for label, (fpr, tpr) in report.roc.items():
@@ -135,7 +140,7 @@ def render() -> None:
         yaxis_title="true positive rate",
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
     )
-    right.plotly_chart(roc, key="anomaly_roc")
+    plot(right, roc, key="anomaly_roc")
     st.dataframe(
         [
             {

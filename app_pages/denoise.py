@@ -11,7 +11,7 @@ from aemodels.losses import psnr
 from aemodels.zoo import models_for
 from app_pages import _state as state
 from app_pages._state import NOISE_LEVELS
-from app_pages._widgets import current_digit, load_model, picture
+from app_pages._widgets import current_digit, load_model, picture, picture_row, plot
 
 NAMES = {"gaussian": "Gaussian", "salt_and_pepper": "Salt & pepper", "occlusion": "Occlusion"}
 
@@ -60,11 +60,11 @@ def render() -> None:
         if denoiser is not None:
             outputs.append((f"Denoising AE ({denoiser_names[0]})", denoiser.reconstruct(noisy)))
         outputs.append(("Median filter 3×3", median_filter(noisy)))
-    cols = st.columns(len(outputs))
+    cols = picture_row("denoise", len(outputs))
     for col, (title, image) in zip(cols, outputs, strict=True):
         picture(image, title, container=col)
         if title != "Clean":
-            col.metric("PSNR vs clean", f"{psnr(image, x).item():.1f} dB")
+            col.metric("PSNR", f"{psnr(image, x).item():.1f} dB", help="against the clean digit: higher is closer")
 
     st.subheader("Noise off the manifold is collapsed")
     st.markdown(
@@ -90,7 +90,7 @@ def render() -> None:
             legend={"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0},
             margin={"l": 10, "r": 10, "t": 20, "b": 10},
         )
-        st.plotly_chart(figure, key="denoise_curve")
+        plot(st, figure, key="denoise_curve")
 
 
 if __name__ == "__main__":

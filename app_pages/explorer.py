@@ -17,6 +17,8 @@ from app_pages._widgets import (
     load_model,
     model_choice,
     picture,
+    picture_row,
+    plot,
 )
 from app_pages._widgets import sample_tensor as sample
 
@@ -162,9 +164,7 @@ def render() -> None:
         if load_model(name) is not None:
             with column:
                 spot = (spot_of[1], spot_of[2]) if spot_of and spot_of[0] == name else None
-                st.plotly_chart(
-                    scatter(name, selected, spot), key=keys[side], on_select="rerun", selection_mode="points"
-                )
+                plot(st, scatter(name, selected, spot), key=keys[side], on_select="rerun", selection_mode="points")
 
     if spot_of is not None:
         decoded_spot(*spot_of)
@@ -178,7 +178,7 @@ def render() -> None:
         return
     x = digit_tensor(selected)
     label = int(digits()[1][selected])
-    cells = st.columns(3)
+    cells = picture_row("explorer", 3)
     picture(x, f"Test digit #{selected} (a {label})", scale=5, container=cells[0])
     cells[0].button(
         "Use this digit",

@@ -9,7 +9,7 @@ from aemodels.losses import elbo_terms
 from aemodels.models import VAE
 from aemodels.posterior import KLProfile, kl_profile, posterior_draws
 from app_pages import _state as state
-from app_pages._widgets import cached_model, current_digit, load_model, model_choice, picture, sample_tensor
+from app_pages._widgets import cached_model, current_digit, load_model, model_choice, picture, plot, sample_tensor
 
 ACTIVE_NATS = 0.01  # a latent carrying less than this on average is counted as switched off
 ACTIVE, INACTIVE = "#1f77b4", "#c7c7c7"
@@ -64,7 +64,7 @@ def render() -> None:
         title="Posterior mean and standard deviation per latent "
         f"(grey bars: the {model.latent_dim - len(kl.active)} switched-off latents)",
     )
-    st.plotly_chart(figure, key="vae_posterior")
+    plot(st, figure, key="vae_posterior")
 
     st.header("The reparameterisation: z = μ + σ ⊙ ε")
     st.button("Draw ε again", key=state.VAE_RESAMPLE, on_click=_draw_again)
@@ -101,7 +101,7 @@ def render() -> None:
         title=f"{len(kl.active)} of {model.latent_dim} latents active (mean KL ≥ {ACTIVE_NATS} nats); "
         f"total {kl.total:.1f} nats per digit",
     )
-    st.plotly_chart(figure, key="vae_kl")
+    plot(st, figure, key="vae_kl")
 
     st.header("Temperature: sampling z ~ N(0, T² I)")
     temperatures = [0.5, 0.8, 1.0, 1.3]

@@ -23,6 +23,7 @@ from app_pages._widgets import (
     load_model,
     model_choice,
     picture,
+    plot,
 )
 from app_pages._widgets import sample_tensor as sample
 
@@ -84,7 +85,7 @@ def take_map_click(name: str) -> None:
 
 
 def map_chart(name: str, z: list[float]) -> None:
-    st.plotly_chart(latent_map(name, z), key=state.LATENT_MAP, on_select="rerun", selection_mode="points")
+    plot(st, latent_map(name, z), key=state.LATENT_MAP, on_select="rerun", selection_mode="points")
 
 
 def set_code(name: str, z: list[float]) -> None:

@@ -16,7 +16,16 @@ from aemodels.geometry import (
 from aemodels.images import filter_grid
 from aemodels.zoo import models_for
 from app_pages import _state as state
-from app_pages._widgets import cached_model, current_digit, load_model, model_choice, picture, sample_tensor
+from app_pages._widgets import (
+    cached_model,
+    current_digit,
+    load_model,
+    model_choice,
+    picture,
+    picture_row,
+    plot,
+    sample_tensor,
+)
 
 RATIO_DIGITS = 200
 
@@ -96,12 +105,12 @@ def render() -> None:
             title=f"Singular values of ∂D/∂z: {basis.shape[1]} of {model.latent_dim} directions "
             "count as tangent (≥ 1% of the largest)",
         )
-        st.plotly_chart(figure, key="manifold_singular")
+        plot(st, figure, key="manifold_singular")
 
     st.header("The experiment: push along the manifold and away from it")
     result = tangent_normal_split(model, x, eps=eps, seed=int(seed))
     t, n = result.tangent, result.normal
-    cells = st.columns(4)
+    cells = picture_row("manifold-push", 4)
     picture((x + eps * t).clamp(0, 1), "x + δ along the tangent plane", scale=4, container=cells[0])
     picture(smooth_reconstruct(model, x + eps * t).clamp(0, 1), "its reconstruction", scale=4, container=cells[1])
     picture((x + eps * n).clamp(0, 1), "x + δ normal to it", scale=4, container=cells[2])

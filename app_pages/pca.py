@@ -10,7 +10,7 @@ from aemodels.geometry import decorrelated_basis, principal_angles
 from aemodels.images import filter_grid
 from aemodels.models import LinearAE
 from aemodels.zoo import models_for
-from app_pages._widgets import load_model, sample_tensor
+from app_pages._widgets import load_model, plot, sample_tensor
 
 
 @st.cache_data(show_spinner=False)
@@ -70,7 +70,7 @@ def render() -> None:
             ),
             margin={"l": 10, "r": 10, "t": 30, "b": 10},
         )
-        st.plotly_chart(figure, key="pca_curve")
+        plot(st, figure, key="pca_curve")
         st.caption(
             f"{data['what']}; {data['data']}. Linear AE trained {data['plan']['linear_epochs']} epochs, MLP AE "
             f"{data['plan']['nonlinear_epochs']} epochs at each d. Made by `{data['command']}`."
@@ -111,7 +111,7 @@ def render() -> None:
         title="Principal angles between the two 16-d subspaces: "
         f"mean {angles.mean():.2f}°, largest {angles.max():.2f}°",
     )
-    st.plotly_chart(figure, key="pca_angles")
+    plot(st, figure, key="pca_angles")
     st.caption("0° for every angle means the same subspace. PCA was fitted on the 60,000 training digits.")
     with torch.inference_mode():
         codes = model.encode(sample_tensor())

@@ -6,7 +6,7 @@ import torch
 from aemodels.losses import mse, psnr
 from aemodels.zoo import models_for
 from app_pages import _state as state
-from app_pages._widgets import current_digit, error_picture, label, load_model, picture
+from app_pages._widgets import current_digit, error_picture, label, load_model, picture, picture_row
 
 
 def render() -> None:
@@ -29,7 +29,7 @@ def render() -> None:
         with torch.inference_mode():
             z = model.encode(digit.x)
             x_hat = model.decode(z)
-        cols = st.columns([1, 1, 2])
+        cols = picture_row(f"reconstruct-{name}", [1, 1, 2])
         picture(x_hat, f"{name}: reconstruction", container=cols[0])
         error_picture(digit.x, x_hat, "|x − x̂|", container=cols[1])
         with cols[2]:

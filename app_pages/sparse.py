@@ -11,7 +11,7 @@ from aemodels.models import SparseAE
 from aemodels.sparsity import SparsityStats, sparsity_stats
 from aemodels.zoo import models_for
 from app_pages import _state as state
-from app_pages._widgets import cached_model, current_digit, load_model, picture, sample_tensor
+from app_pages._widgets import cached_model, current_digit, load_model, picture, plot, sample_tensor
 
 
 @st.cache_data(show_spinner="Encoding the sample…")
@@ -77,7 +77,7 @@ def render() -> None:
         title=f"All activations, {h.shape[0]:,} digits × {h.shape[1]} units",
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
-    left.plotly_chart(figure, key="sparse_hist")
+    plot(left, figure, key="sparse_hist")
     figure = go.Figure(go.Histogram(x=s.unit_means, nbinsx=40))
     figure.add_vline(x=rho, line={"color": "black", "dash": "dash"}, annotation_text=f"target ρ = {rho}")
     figure.update_layout(
@@ -87,7 +87,7 @@ def render() -> None:
         title="Each unit's mean activation ρ̂_j",
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
-    right.plotly_chart(figure, key="sparse_units")
+    plot(right, figure, key="sparse_units")
 
     digit = current_digit()
     st.header(f"The code of {digit.caption}")
@@ -106,7 +106,7 @@ def render() -> None:
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         title=f"{int((code > s.strong).sum())} of {len(code)} units above {s.strong}",
     )
-    cells[2].plotly_chart(figure, key="sparse_code")
+    plot(cells[2], figure, key="sparse_code")
     st.image(
         filter_grid(model.decoder.weight.T[strongest], ncol=16, scale=2),
         caption="The decoder weights of the 16 most active units for this digit: the parts it is drawn from, "

@@ -109,7 +109,7 @@ def page_cases(page: Page):
 
     index = lambda i: set_index(page, 10 + i)  # noqa: E731
     return [
-        ("Reconstruction", "", {"caption": "Input:"}, index, None),
+        ("Reconstruction", "reconstruct", {"caption": "Input:"}, index, None),
         ("Denoising", "denoise", {"caption": "Denoising AE"}, index, None),
         ("Latent sliders (server)", "latent", {"caption": "Decoded from the sliders"}, slider_step, server_sliders),
         ("Sampling the prior", "sample", {"index": 0}, click_button("Resample"), None),

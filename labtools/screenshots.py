@@ -13,7 +13,8 @@ from playwright.sync_api import sync_playwright
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
 
 PAGES = {
-    "reconstruct": "",
+    "start": "",
+    "reconstruct": "reconstruct",
     "denoise": "denoise",
     "latent": "latent",
     "sample": "sample",

@@ -13,6 +13,7 @@ from aemodels import AEConfig, CheckpointError, build_model, corrupt, load_digit
 from aemodels.anomaly import anomaly_report, log_histograms
 from aemodels.charts import CLASS_COLOURS, click_grid, log_axis, log_ticks
 from aemodels.geometry import LatentProfile, push_summary, spot_report
+from aemodels.images import code_strip
 from aemodels.losses import elbo_terms, importance_weighted_log_likelihood, negative_elbo, reparameterize, sparsity_kl
 from aemodels.models import VAE
 from aemodels.posterior import kl_profile, posterior_draws
@@ -245,3 +246,11 @@ def test_spot_report_tells_a_hole_from_a_crowd():
     assert far.nearest == 8.0 and far.is_hole
     with pytest.raises(ValueError):
         spot_report(codes, torch.tensor([1.0, 2.0, 3.0]))
+
+
+def test_code_strip_colours_sign_and_size():
+    strip = np.asarray(code_strip(torch.tensor([-2.0, 0.0, 1.0]), cell=4))
+    assert strip.shape == (4, 12, 3)
+    assert tuple(strip[0, 0]) == (0, 0, 255)  # the most negative value: full blue
+    assert tuple(strip[0, 4]) == (255, 255, 255)  # zero: white
+    assert strip[0, 8, 0] == 255 and strip[0, 8, 2] < 255  # positive: towards red

@@ -10,7 +10,8 @@ from labtools.browser import click_scatter_point, errors_on, image_src, open_pag
 from labtools.samples import photo_bytes
 
 PAGES = {
-    "reconstruct": "",
+    "start": "",
+    "reconstruct": "reconstruct",
     "denoise": "denoise",
     "latent": "latent",
     "sample": "sample",
@@ -101,7 +102,7 @@ def test_upload_photo_then_prepared_and_denoised(page: Page, app_url, screenshot
 
 
 def test_draw_a_stroke_and_it_is_prepared(page: Page, app_url, screenshots):
-    open_page(page, app_url, "")
+    open_page(page, app_url, "reconstruct")
     source(page, "Draw")
     canvas = page.locator("canvas.upper-canvas").first
     canvas.wait_for(timeout=60_000)
@@ -163,7 +164,7 @@ def test_click_the_latent_map_sets_the_code(page: Page, app_url):
 
 
 def test_a_gallery_thumbnail_chooses_its_digit(page: Page, app_url):
-    open_page(page, app_url, "")
+    open_page(page, app_url, "reconstruct")
     page.locator('[data-testid="stSidebar"] .gallery button[data-index="5"]').click()
     settle(page)
     expect(page.get_by_text("Input: test digit #5 (a 1)").first).to_be_visible(timeout=60_000)

@@ -21,7 +21,7 @@ def caption(page: Page, text: str) -> None:
 
 
 def test_an_upload_follows_the_user_through_three_pages(page: Page, app_url, tmp_path: Path, screenshots):
-    open_page(page, app_url, "")
+    open_page(page, app_url, "reconstruct")
     page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"] button').filter(
         has_text="Upload"
     ).first.click()
