@@ -139,3 +139,16 @@ def prepare_digit(image: Image.Image) -> torch.Tensor:
     dx = int(np.clip(round(14.0 - cx), -left, 28 - left - size[0]))
     canvas = np.roll(canvas, (dy, dx), axis=(0, 1))
     return torch.from_numpy(canvas).view(1, 1, 28, 28)
+
+
+def drawing_problem(rgba: np.ndarray, *, stroke_width: int) -> str | None:
+    """Why a canvas drawing (H, W, 4) uint8, light ink on black, cannot be used as a digit, in plain words; None
+    when it can. A single tap leaves one round dot, which `prepare_digit` would blow up into a filled disk."""
+    ink = np.asarray(rgba)[..., :3].max(-1) > 0
+    if not ink.any():
+        return "The canvas is empty: draw a digit."
+    rows, cols = np.nonzero(ink)
+    height, width = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+    if max(height, width) < 2.5 * stroke_width:
+        return "That is a dot, not a digit: draw the digit's strokes (press and move, don't just tap)."
+    return None

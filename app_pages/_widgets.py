@@ -21,7 +21,7 @@ from aemodels import CheckpointError, ImageInputError, load_digits, load_pretrai
 from aemodels.charts import click_grid
 from aemodels.images import error_map, error_scale, to_image
 from aemodels.models import Autoencoder
-from aemodels.preprocess import upload_preview
+from aemodels.preprocess import drawing_problem, upload_preview
 from aemodels.zoo import Role, model_label, models_for
 from app_pages import _state as state
 from app_pages._state import SOURCES, Slot
@@ -38,6 +38,8 @@ GALLERY_CSS = """
 .thumb img { width: 100%; max-width: 56px; image-rendering: pixelated; border-radius: 3px; }
 .thumb span { font-size: 0.75rem; opacity: 0.75; font-variant-numeric: tabular-nums; }
 """
+_upload_guard = st.components.v2.component("aemodels_upload_guard", js=(HERE / "upload_guard.js").read_text())
+UPLOAD_LIMIT_MB = 10  # as server.maxUploadSize in .streamlit/config.toml, and open_image's own check
 _gallery = st.components.v2.component("aemodels_gallery", js=(HERE / "gallery.js").read_text(), css=GALLERY_CSS)
 
 
@@ -194,14 +196,37 @@ def _prepare_upload(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(upload_preview(image, size=280)), digit[0, 0].numpy()
 
 
+def _upload_rejected(slot: Slot, guard_key: str) -> None:
+    """The browser dropped a file over the limit before uploading it: say so in the page."""
+    result = st.session_state.get(guard_key)
+    rejected = getattr(result, "rejected", None)
+    if rejected is None and isinstance(result, dict):
+        rejected = result.get("rejected")
+    if isinstance(rejected, dict):
+        name, size = str(rejected.get("name", "the file"))[:80], float(rejected.get("size", 0))
+        st.session_state[state.digit_keys(slot).upload_error] = (
+            f"“{name}” is {size / 2**20:.1f} MB; the limit is {UPLOAD_LIMIT_MB} MB. Please choose a smaller image "
+            "(a phone photo saved as JPEG, or a crop of the digit, is well under it)."
+        )
+
+
 def upload_picker(slot: Slot) -> None:
     keys = state.digit_keys(slot)
+    guard_key = f"{keys.upload}_guard"
+    _upload_guard(
+        key=guard_key,
+        data={"limit": UPLOAD_LIMIT_MB * 2**20, "scope": f".st-key-{keys.upload}"},
+        on_rejected_change=partial(_upload_rejected, slot, guard_key),
+        height=0,
+    )
     upload = st.file_uploader(
-        "A photo or image of one handwritten digit (PNG, JPEG, GIF, BMP or WebP, up to 10 MB)",
+        f"A photo or image of one handwritten digit (PNG, JPEG, GIF, BMP or WebP, up to {UPLOAD_LIMIT_MB} MB)",
         type=UPLOAD_TYPES,
         key=keys.upload,
     )
-    if upload is not None:
+    shown = None
+    if upload is not None and upload.file_id != st.session_state.get(f"{keys.upload}_seen"):
+        st.session_state[f"{keys.upload}_seen"] = upload.file_id  # a new file: judge it once
         try:
             thumbnail, digit = _prepare_upload(upload.getvalue())
         except ImageInputError as err:
@@ -211,19 +236,28 @@ def upload_picker(slot: Slot) -> None:
         else:
             st.session_state.pop(keys.upload_error, None)
             _store(keys.upload_digit, torch.from_numpy(digit), f"your upload ({upload.name})")
-            left, right = st.columns(2)
-            left.image(thumbnail, caption="Your upload", width="stretch")
-            right.image(to_image(torch.from_numpy(digit), scale=4), caption="What the model receives", width="stretch")
-    error = st.session_state.get(keys.upload_error) if upload is not None else None
+            shown = thumbnail
+    elif upload is not None and keys.upload_error not in st.session_state:
+        shown = _prepare_upload(upload.getvalue())[0]  # the same file on a later run: cached
+    if shown is not None:
+        stored = _stored(keys.upload_digit)
+        left, right = st.columns(2)
+        left.image(shown, caption="Your upload", width="stretch")
+        if stored is not None:
+            right.image(to_image(stored[0], scale=4), caption="What the model receives", width="stretch")
+    error = st.session_state.get(keys.upload_error)
     if error:
         st.error(error)
     stored = _stored(keys.upload_digit)
     if stored is None:
         st.info("Upload an image to see what the models make of it. Until then a test digit is used.")
-    elif error or upload is None:
+    elif shown is None:
         if error:
             st.caption("The previous digit is still in use.")
         picture(stored[0], f"In use: {stored[1]}", scale=3)
+
+
+STROKE = 18  # px on the 224 px canvas: about MNIST's stroke width after scaling to 28 px
 
 
 def draw_picker(slot: Slot) -> None:
@@ -233,21 +267,31 @@ def draw_picker(slot: Slot) -> None:
     except Exception:  # the component registers itself only inside a running Streamlit server
         st.error("The drawing canvas is not available in this environment; pick a test digit or upload one.")
         return
-    st.caption("Draw one digit with the mouse or a finger; it is prepared like an upload.")
+    st.caption("Draw one digit with the mouse or a finger; it is prepared like an upload. The bin clears the canvas.")
+    canvas_key = f"{keys.canvas}_{st.session_state.get(keys.canvas_round, 0)}"
+    st.container(height=28, border=False)  # room for the canvas's tool bar, which floats above the canvas
     canvas = st_canvas(
-        stroke_width=18,
+        stroke_width=STROKE,
         stroke_color="#FFFFFF",
         background_color="#000000",
         height=224,
         width=224,
         drawing_mode="freedraw",
-        key=f"{keys.canvas}_{st.session_state.get(keys.canvas_round, 0)}",
+        key=canvas_key,
         update_streamlit=True,
         return_image_data=True,
     )
-    if canvas is not None and canvas.image_data is not None:
+    strokes = len((canvas.json_data or {}).get("objects", [])) if canvas is not None else 0
+    seen = f"{canvas_key}_strokes"
+    if strokes == 0 and st.session_state.get(seen, 0) > 0:  # the user emptied the canvas with its bin
+        st.session_state.pop(keys.drawing_digit, None)
+    st.session_state[seen] = strokes
+    if canvas is not None and canvas.image_data is not None and strokes > 0:
         rgba = np.asarray(canvas.image_data, dtype=np.uint8)
-        if rgba[..., :3].max() > 0:
+        problem = drawing_problem(rgba, stroke_width=STROKE)
+        if problem is not None:
+            st.warning(problem)
+        else:
             try:
                 _store(keys.drawing_digit, prepare_digit(Image.fromarray(rgba, "RGBA").convert("RGB")), "your drawing")
             except ImageInputError as err:

@@ -6,7 +6,7 @@ import torch
 from PIL import Image
 
 from aemodels import ImageInputError, load_digits, open_image, prepare_digit
-from aemodels.preprocess import upload_preview
+from aemodels.preprocess import drawing_problem, upload_preview
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +170,15 @@ def test_the_upload_preview_is_upright_and_in_colour():
     digit = prepare_digit(open_image(buffer.getvalue()))
     rows, cols = torch.nonzero(digit[0, 0] > 0.5, as_tuple=True)
     assert rows.max() - rows.min() > cols.max() - cols.min()  # the prepared "1" stands upright too
+
+
+def test_a_drawing_that_is_empty_or_a_dot_is_explained():
+    canvas = np.zeros((224, 224, 4), dtype=np.uint8)
+    assert "empty" in drawing_problem(canvas, stroke_width=18)
+    dot = canvas.copy()
+    yy, xx = np.mgrid[:224, :224]
+    dot[(yy - 100) ** 2 + (xx - 110) ** 2 <= 9**2] = 255  # one tap with an 18 px brush
+    assert "dot" in drawing_problem(dot, stroke_width=18)
+    stroke = canvas.copy()
+    stroke[40:180, 100:118] = 255  # a "1"
+    assert drawing_problem(stroke, stroke_width=18) is None

@@ -170,3 +170,54 @@ def test_a_gallery_thumbnail_chooses_its_digit(page: Page, app_url):
     expect(page.get_by_text("Input: test digit #5 (a 1)").first).to_be_visible(timeout=60_000)
     assert "digit=5" in page.url
     expect(page.locator('.gallery button.selected[data-index="5"]')).to_be_visible()
+
+
+def draw_stroke(page: Page, points: list[tuple[float, float]]) -> None:
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(timeout=60_000)
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * points[0][0], box["y"] + box["height"] * points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + box["width"] * x, box["y"] + box["height"] * y)
+    page.mouse.up()
+    settle(page)
+
+
+def test_a_tap_is_explained_and_clearing_the_canvas_drops_the_drawing(page: Page, app_url, screenshots):
+    open_page(page, app_url, "reconstruct")
+    source(page, "Draw")
+    draw_stroke(page, [(0.5, 0.5)])  # a single tap: one dot
+    expect(page.get_by_text("That is a dot, not a digit").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Input: test digit #0 (a 7), until yours is ready").first).to_be_visible()
+    page.locator('button[title="Reset canvas & history"]').first.click()
+    settle(page)
+    draw_stroke(page, [(0.5, 0.15 + 0.03 * step) for step in range(25)])  # a "1"
+    expect(page.get_by_text("Input: your drawing").first).to_be_visible(timeout=60_000)
+    page.locator('button[title="Reset canvas & history"]').first.click()
+    settle(page)
+    expect(page.get_by_text("The canvas is empty: draw a digit").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("until yours is ready").first).to_be_visible()  # the cleared drawing is not used
+    assert errors_on(page) == []
+    page.screenshot(path=str(screenshots / "draw-cleared.png"), full_page=True)
+
+
+def test_a_file_over_the_limit_gets_one_plain_message_every_time(page: Page, app_url, tmp_path):
+    open_page(page, app_url, "denoise")
+    source(page, "Upload")
+    big = tmp_path / "huge-photo.jpg"
+    big.write_bytes(photo_bytes("JPEG") + b"\0" * (11 * 2**20))  # a JPEG with 11 MB of padding
+    uploader = page.locator('[data-testid="stSidebar"] input[type="file"]')
+    for _ in range(2):  # every time, not only the first
+        uploader.set_input_files(str(big))
+        settle(page)
+        message = page.locator('[data-testid="stAlertContentError"]')
+        expect(message).to_have_count(1, timeout=60_000)
+        expect(message.first).to_contain_text("“huge-photo.jpg” is 11.")
+        expect(message.first).to_contain_text("the limit is 10 MB")
+        assert page.locator('[data-testid="stFileUploaderFile"]').count() == 0  # the refused file is not listed
+    uploader.set_input_files(photo_file(tmp_path))  # the next good file works and the message goes
+    settle(page)
+    image_src(page, "What the model receives")
+    assert errors_on(page) == []
