@@ -163,32 +163,54 @@ def smooth_reconstruct(model: Autoencoder, x: torch.Tensor) -> torch.Tensor:
     return model.decode_unclipped(model.encode(x))
 
 
-def tangent_normal_split(model: Autoencoder, x: torch.Tensor, *, eps: float = 1.0, seed: int = 0) -> TangentNormal:
-    """Push each digit x (B, 1, 28, 28) by eps along a random tangent direction of the decoded manifold at
-    D(E(x)) and along a random direction normal to it (pixels are not clipped), and measure how far the
-    reconstruction moves. A reconstruction that projects onto the manifold keeps the first, drops the second."""
+@dataclass(frozen=True)
+class PushDirections:
+    """For each digit, a random unit direction in the decoded manifold's tangent plane at D(E(x)) and a random
+    unit direction normal to it. The expensive part of the push experiment (a decoder Jacobian per digit), and
+    independent of the push's size."""
+
+    tangent: torch.Tensor  # (B, 1, 28, 28)
+    normal: torch.Tensor  # (B, 1, 28, 28)
+
+
+def push_directions(model: Autoencoder, x: torch.Tensor, *, seed: int = 0, chunk: int = 25) -> PushDirections:
+    """`PushDirections` of the digits x (B, 1, 28, 28), seeded. Jacobians are taken `chunk` digits at a time,
+    which bounds memory (a conv decoder's Jacobian of 200 digits at once would hold over a GB of activations)."""
     generator = torch.Generator().manual_seed(seed)
-    with torch.inference_mode():
-        z = model.encode(x)
-    jacobians = decoder_jacobian(model, z)
     tangents, normals = [], []
-    for jacobian in jacobians:
-        basis, _ = tangent_basis(jacobian)
-        t = basis @ torch.randn(basis.shape[1], generator=generator)
-        n = torch.randn(784, generator=generator)
-        n = n - basis @ (basis.T @ n)
-        tangents.append(t / t.norm())
-        normals.append(n / n.norm())
-    shape = x.shape
-    t = torch.stack(tangents).view(shape)
-    n = torch.stack(normals).view(shape)
+    for part in x.split(chunk):
+        with torch.inference_mode():
+            z = model.encode(part)
+        for jacobian in decoder_jacobian(model, z):
+            basis, _ = tangent_basis(jacobian)
+            t = basis @ torch.randn(basis.shape[1], generator=generator)
+            n = torch.randn(784, generator=generator)
+            n = n - basis @ (basis.T @ n)
+            tangents.append(t / t.norm())
+            normals.append(n / n.norm())
+    return PushDirections(tangent=torch.stack(tangents).view(x.shape), normal=torch.stack(normals).view(x.shape))
+
+
+def push_kept(model: Autoencoder, x: torch.Tensor, directions: PushDirections, *, eps: float) -> TangentNormal:
+    """Push each digit by eps along its tangent and its normal direction (pixels are not clipped) and measure
+    how far the reconstruction moves: cheap, two reconstructions per digit."""
+    if not eps > 0:
+        raise ValueError(f"the push size eps must be positive, got {eps}")
     base = smooth_reconstruct(model, x)
 
     def kept(direction: torch.Tensor) -> torch.Tensor:
         moved = smooth_reconstruct(model, x + eps * direction) - base
         return moved.flatten(1).norm(dim=1) / eps
 
+    t, n = directions.tangent, directions.normal
     return TangentNormal(tangent_kept=kept(t), normal_kept=kept(n), eps=eps, tangent=t, normal=n)
+
+
+def tangent_normal_split(model: Autoencoder, x: torch.Tensor, *, eps: float = 1.0, seed: int = 0) -> TangentNormal:
+    """Push each digit x (B, 1, 28, 28) by eps along a random tangent direction of the decoded manifold at
+    D(E(x)) and along a random direction normal to it (pixels are not clipped), and measure how far the
+    reconstruction moves. A reconstruction that projects onto the manifold keeps the first, drops the second."""
+    return push_kept(model, x, push_directions(model, x, seed=seed), eps=eps)
 
 
 def project_codes(z: torch.Tensor, dims: int = 2) -> tuple[torch.Tensor, list[float] | None]:
@@ -225,12 +247,20 @@ class PushSummary:
     eps: float
 
 
-def push_summary(model: Autoencoder, x: torch.Tensor, *, eps: float = 1.0, seed: int = 0) -> PushSummary:
+def push_summary(
+    model: Autoencoder,
+    x: torch.Tensor,
+    *,
+    eps: float = 1.0,
+    seed: int = 0,
+    directions: PushDirections | None = None,
+) -> PushSummary:
     """`tangent_normal_split` over the digits x (B, 1, 28, 28), averaged: how much of a push along the manifold
-    and of one away from it survives reconstruction, on average."""
+    and of one away from it survives reconstruction, on average. Pass `directions` (from `push_directions`, for
+    the same x) to try other push sizes without taking the Jacobians again."""
     if len(x) == 0:
         raise ValueError("push_summary needs at least one digit")
-    result = tangent_normal_split(model, x, eps=eps, seed=seed)
+    result = push_kept(model, x, directions or push_directions(model, x, seed=seed), eps=eps)
     return PushSummary(
         tangent_kept=float(result.tangent_kept.mean()),
         normal_kept=float(result.normal_kept.mean()),

@@ -6,8 +6,10 @@ import torch
 
 from aemodels.charts import log_axis
 from aemodels.geometry import (
+    PushDirections,
     PushSummary,
     decoder_jacobian,
+    push_directions,
     push_summary,
     smooth_reconstruct,
     tangent_basis,
@@ -30,9 +32,15 @@ from app_pages._widgets import (
 RATIO_DIGITS = 200
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
+def directions(name: str) -> PushDirections:
+    """The push directions of the first sample digits: the Jacobians, taken once per model and process."""
+    return push_directions(cached_model(name), sample_tensor()[:RATIO_DIGITS])
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
 def summary(name: str, eps: float) -> PushSummary:
-    return push_summary(cached_model(name), sample_tensor()[:RATIO_DIGITS], eps=eps)
+    return push_summary(cached_model(name), sample_tensor()[:RATIO_DIGITS], eps=eps, directions=directions(name))
 
 
 def measure_every_model(eps: float) -> list[dict[str, object]]:

@@ -12,7 +12,7 @@ import torch
 from aemodels import AEConfig, CheckpointError, build_model, corrupt, load_digits, load_pretrained
 from aemodels.anomaly import anomaly_report, log_histograms
 from aemodels.charts import CLASS_COLOURS, click_grid, log_axis, log_ticks
-from aemodels.geometry import LatentProfile, push_summary, spot_report
+from aemodels.geometry import LatentProfile, push_directions, push_summary, spot_report
 from aemodels.images import code_strip
 from aemodels.losses import elbo_terms, importance_weighted_log_likelihood, negative_elbo, reparameterize, sparsity_kl
 from aemodels.models import VAE
@@ -254,3 +254,16 @@ def test_code_strip_colours_sign_and_size():
     assert tuple(strip[0, 0]) == (0, 0, 255)  # the most negative value: full blue
     assert tuple(strip[0, 4]) == (255, 255, 255)  # zero: white
     assert strip[0, 8, 0] == 255 and strip[0, 8, 2] < 255  # positive: towards red
+
+
+def test_push_directions_are_reused_across_push_sizes():
+    model = build_model(AEConfig(kind="vae_mlp", latent_dim=3, hidden=(16,))).eval()
+    x = torch.rand(6, 1, 28, 28)
+    directions = push_directions(model, x, seed=2, chunk=4)  # two chunks: the same draws as one
+    assert torch.allclose(directions.tangent, push_directions(model, x, seed=2, chunk=100).tangent, atol=1e-5)
+    flat_t, flat_n = directions.tangent.flatten(1), directions.normal.flatten(1)
+    assert torch.allclose(flat_t.norm(dim=1), torch.ones(6)) and (flat_t * flat_n).sum(1).abs().max() < 1e-4
+    for eps in (0.5, 2.0):
+        reused = push_summary(model, x, eps=eps, directions=directions)
+        fresh = push_summary(model, x, eps=eps, seed=2)
+        assert reused.ratio == pytest.approx(fresh.ratio, rel=1e-4) and reused.eps == eps
