@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
-# Canonical MNIST for training, evaluation and the tests that need the full set; the app needs none.
-export AEMODELS_DATA ?= $(abspath ../shared/data/mnist)
+# Canonical MNIST for training, evaluation and the tests that need the full set; the app needs none. The
+# project's shared copy when it is beside the checkout, else data/mnist, where `make data` downloads it.
+export AEMODELS_DATA ?= $(if $(wildcard ../shared/data/mnist),$(abspath ../shared/data/mnist),$(abspath data/mnist))
 
-.PHONY: run dev-run test check lint format types evaluate clean
+.PHONY: run dev-run test check lint format types evaluate data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,10 @@ check: lint types
 
 test: check
 	$(BIN)/python -m pytest
+
+# MNIST from the public mirrors into $(AEMODELS_DATA), each file checked against its published md5.
+data: $(VENV)/.app
+	$(BIN)/python -m aemodels.data --download
 
 evaluate: $(VENV)/.app
 	$(BIN)/python -m aemodels.evaluate

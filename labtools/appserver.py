@@ -63,13 +63,15 @@ def serve_app(
     port: int | None = None,
     extra_args: list[str] | None = None,
     env: dict[str, str] | None = None,
+    root: Path = ROOT,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
-    """Yield (url, server process, seconds to healthy) of a running app; always stops it."""
+    """Yield (url, server process, seconds to healthy) of a running app; always stops it. `root` is the checkout
+    whose app.py runs (another one, such as an older commit's worktree, for a before/after measurement)."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     with contextlib.ExitStack() as files:
         out = files.enter_context(open(log, "w")) if log else subprocess.DEVNULL
-        yield from _serve(url, port, out, log, extra_args, env)
+        yield from _serve(url, port, out, log, extra_args, env, root)
 
 
 def _serve(
@@ -79,6 +81,7 @@ def _serve(
     log: Path | None,
     extra_args: list[str] | None,
     env: dict[str, str] | None,
+    root: Path,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
     server = subprocess.Popen(
         [
@@ -95,7 +98,7 @@ def _serve(
             "true",
             *(extra_args or []),
         ],
-        cwd=ROOT,
+        cwd=root,
         stdout=out,
         stderr=subprocess.STDOUT,
         env=os.environ | {"PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2"} | (env or {}),

@@ -1,0 +1,107 @@
+"""What a user waits for on a cold server: the first visit to the heavy pages, a switch to the largest model,
+and "Measure every model" (Manifold geometry) the first time and for a second push size.
+
+Each scenario gets a fresh `streamlit run` (nothing cached) and a fresh browser context, in Debian's headless
+Chromium; times run from the navigation or click to the page idle with its result drawn. `--root` measures
+another checkout (for example an older commit's `git worktree`) with the same steps, for before/after figures.
+
+Run: .venv/bin/python bench/first_visits.py [--repeats 3] [--root PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
+from labtools.browser import settle, sidebar_choice
+
+WAIT = 300_000
+
+
+def visit(path: str, charts: int) -> Callable[[Page, str], None]:
+    def step(page: Page, url: str) -> None:
+        page.goto(f"{url}/{path}")
+        page.wait_for_function(
+            f"document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot').length >= {charts}",
+            timeout=WAIT,
+        )
+        settle(page, timeout=WAIT)
+
+    return step
+
+
+def switch_to_vae50(page: Page, url: str) -> None:
+    visit("anomaly", 2)(page, url)
+    began = time.perf_counter()
+    sidebar_choice(page, "Model", "vae50 —")
+    page.get_by_text("vae50 reconstruction").first.wait_for(timeout=WAIT)
+    settle(page, timeout=WAIT)
+    page.evaluate(f"window.__measured = {time.perf_counter() - began}")
+
+
+def measure_every_model(page: Page, url: str) -> None:
+    page.goto(f"{url}/manifold")
+    settle(page, timeout=WAIT)
+    times = []
+    for attempt in range(2):
+        if attempt:  # a second push size: the slider's keyboard step
+            page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] [role="slider"]').first.focus()
+            page.keyboard.press("ArrowRight")
+            settle(page, timeout=WAIT)
+        began = time.perf_counter()
+        page.get_by_role("button", name="Measure every model").click()
+        page.wait_for_timeout(300)
+        settle(page, timeout=WAIT)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=WAIT)
+        times.append(time.perf_counter() - began)
+    page.evaluate(f"window.__measured = {times}")
+
+
+SCENARIOS: dict[str, Callable[[Page, str], None]] = {
+    "first visit: Anomaly detection (cold server)": visit("anomaly", 2),
+    "first visit: Latent explorer (cold server)": visit("explorer", 2),
+    "switch Anomaly detection to vae50": switch_to_vae50,
+    "Measure every model: first / another push size": measure_every_model,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="fresh servers per scenario")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app is measured")
+    args = parser.parse_args()
+    executable = chromium_path()
+    if executable is None:
+        raise SystemExit("Chromium is not installed: apt-get install chromium")
+    print(f"checkout: {args.root}\n\n| what | median | runs |\n| --- | --- | --- |")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        for name, scenario in SCENARIOS.items():
+            runs: list[list[float]] = []
+            for _ in range(args.repeats):
+                with serve_app(root=args.root) as (url, _, _):
+                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    page = context.new_page()
+                    began = time.perf_counter()
+                    scenario(page, url)
+                    elapsed = time.perf_counter() - began
+                    measured = page.evaluate("window.__measured === undefined ? null : window.__measured")
+                    runs.append(measured if isinstance(measured, list) else [measured or elapsed])
+                    context.close()
+            columns = list(zip(*runs, strict=True))
+            medians = " / ".join(f"{statistics.median(c):.1f} s" for c in columns)
+            shown = "; ".join(" / ".join(f"{v:.1f}" for v in run) for run in runs)
+            print(f"| {name} | {medians} | {shown} |", flush=True)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
