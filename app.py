@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages import _state as state
+from app_pages._caches import warm_up
 from app_pages._widgets import digit_picker, glossary
 
 st.set_page_config(
@@ -37,6 +38,7 @@ st.html(f"<style>{(Path(__file__).parent / 'app_pages' / 'app.css').read_text()}
 current = st.navigation({section: [PAGES[name] for name in names] for section, names in SECTIONS.items()})
 page = next(name for name, candidate in PAGES.items() if candidate is current)
 state.begin_run(page)
+preparing = warm_up()  # once per process: fills the caches the theory pages need, off the script thread
 with st.sidebar:
     st.header("Your digit")
     if page in USES_NO_DIGIT:
@@ -51,3 +53,8 @@ with st.sidebar:
         st.caption("This page with its digit and settings. Copy it with the button at the right of the link.")
         st.code(state.link(page), language=None, wrap_lines=True)
     glossary()
+    if not preparing.finished:  # what the background warm-up is preparing (the theory pages' data), once
+        st.caption(
+            f"Preparing the theory pages in the background ({preparing.done} of {len(preparing.tasks)}): "
+            f"{preparing.current}…"
+        )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
@@ -225,8 +226,14 @@ def write_metrics(name: str, metrics: dict, directory: Path | None = None) -> No
 
 
 def load_pretrained(name: str, *, directory: Path | None = None) -> Autoencoder:
-    """Rebuild NAME from its JSON, verify the weights' sha256, load strictly; eval mode, on the CPU."""
-    directory = Path(directory or pretrained_dir())
+    """Rebuild NAME from its JSON, verify the weights' sha256, load strictly; eval mode, on the CPU. The weights
+    are ordinary tensors even when the caller is inside torch.inference_mode(), so that a model loaded there can
+    still be differentiated later (decoder Jacobians)."""
+    with torch.inference_mode(False):
+        return _load_pretrained(name, Path(directory or pretrained_dir()))
+
+
+def _load_pretrained(name: str, directory: Path) -> Autoencoder:
     record = read_record(name, directory)
     weights = directory / record["weights"]
     if not weights.exists():

@@ -5,14 +5,13 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels import DataError
 from aemodels.anomaly import NOISE_KINDS, anomaly_report, log_histograms, noise_images, reconstruction_error
 from aemodels.charts import log_axis
-from aemodels.data import FASHION_CLASSES, load_fashion_mnist
+from aemodels.data import FASHION_CLASSES
 from app_pages import _state as state
+from app_pages._caches import COUNT, DIGITS, fashion, scores
 from app_pages._state import ANOMALY_INPUTS
 from app_pages._widgets import (
-    cached_model,
     current_digit,
     error_picture,
     load_model,
@@ -20,34 +19,9 @@ from app_pages._widgets import (
     picture,
     picture_row,
     plot,
-    sample_tensor,
 )
 
-COUNT = 2000  # sample digits, and Fashion-MNIST items
-DIGITS = "MNIST digits"
 FALSE_ALARM = 0.05  # the share of real digits the threshold flags
-
-
-@st.cache_data(show_spinner=False)
-def fashion() -> tuple[np.ndarray, np.ndarray] | str:
-    """The first 2,000 Fashion-MNIST test items, or the plain message saying why they are unavailable."""
-    try:
-        x, y = load_fashion_mnist("test", limit=COUNT)
-    except DataError as err:
-        return str(err)
-    return x.numpy(), y.numpy()
-
-
-@st.cache_data(show_spinner="Scoring 2,000 digits and the comparison sets…")
-def scores(name: str) -> dict[str, np.ndarray]:
-    model = cached_model(name)
-    result = {DIGITS: reconstruction_error(model, sample_tensor()).numpy()}
-    items = fashion()
-    if not isinstance(items, str):
-        result["Fashion-MNIST"] = reconstruction_error(model, torch.from_numpy(items[0])).numpy()
-    for kind in NOISE_KINDS:
-        result[f"noise ({kind})"] = reconstruction_error(model, noise_images(kind, 500, seed=1)).numpy()
-    return result
 
 
 def chosen_input(items: tuple[np.ndarray, np.ndarray] | str) -> tuple[torch.Tensor, str]:

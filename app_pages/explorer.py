@@ -6,8 +6,9 @@ import streamlit as st
 import torch
 
 from aemodels.charts import CLASS_COLOURS
-from aemodels.geometry import project_codes, spot_report
+from aemodels.geometry import spot_report
 from app_pages import _state as state
+from app_pages._caches import points
 from app_pages._widgets import (
     add_click_grid,
     cached_model,
@@ -20,20 +21,6 @@ from app_pages._widgets import (
     picture_row,
     plot,
 )
-from app_pages._widgets import sample_tensor as sample
-
-
-@st.cache_data(show_spinner="Encoding the sample…")
-def points(name: str) -> tuple[np.ndarray, list[str]]:
-    """2-d positions of the sample's codes and the axis titles."""
-    with torch.inference_mode():
-        z = cached_model(name).encode(sample())
-    coords, explained = project_codes(z)
-    if explained is None:
-        return coords.numpy(), ["z1", "z2"]
-    return coords.numpy(), [
-        f"PC{i + 1} of the {z.shape[1]}-d codes ({share:.0%} of their variance)" for i, share in enumerate(explained)
-    ]
 
 
 def scatter(name: str, selected: int | None, spot: tuple[float, float] | None) -> go.Figure:

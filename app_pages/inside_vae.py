@@ -7,20 +7,12 @@ import torch
 from aemodels.images import make_grid
 from aemodels.losses import elbo_terms
 from aemodels.models import VAE
-from aemodels.posterior import KLProfile, kl_profile, posterior_draws
+from aemodels.posterior import posterior_draws
 from app_pages import _state as state
-from app_pages._widgets import cached_model, current_digit, load_model, model_choice, picture, plot, sample_tensor
+from app_pages._caches import ACTIVE_NATS, kl_over_sample
+from app_pages._widgets import current_digit, load_model, model_choice, picture, plot
 
-ACTIVE_NATS = 0.01  # a latent carrying less than this on average is counted as switched off
 ACTIVE, INACTIVE = "#1f77b4", "#c7c7c7"
-
-
-@st.cache_data(show_spinner="Measuring the KL of each latent over the sample…")
-def kl_over_sample(name: str) -> KLProfile:
-    model = cached_model(name)
-    if not isinstance(model, VAE):
-        raise TypeError(f"{name} is not a VAE")
-    return kl_profile(model, sample_tensor(), threshold=ACTIVE_NATS)
 
 
 def _draw_again() -> None:

@@ -8,10 +8,11 @@ import torch
 
 from aemodels import lerp, slerp
 from aemodels.charts import CLASS_COLOURS
-from aemodels.geometry import LatentProfile, latent_profile
+from aemodels.geometry import LatentProfile
 from aemodels.images import make_grid
 from aemodels.models import Autoencoder
 from app_pages import _state as state
+from app_pages._caches import codes, profile
 from app_pages._live import decoder_url, live_sliders
 from app_pages._widgets import (
     add_click_grid,
@@ -25,37 +26,25 @@ from app_pages._widgets import (
     picture,
     plot,
 )
-from app_pages._widgets import sample_tensor as sample
 
 SHOWN = 8
 
 
-@st.cache_data(show_spinner=False)
-def profile(name: str) -> LatentProfile:
-    return latent_profile(cached_model(name), sample())
-
-
-@st.cache_data(show_spinner=False)
-def sample_codes(name: str) -> np.ndarray:
-    with torch.inference_mode():
-        return cached_model(name).encode(sample()).numpy()
-
-
 def latent_map(name: str, point: list[float]) -> go.Figure:
-    codes, labels = sample_codes(name), digits()[1]
+    z_all, labels = codes(name), digits()[1]
     figure = go.Figure()
     for digit in range(10):
         index = np.flatnonzero(labels == digit)
         figure.add_scatter(
-            x=codes[index, 0],
-            y=codes[index, 1],
+            x=z_all[index, 0],
+            y=z_all[index, 1],
             mode="markers",
             name=str(digit),
             customdata=index,
             marker={"size": 5, "opacity": 0.6, "color": CLASS_COLOURS[digit]},
             hovertemplate=f"digit #%{{customdata}} · label {digit}<extra></extra>",
         )
-    add_click_grid(figure, codes[:, 0], codes[:, 1])
+    add_click_grid(figure, z_all[:, 0], z_all[:, 1])
     figure.add_scatter(
         x=[point[0]], y=[point[1]], mode="markers", name="current", marker={"size": 16, "color": "black", "symbol": "x"}
     )
@@ -81,7 +70,7 @@ def take_map_click(name: str) -> None:
     if click.point is not None:
         set_code(name, list(click.point))
     elif click.index is not None:
-        set_code(name, sample_codes(name)[click.index].tolist())
+        set_code(name, codes(name)[click.index].tolist())
 
 
 def map_chart(name: str, z: list[float]) -> None:

@@ -6,11 +6,7 @@ import torch
 
 from aemodels.charts import log_axis
 from aemodels.geometry import (
-    PushDirections,
-    PushSummary,
     decoder_jacobian,
-    push_directions,
-    push_summary,
     smooth_reconstruct,
     tangent_basis,
     tangent_normal_split,
@@ -18,29 +14,15 @@ from aemodels.geometry import (
 from aemodels.images import filter_grid
 from aemodels.zoo import models_for
 from app_pages import _state as state
+from app_pages._caches import RATIO_DIGITS, summary
 from app_pages._widgets import (
-    cached_model,
     current_digit,
     load_model,
     model_choice,
     picture,
     picture_row,
     plot,
-    sample_tensor,
 )
-
-RATIO_DIGITS = 200
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def directions(name: str) -> PushDirections:
-    """The push directions of the first sample digits: the Jacobians, taken once per model and process."""
-    return push_directions(cached_model(name), sample_tensor()[:RATIO_DIGITS])
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def summary(name: str, eps: float) -> PushSummary:
-    return push_summary(cached_model(name), sample_tensor()[:RATIO_DIGITS], eps=eps, directions=directions(name))
 
 
 def measure_every_model(eps: float) -> list[dict[str, object]]:

@@ -3,18 +3,13 @@
 import streamlit as st
 import torch
 
-from aemodels.geometry import latent_profile, normal_icdf_grid, uniform_codes
+from aemodels.geometry import normal_icdf_grid, uniform_codes
 from aemodels.images import make_grid
 from aemodels.models import VAE
 from aemodels.zoo import ZOO
 from app_pages import _state as state
-from app_pages._widgets import cached_model, load_model, model_choice, sample_tensor
-
-
-@st.cache_data(show_spinner=False)
-def code_box(name: str) -> tuple[list[float], list[float]]:
-    prof = latent_profile(cached_model(name), sample_tensor())
-    return prof.low, prof.high
+from app_pages._caches import profile
+from app_pages._widgets import load_model, model_choice
 
 
 def _resample() -> None:
@@ -52,7 +47,7 @@ def render() -> None:
     left.subheader(f"{name}: z ~ N(0, {temperature:.2f}² I)")
     left.image(make_grid(images, ncol=8, scale=2))
     if ae is not None and ae_name is not None:
-        low, high = code_box(ae_name)
+        low, high = profile(ae_name).low, profile(ae_name).high
         with torch.inference_mode():
             images = ae.decode(uniform_codes(low, high, count, seed=seed))
         right.subheader(f"{ae_name}: random codes in its range")

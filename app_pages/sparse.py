@@ -11,18 +11,13 @@ from aemodels.models import SparseAE
 from aemodels.sparsity import SparsityStats, sparsity_stats
 from aemodels.zoo import models_for
 from app_pages import _state as state
-from app_pages._widgets import cached_model, current_digit, load_model, picture, plot, sample_tensor
-
-
-@st.cache_data(show_spinner="Encoding the sample…")
-def activations(name: str) -> np.ndarray:
-    with torch.inference_mode():
-        return cached_model(name).encode(sample_tensor()).numpy()  # (2000, H) in [0, 1]
+from app_pages._caches import codes
+from app_pages._widgets import current_digit, load_model, picture, plot
 
 
 @st.cache_data(show_spinner=False)
 def stats(name: str, target: float) -> SparsityStats:
-    return sparsity_stats(activations(name), target=target)
+    return sparsity_stats(codes(name), target=target)
 
 
 def render() -> None:
@@ -40,7 +35,7 @@ def render() -> None:
         return
     name = names[0]
     rho = model.config.sparsity_target
-    h = activations(name)
+    h = codes(name)
     s = stats(name, rho)
 
     a, b, c = st.columns(3)

@@ -51,7 +51,7 @@ def measure_every_model(page: Page, url: str) -> None:
     times = []
     for attempt in range(2):
         if attempt:  # a second push size: the slider's keyboard step
-            page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] [role="slider"]').first.focus()
+            page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] input[type=range]').first.focus()
             page.keyboard.press("ArrowRight")
             settle(page, timeout=WAIT)
         began = time.perf_counter()
@@ -63,7 +63,28 @@ def measure_every_model(page: Page, url: str) -> None:
     page.evaluate(f"window.__measured = {times}")
 
 
+def after_reading(title: str, charts: int, seconds: float = 10.0) -> Callable[[Page, str], None]:
+    """A user opens the app, reads its first page for a while, then goes to a page through the sidebar."""
+
+    def step(page: Page, url: str) -> None:
+        page.goto(url)
+        settle(page, timeout=WAIT)
+        page.wait_for_timeout(seconds * 1000)
+        began = time.perf_counter()
+        page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+        page.wait_for_function(
+            f"document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot').length >= {charts}",
+            timeout=WAIT,
+        )
+        settle(page, timeout=WAIT)
+        page.evaluate(f"window.__measured = {time.perf_counter() - began}")
+
+    return step
+
+
 SCENARIOS: dict[str, Callable[[Page, str], None]] = {
+    "Anomaly detection after 10 s on the first page": after_reading("Anomaly detection", 2),
+    "Latent explorer after 10 s on the first page": after_reading("Latent explorer", 2),
     "first visit: Anomaly detection (cold server)": visit("anomaly", 2),
     "first visit: Latent explorer (cold server)": visit("explorer", 2),
     "switch Anomaly detection to vae50": switch_to_vae50,

@@ -267,3 +267,11 @@ def test_push_directions_are_reused_across_push_sizes():
         reused = push_summary(model, x, eps=eps, directions=directions)
         fresh = push_summary(model, x, eps=eps, seed=2)
         assert reused.ratio == pytest.approx(fresh.ratio, rel=1e-4) and reused.eps == eps
+
+
+def test_a_model_loaded_inside_inference_mode_can_still_be_differentiated():
+    with torch.inference_mode():
+        model = load_pretrained("vae2")
+    assert not any(p.is_inference() for p in model.parameters())
+    summary = push_summary(model, load_digits()[0][:3])  # decoder Jacobians need ordinary weights
+    assert summary.digits == 3

@@ -1,0 +1,154 @@
+"""What the pages compute that does not depend on the user: codes, scores and profiles of the shipped digits
+under each model. Cached once per process (st.cache_data), here in one importable module, so that a warm-up
+thread started at the first visit can fill them before the user reaches the pages that need them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+import streamlit as st
+import torch
+
+from aemodels import DataError
+from aemodels.anomaly import NOISE_KINDS, noise_images, reconstruction_error
+from aemodels.data import load_fashion_mnist
+from aemodels.geometry import (
+    LatentProfile,
+    PushDirections,
+    PushSummary,
+    latent_profile,
+    project_codes,
+    push_directions,
+    push_summary,
+)
+from aemodels.models import VAE
+from aemodels.posterior import KLProfile, kl_profile
+from aemodels.zoo import models_for
+from app_pages._widgets import cached_model, sample_tensor
+
+COUNT = 2000  # sample digits, and Fashion-MNIST items
+DIGITS = "MNIST digits"
+ACTIVE_NATS = 0.01  # a latent carrying less than this on average is counted as switched off
+RATIO_DIGITS = 200  # digits of the "Measure every model" experiment
+
+
+@st.cache_data(show_spinner=False)
+def fashion() -> tuple[np.ndarray, np.ndarray] | str:
+    """The first 2,000 Fashion-MNIST test items, or the plain message saying why they are unavailable."""
+    try:
+        x, y = load_fashion_mnist("test", limit=COUNT)
+    except DataError as err:
+        return str(err)
+    return x.numpy(), y.numpy()
+
+
+@st.cache_data(show_spinner="Scoring 2,000 digits and the comparison sets (once per model)…")
+def scores(name: str) -> dict[str, np.ndarray]:
+    """Reconstruction errors of the sample digits, Fashion-MNIST (where installed) and noise under a model."""
+    model = cached_model(name)
+    result = {DIGITS: reconstruction_error(model, sample_tensor()).numpy()}
+    items = fashion()
+    if not isinstance(items, str):
+        result["Fashion-MNIST"] = reconstruction_error(model, torch.from_numpy(items[0])).numpy()
+    for kind in NOISE_KINDS:
+        result[f"noise ({kind})"] = reconstruction_error(model, noise_images(kind, 500, seed=1)).numpy()
+    return result
+
+
+@st.cache_data(show_spinner="Encoding the 2,000 sample digits (once per model)…")
+def codes(name: str) -> np.ndarray:
+    """The sample digits' codes under a model: (2000, d)."""
+    with torch.inference_mode():
+        return cached_model(name).encode(sample_tensor()).numpy()
+
+
+@st.cache_data(show_spinner=False)
+def points(name: str) -> tuple[np.ndarray, list[str]]:
+    """2-d positions of the sample's codes for a scatter, and the axis titles."""
+    z = torch.from_numpy(codes(name))
+    coords, explained = project_codes(z)
+    if explained is None:
+        return coords.numpy(), ["z1", "z2"]
+    return coords.numpy(), [
+        f"PC{i + 1} of the {z.shape[1]}-d codes ({share:.0%} of their variance)" for i, share in enumerate(explained)
+    ]
+
+
+@st.cache_data(show_spinner=False)
+def profile(name: str) -> LatentProfile:
+    """How the sliders of a model's code are laid out (order, range), from the sample digits."""
+    return latent_profile(cached_model(name), sample_tensor())
+
+
+@st.cache_data(show_spinner="Measuring the KL of each latent over the sample…")
+def kl_over_sample(name: str) -> KLProfile:
+    model = cached_model(name)
+    if not isinstance(model, VAE):
+        raise TypeError(f"{name} is not a VAE")
+    return kl_profile(model, sample_tensor(), threshold=ACTIVE_NATS)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def directions(name: str) -> PushDirections:
+    """The push directions of the first sample digits: the Jacobians, taken once per model and process."""
+    return push_directions(cached_model(name), sample_tensor()[:RATIO_DIGITS])
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def summary(name: str, eps: float) -> PushSummary:
+    return push_summary(cached_model(name), sample_tensor()[:RATIO_DIGITS], eps=eps, directions=directions(name))
+
+
+@dataclass
+class WarmUp:
+    """The process's warm-up: which caches are being filled, and how far it got."""
+
+    tasks: list[tuple[str, Callable[[], object]]]
+    done: int = 0
+    current: str = ""
+    failed: list[str] = field(default_factory=list)
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= len(self.tasks)
+
+    def run(self) -> None:
+        for label, task in self.tasks:
+            self.current = label
+            try:
+                task()
+            except Exception:  # a broken model is reported in plain words on its page; go on with the others
+                self.failed.append(label)
+            self.done += 1
+        self.current = ""
+
+
+def warm_up_tasks() -> list[tuple[str, Callable[[], object]]]:
+    """What the theory pages need before they can draw anything, for their default models first."""
+    tasks: list[tuple[str, Callable[[], object]]] = []
+    for name in models_for("explorer")[:4]:
+        tasks.append((f"the codes of the sample under {name}", partial(points, name)))
+    for name in models_for("anomaly")[:3]:
+        tasks.append((f"anomaly scores under {name}", partial(scores, name)))
+    for name in models_for("sliders"):
+        tasks.append((f"the slider layout of {name}", partial(profile, name)))
+    for name in models_for("inside_vae"):
+        tasks.append((f"the KL of each latent of {name}", partial(kl_over_sample, name)))
+    for name in models_for("sparse_codes"):
+        tasks.append((f"the sparse code of the sample under {name}", partial(codes, name)))
+    return tasks
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> WarmUp:
+    """Start, once per process, a background thread that fills the caches above: a user who opens one page finds
+    the next ones ready. The first session's first run starts it."""
+    job = WarmUp(tasks=warm_up_tasks())
+    job.thread = threading.Thread(target=job.run, name="aemodels-warm-up", daemon=True)
+    job.thread.start()
+    return job
