@@ -38,7 +38,6 @@ st.html(f"<style>{(Path(__file__).parent / 'app_pages' / 'app.css').read_text()}
 current = st.navigation({section: [PAGES[name] for name in names] for section, names in SECTIONS.items()})
 page = next(name for name, candidate in PAGES.items() if candidate is current)
 state.begin_run(page)
-preparing = warm_up()  # once per process: fills the caches the theory pages need, off the script thread
 with st.sidebar:
     st.header("Your digit")
     if page in USES_NO_DIGIT:
@@ -46,6 +45,7 @@ with st.sidebar:
     digit_picker("main")
 notes = st.empty()  # filled after the page: a page can add a note about a link value only it can check
 current.run()
+preparing = warm_up()  # once per process, after the first page: fills the theory pages' caches off this thread
 state.show_notes(page, notes)
 state.sync_url(page)
 with st.sidebar:

@@ -4,7 +4,10 @@ thread started at the first visit can fill them before the user reaches the page
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -111,6 +114,7 @@ class WarmUp:
     done: int = 0
     current: str = ""
     failed: list[str] = field(default_factory=list)
+    delay: float = 1.0  # seconds before it starts
     thread: threading.Thread | None = field(default=None, repr=False)
 
     @property
@@ -118,6 +122,9 @@ class WarmUp:
         return self.done >= len(self.tasks)
 
     def run(self) -> None:
+        time.sleep(self.delay)  # let the page that started it finish first: it is what the user waits for
+        with contextlib.suppress(OSError, AttributeError):  # Linux: lower this thread's priority only
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         for label, task in self.tasks:
             self.current = label
             try:
