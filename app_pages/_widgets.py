@@ -414,7 +414,7 @@ def clicked_index(event: Any) -> int | None:
     return click.index if click is not None else None
 
 
-def add_click_grid(figure: go.Figure, x: np.ndarray, y: np.ndarray, *, n: int = 30) -> None:
+def add_click_grid(figure: go.Figure, x: np.ndarray, y: np.ndarray, *, n: int = 20) -> None:
     """Invisible points over the plotted area (a margin around x, y): a click anywhere lands on one."""
     pad_x, pad_y = 0.15 * float(np.ptp(x) or 1.0), 0.15 * float(np.ptp(y) or 1.0)
     xs, ys = click_grid(
@@ -424,7 +424,7 @@ def add_click_grid(figure: go.Figure, x: np.ndarray, y: np.ndarray, *, n: int = 
         x=xs,
         y=ys,
         mode="markers",
-        marker={"size": 14, "opacity": 0},
+        marker={"size": 20, "opacity": 0},
         customdata=[GRID_MARK] * len(xs),
         hovertemplate="decode z = (%{x:.2f}, %{y:.2f})<extra></extra>",
         showlegend=False,

@@ -5,7 +5,7 @@ Each scenario gets a fresh `streamlit run` (nothing cached) and a fresh browser 
 Chromium; times run from the navigation or click to the page idle with its result drawn. `--root` measures
 another checkout (for example an older commit's `git worktree`) with the same steps, for before/after figures.
 
-Run: .venv/bin/python bench/first_visits.py [--repeats 3] [--root PATH]
+Run: .venv/bin/python bench/first_visits.py [--repeats 3] [--root PATH] [--compare OTHER_PATH]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
 from labtools.browser import settle, sidebar_choice
@@ -92,35 +92,47 @@ SCENARIOS: dict[str, Callable[[Page, str], None]] = {
 }
 
 
+def run_once(browser: Browser, root: Path, scenario: Callable[[Page, str], None]) -> list[float]:
+    with serve_app(root=root) as (url, _, _):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        began = time.perf_counter()
+        scenario(page, url)
+        elapsed = time.perf_counter() - began
+        measured = page.evaluate("window.__measured === undefined ? null : window.__measured")
+        context.close()
+    return measured if isinstance(measured, list) else [measured or elapsed]
+
+
+def summary(runs: list[list[float]]) -> str:
+    columns = list(zip(*runs, strict=True))
+    return " / ".join(f"{statistics.median(c):.1f} s" for c in columns)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
     parser.add_argument("--repeats", type=int, default=3, help="fresh servers per scenario")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app is measured")
+    parser.add_argument(
+        "--compare", type=Path, default=None, help="another checkout, measured in turn with --root (before/after)"
+    )
     args = parser.parse_args()
     executable = chromium_path()
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium")
-    print(f"checkout: {args.root}\n\n| what | median | runs |\n| --- | --- | --- |")
+    roots = [args.root] + ([args.compare] if args.compare else [])
+    print("checkouts: " + ", ".join(str(r) for r in roots) + " (medians; runs alternate between them)\n")
+    print("| what | " + " | ".join(r.name for r in roots) + " |\n|" + " --- |" * (len(roots) + 1))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         for name, scenario in SCENARIOS.items():
-            runs: list[list[float]] = []
+            runs: dict[Path, list[list[float]]] = {root: [] for root in roots}
             for _ in range(args.repeats):
-                with serve_app(root=args.root) as (url, _, _):
-                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                    page = context.new_page()
-                    began = time.perf_counter()
-                    scenario(page, url)
-                    elapsed = time.perf_counter() - began
-                    measured = page.evaluate("window.__measured === undefined ? null : window.__measured")
-                    runs.append(measured if isinstance(measured, list) else [measured or elapsed])
-                    context.close()
-            columns = list(zip(*runs, strict=True))
-            medians = " / ".join(f"{statistics.median(c):.1f} s" for c in columns)
-            shown = "; ".join(" / ".join(f"{v:.1f}" for v in run) for run in runs)
-            print(f"| {name} | {medians} | {shown} |", flush=True)
+                for root in roots:  # alternating, so a slow spell of the machine hits both alike
+                    runs[root].append(run_once(browser, root, scenario))
+            print(f"| {name} | " + " | ".join(summary(runs[root]) for root in roots) + " |", flush=True)
         browser.close()
 
 

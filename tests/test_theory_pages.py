@@ -154,3 +154,25 @@ def test_sparse_units_slider_and_digit_change():
     no_errors(at)
     assert image_by_caption(at, "The decoder weights of the 16 most active") != parts
     assert chart_data(at, "activation") != code
+
+
+def log_axes(at: AppTest) -> list[dict]:
+    axes = []
+    for layout in chart_layouts(at):
+        for name in ("xaxis", "yaxis"):
+            axis = layout.get(name, {})
+            if axis.get("type") == "log":
+                axes.append(axis)
+    return axes
+
+
+@pytest.mark.parametrize("page", ["manifold", "pca", "sparse", "anomaly"])
+def test_every_log_axis_labels_its_ticks_with_their_values(page):
+    at = run(page)
+    axes = log_axes(at)
+    assert axes, "the page has a log axis"
+    for axis in axes:
+        values, labels = axis.get("tickvals"), axis.get("ticktext")
+        assert values and labels and len(values) == len(labels), axis
+        for value, text in zip(values, labels, strict=True):
+            assert float(text.replace(",", "")) == pytest.approx(value), (text, value)  # "0.5" for 0.5, never "5"

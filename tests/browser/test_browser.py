@@ -221,3 +221,40 @@ def test_a_file_over_the_limit_gets_one_plain_message_every_time(page: Page, app
     settle(page)
     image_src(page, "What the model receives")
     assert errors_on(page) == []
+
+
+def test_the_upload_preview_shows_the_photo_as_taken(page: Page, app_url, tmp_path):
+    from PIL import Image
+
+    upright = Image.new("RGB", (300, 600), (245, 238, 220))  # cream paper, taller than wide as taken
+    upright.paste((30, 60, 200), (120, 100, 180, 500))  # blue ink
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: "rotate 90° clockwise to view"
+    path = tmp_path / "phone-photo.jpg"
+    upright.transpose(Image.Transpose.ROTATE_90).save(path, format="JPEG", exif=exif.tobytes(), quality=95)
+    open_page(page, app_url, "reconstruct")
+    source(page, "Upload")
+    page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(str(path))
+    settle(page)
+    preview = (
+        page.locator('[data-testid="stImageContainer"]')
+        .filter(has=page.locator('[data-testid="stImageCaption"]', has_text="Your upload"))
+        .first.locator("img")
+    )
+    preview.wait_for(timeout=60_000)
+    width, height, blue = preview.evaluate(
+        """(img) => {
+          const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+          const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+          const d = g.getImageData(0, 0, c.width, c.height).data; let blue = 0;
+          for (let i = 0; i < d.length; i += 4) if (d[i + 2] - d[i] > 80) blue++;
+          return [img.naturalWidth, img.naturalHeight, blue];
+        }"""
+    )
+    assert height > width, "the preview is upright, as the photo was taken"
+    assert blue > 100, "the preview is in colour: the ink is blue"
+    left, right = (
+        page.locator('[data-testid="stSidebar"] [data-testid="stImageContainer"]').nth(i).bounding_box() for i in (0, 1)
+    )
+    assert left and right and left["x"] + left["width"] <= right["x"] + 1  # preview and prepared digit do not overlap
+    assert errors_on(page) == []
