@@ -178,12 +178,18 @@ def thumbnails(start: int, count: int = 8) -> list[dict[str, object]]:
     return items
 
 
+def _trigger(key: str, name: str) -> Any:
+    """The trigger value `name` a components.v2 component mounted under `key` sent with this run, or None."""
+    result = st.session_state.get(key)
+    value = getattr(result, name, None)
+    if value is None and isinstance(result, dict):
+        value = result.get(name)
+    return value
+
+
 def _thumbnail_chosen(slot: Slot, gallery_key: str) -> None:
     """A click on a thumbnail: that test digit becomes the slot's digit."""
-    result = st.session_state.get(gallery_key)
-    chosen = getattr(result, "chosen", None)
-    if chosen is None and isinstance(result, dict):
-        chosen = result.get("chosen")
+    chosen = _trigger(gallery_key, "chosen")
     if chosen is not None and 0 <= int(chosen) < len(digits()[0]):
         st.session_state[state.digit_keys(slot).index] = int(chosen)
 
@@ -198,10 +204,7 @@ def _prepare_upload(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 def _upload_rejected(slot: Slot, guard_key: str) -> None:
     """The browser dropped a file over the limit before uploading it: say so in the page."""
-    result = st.session_state.get(guard_key)
-    rejected = getattr(result, "rejected", None)
-    if rejected is None and isinstance(result, dict):
-        rejected = result.get("rejected")
+    rejected = _trigger(guard_key, "rejected")
     if isinstance(rejected, dict):
         name, size = str(rejected.get("name", "the file"))[:80], float(rejected.get("size", 0))
         st.session_state[state.digit_keys(slot).upload_error] = (
