@@ -18,7 +18,7 @@ from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
 
 from aemodels import CheckpointError, ImageInputError, load_digits, load_pretrained, open_image, prepare_digit
-from aemodels.charts import click_grid
+from aemodels.charts import CLASS_COLOURS, click_grid
 from aemodels.images import error_map, error_scale, to_image
 from aemodels.models import Autoencoder
 from aemodels.preprocess import drawing_problem, upload_preview
@@ -415,6 +415,28 @@ def clicked_index(event: Any) -> int | None:
     """The index a clicked plotly point carries as customdata, from st.plotly_chart's selection event."""
     click = clicked(event)
     return click.index if click is not None else None
+
+
+def class_scatter(figure: go.Figure, xy: np.ndarray, *, opacity: float = 0.7) -> None:
+    """The sample digits at positions xy (2000, 2), one trace per class in the app's palette; each dot carries its
+    digit's index as customdata, so a click on it says which digit it is."""
+    labels = digits()[1]
+    for digit in range(10):
+        index = np.flatnonzero(labels == digit)
+        figure.add_scatter(
+            x=xy[index, 0],
+            y=xy[index, 1],
+            mode="markers",
+            name=str(digit),
+            customdata=index,
+            marker={"size": 5, "opacity": opacity, "color": CLASS_COLOURS[digit]},
+            hovertemplate=f"digit #%{{customdata}} · label {digit}<extra></extra>",
+        )
+
+
+def next_seed(key: str, *, limit: int = 1_000_000) -> None:
+    """A button's callback: the seed under `key` moves on by one (so the next draw differs), up to `limit`."""
+    st.session_state[key] = min(limit, int(st.session_state.get(key, 0)) + 1)
 
 
 def add_click_grid(figure: go.Figure, x: np.ndarray, y: np.ndarray, *, n: int = 20) -> None:

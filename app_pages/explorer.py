@@ -5,13 +5,13 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels.charts import CLASS_COLOURS
 from aemodels.geometry import spot_report
 from app_pages import _state as state
 from app_pages._caches import points
 from app_pages._widgets import (
     add_click_grid,
     cached_model,
+    class_scatter,
     clicked,
     digit_tensor,
     digits,
@@ -25,19 +25,8 @@ from app_pages._widgets import (
 
 def scatter(name: str, selected: int | None, spot: tuple[float, float] | None) -> go.Figure:
     xy, titles = points(name)
-    labels = digits()[1]
     figure = go.Figure()
-    for digit in range(10):
-        index = np.flatnonzero(labels == digit)
-        figure.add_scatter(
-            x=xy[index, 0],
-            y=xy[index, 1],
-            mode="markers",
-            name=str(digit),
-            customdata=index,
-            marker={"size": 5, "opacity": 0.7, "color": CLASS_COLOURS[digit]},
-            hovertemplate=f"digit #%{{customdata}} · label {digit}<extra></extra>",
-        )
+    class_scatter(figure, xy)
     model = cached_model(name)
     prior = model.variational and model.latent_dim == 2
     if prior:  # the prior's 1- and 2-sigma circles, labelled; equal axis scales keep them circles

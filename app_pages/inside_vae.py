@@ -10,13 +10,9 @@ from aemodels.models import VAE
 from aemodels.posterior import posterior_draws
 from app_pages import _state as state
 from app_pages._caches import ACTIVE_NATS, kl_over_sample
-from app_pages._widgets import current_digit, load_model, model_choice, picture, plot
+from app_pages._widgets import current_digit, load_model, model_choice, next_seed, picture, plot
 
 ACTIVE, INACTIVE = "#1f77b4", "#c7c7c7"
-
-
-def _draw_again() -> None:
-    st.session_state[state.VAE_EPS_SEED] = min(1_000_000, int(st.session_state[state.VAE_EPS_SEED]) + 1)
 
 
 def render() -> None:
@@ -59,7 +55,7 @@ def render() -> None:
     plot(st, figure, key="vae_posterior")
 
     st.header("The reparameterisation: z = μ + σ ⊙ ε")
-    st.button("Draw ε again", key=state.VAE_RESAMPLE, on_click=_draw_again)
+    st.button("Draw ε again", key=state.VAE_RESAMPLE, on_click=next_seed, args=(state.VAE_EPS_SEED,))
     left, right = st.columns([1, 4])
     picture(x, "The digit", scale=3, container=left)
     picture(draws.at_mean, "Decoded at μ", scale=3, container=left)

@@ -1,13 +1,11 @@
 """Latent sliders and interpolation: move the app's digit's code coordinate by coordinate, and walk between two
 digits in latent space."""
 
-import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from aemodels import lerp, slerp
-from aemodels.charts import CLASS_COLOURS
 from aemodels.geometry import LatentProfile
 from aemodels.images import make_grid
 from aemodels.models import Autoencoder
@@ -17,10 +15,10 @@ from app_pages._live import decoder_url, live_sliders
 from app_pages._widgets import (
     add_click_grid,
     cached_model,
+    class_scatter,
     clicked,
     current_digit,
     digit_picker,
-    digits,
     load_model,
     model_choice,
     picture,
@@ -31,19 +29,9 @@ SHOWN = 8
 
 
 def latent_map(name: str, point: list[float]) -> go.Figure:
-    z_all, labels = codes(name), digits()[1]
+    z_all = codes(name)
     figure = go.Figure()
-    for digit in range(10):
-        index = np.flatnonzero(labels == digit)
-        figure.add_scatter(
-            x=z_all[index, 0],
-            y=z_all[index, 1],
-            mode="markers",
-            name=str(digit),
-            customdata=index,
-            marker={"size": 5, "opacity": 0.6, "color": CLASS_COLOURS[digit]},
-            hovertemplate=f"digit #%{{customdata}} · label {digit}<extra></extra>",
-        )
+    class_scatter(figure, z_all, opacity=0.6)
     add_click_grid(figure, z_all[:, 0], z_all[:, 1])
     figure.add_scatter(
         x=[point[0]], y=[point[1]], mode="markers", name="current", marker={"size": 16, "color": "black", "symbol": "x"}

@@ -9,11 +9,7 @@ from aemodels.models import VAE
 from aemodels.zoo import ZOO
 from app_pages import _state as state
 from app_pages._caches import profile
-from app_pages._widgets import load_model, model_choice
-
-
-def _resample() -> None:
-    st.session_state[state.SAMPLE_SEED] = min(1_000_000, int(st.session_state[state.SAMPLE_SEED]) + 1)
+from app_pages._widgets import load_model, model_choice, next_seed
 
 
 def render() -> None:
@@ -35,7 +31,7 @@ def render() -> None:
             help="z ~ N(0, T² I). Below 1 samples are cleaner and more alike; above 1, stranger.",
         )
         st.number_input("Seed", 0, 1_000_000, key=state.SAMPLE_SEED)
-        st.button("Resample", key=state.SAMPLE_AGAIN, on_click=_resample)
+        st.button("Resample", key=state.SAMPLE_AGAIN, on_click=next_seed, args=(state.SAMPLE_SEED,))
     vae = load_model(name) if name else None
     if name is None or not isinstance(vae, VAE):
         return

@@ -8,20 +8,8 @@ from playwright.sync_api import Page, expect
 from aemodels import load_pretrained
 from labtools.browser import click_scatter_point, errors_on, image_src, open_page, settle, sidebar_choice
 from labtools.samples import photo_bytes
+from labtools.screenshots import PAGES
 
-PAGES = {
-    "start": "",
-    "reconstruct": "reconstruct",
-    "denoise": "denoise",
-    "latent": "latent",
-    "sample": "sample",
-    "explorer": "explorer",
-    "manifold": "manifold",
-    "pca": "pca",
-    "anomaly": "anomaly",
-    "inside_vae": "inside_vae",
-    "sparse": "sparse",
-}
 SLIDER_MODELS = ["vae16", "ae16", "vae2", "ae2"]
 
 
