@@ -22,6 +22,7 @@ from app_pages._widgets import (
 )
 
 FALSE_ALARM = 0.05  # the share of real digits the threshold flags
+SET_COLOURS = {DIGITS: "#1f77b4", "Fashion-MNIST": "#ff7f0e", "noise (uniform)": "#7f7f7f", "noise (blobs)": "#9467bd"}
 
 
 def chosen_input(items: tuple[np.ndarray, np.ndarray] | str) -> tuple[torch.Tensor, str]:
@@ -92,6 +93,7 @@ def render() -> None:
             mode="lines",
             line={"shape": "hvh"},
             fill="tozeroy",
+            line_color=SET_COLOURS.get(label),
             name=f"{label} ({len(sets[label])})",
             opacity=0.6,
         )
@@ -106,7 +108,9 @@ def render() -> None:
 
     roc = go.Figure()
     for label, (fpr, tpr) in report.roc.items():
-        roc.add_scatter(x=fpr, y=tpr, mode="lines", name=f"{label}: AUC {report.auc[label]:.3f}")
+        roc.add_scatter(
+            x=fpr, y=tpr, mode="lines", line_color=SET_COLOURS.get(label), name=f"{label}: AUC {report.auc[label]:.3f}"
+        )
     roc.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="chance")
     roc.update_layout(
         height=380,

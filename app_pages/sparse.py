@@ -40,7 +40,7 @@ def render() -> None:
 
     a, b, c = st.columns(3)
     a.metric(
-        f"Mean activation ρ̂ over the {h.shape[0]:,} shipped test digits",
+        f"Mean activation ρ̂ ({h.shape[0]:,} sample digits)",
         f"{s.mean_activation:.4f}",
         delta=f"{s.relative_to_target:+.0%} vs ρ = {rho}",
         delta_color="off",
