@@ -2,6 +2,7 @@
 
 The router: the page list, the app's digit in the sidebar (shared by every page), and the view in the URL."""
 
+import gc
 from pathlib import Path
 
 import streamlit as st
@@ -10,6 +11,18 @@ from app_pages import _state as state
 from app_pages._caches import warm_up
 from app_pages._widgets import digit_picker, glossary
 
+
+@st.cache_resource(show_spinner=False)
+def freeze_long_lived_objects() -> bool:
+    """Once per process, after the imports: move the ~250k objects that torch, numpy, plotly and Streamlit leave
+    for the life of the process out of the garbage collector's reach. Streamlit collects garbage after every run,
+    and walking them cost 160-220 ms of CPU each time (issue 13's measurement; bench/step_cost.py shows the step
+    costs before and after)."""
+    gc.freeze()
+    return True
+
+
+freeze_long_lived_objects()
 st.set_page_config(
     page_title="aemodels: autoencoder lab", page_icon=str(Path(__file__).parent / "docs" / "icon.png"), layout="wide"
 )
