@@ -106,6 +106,7 @@ VAE_MODEL = "vae_model"
 VAE_EPS_SEED = "vae_eps_seed"
 VAE_RESAMPLE = "vae_resample"
 SPARSE_SHOWN = "sparse_shown"
+DEFAULTS = "state_defaults"  # every field's default, worked out once per session (some read the model folder)
 NOTES = "url_notes"  # (page, [plain notes about the link's values that were ignored])
 RESTORED = "url_restored"  # set once the session's first run has read the URL
 
@@ -308,6 +309,8 @@ def fields_for(page: str) -> list[Field]:
 def begin_run(page: str) -> None:
     """Keep every remembered value alive through this run; on the session's first run, read the URL."""
     state = st.session_state
+    if DEFAULTS not in state:
+        state[DEFAULTS] = {f.key: f.default() for f in FIELDS}
     if RESTORED not in state:
         state[RESTORED] = True
         restore(page, st.query_params.to_dict())
@@ -315,7 +318,7 @@ def begin_run(page: str) -> None:
         if f.key in state:
             state[f.key] = state[f.key]  # a value set from Python survives runs of pages that lack its widget
         else:
-            state[f.key] = f.default()
+            state[f.key] = state[DEFAULTS][f.key]
     for key, default in SESSION_ONLY.items():
         state[key] = state.get(key, default)
     for keys in (MAIN, SECOND):
@@ -384,13 +387,19 @@ def add_note(page: str, note: str) -> None:
     st.session_state[NOTES] = (page, [*notes, note])
 
 
+def default_of(f: Field) -> Any:
+    """The field's default, from the session's table when the router has made it (a page run alone has none)."""
+    defaults = st.session_state.get(DEFAULTS)
+    return defaults[f.key] if defaults is not None and f.key in defaults else f.default()
+
+
 def view(page: str) -> dict[str, str]:
     """The query parameters of the current view of `page`: only values that differ from their defaults."""
     state = st.session_state
     params: dict[str, str] = {}
     for f in fields_for(page):
         value = state.get(f.key)
-        if value is None or value == f.default():
+        if value is None or value == default_of(f):
             continue
         params[f.param] = f.dump(value)
     if page == "latent":

@@ -75,9 +75,8 @@ def render() -> None:
     picture(x, caption, scale=4, container=cells[0])
     picture(x_hat, f"{name} reconstruction", scale=4, container=cells[1])
     error_picture(x, x_hat, "Per-pixel error |x − x̂|", scale=4, container=cells[2])
-    cells = [*cells, verdict]
-    cells[3].metric("Anomaly score (MSE)", f"{score:.4f}", help="mean squared error per pixel of the reconstruction")
-    cells[3].markdown(
+    verdict.metric("Anomaly score (MSE)", f"{score:.4f}", help="mean squared error per pixel of the reconstruction")
+    verdict.markdown(
         f"Higher than **{report.percentile(score):.1f}%** of test digits. "
         + ("**Flagged: probably not a digit.**" if report.flagged(score) else "Looks like a digit.")
         + f" (Threshold {report.threshold:.4f}: {report.false_alarm:.0%} of real digits are flagged.)"

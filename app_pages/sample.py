@@ -43,7 +43,8 @@ def render() -> None:
     left.subheader(f"{name}: z ~ N(0, {temperature:.2f}² I)")
     left.image(make_grid(images, ncol=8, scale=2))
     if ae is not None and ae_name is not None:
-        low, high = profile(ae_name).low, profile(ae_name).high
+        box = profile(ae_name)
+        low, high = box.low, box.high
         with torch.inference_mode():
             images = ae.decode(uniform_codes(low, high, count, seed=seed))
         right.subheader(f"{ae_name}: random codes in its range")

@@ -56,3 +56,15 @@ def test_a_damaged_model_is_named_and_the_others_keep_working(damaged_zoo, damag
     shown = captions(at)
     assert "vae16: reconstruction" in shown and "linear16: reconstruction" in shown
     assert "ae16: reconstruction" not in shown
+
+
+def test_a_page_whose_models_are_missing_says_so_and_the_others_work(damaged_zoo):
+    for path in damaged_zoo.glob("vae*"):  # no VAE installed: Sampling and Inside the VAE have nothing to show
+        path.unlink()
+    for page in ("sample", "inside_vae"):
+        at = run(page)
+        assert not at.exception and not at.error, page
+        assert any("No model for this page is installed" in w.value for w in at.warning), page
+    at = run("reconstruct")
+    assert not at.exception and not at.error
+    assert any(c.endswith("reconstruction") for c in captions(at))
