@@ -6,6 +6,7 @@ import gc
 from pathlib import Path
 
 import streamlit as st
+import torch
 
 from app_pages import _state as state
 from app_pages._caches import warm_up
@@ -13,16 +14,20 @@ from app_pages._widgets import digit_picker, glossary
 
 
 @st.cache_resource(show_spinner=False)
-def freeze_long_lived_objects() -> bool:
-    """Once per process, after the imports: move the ~250k objects that torch, numpy, plotly and Streamlit leave
-    for the life of the process out of the garbage collector's reach. Streamlit collects garbage after every run,
-    and walking them cost 160-220 ms of CPU each time (issue 13's measurement; bench/step_cost.py shows the step
-    costs before and after)."""
+def process_settings() -> bool:
+    """Once per process, after the imports.
+    - Move the ~250k objects that torch, numpy, plotly and Streamlit leave for the life of the process out of the
+      garbage collector's reach. Streamlit collects garbage after every run, and walking them cost 160-220 ms of
+      CPU each time (bench/step_cost.py shows the step costs before and after).
+    - One torch thread. The server's work is many small forward passes for many sessions at once; a second
+      OpenMP thread spins after every one of them, on cores the sessions share (bench/protocol_load.py
+      --validate: server CPU per step before and after, README)."""
     gc.freeze()
+    torch.set_num_threads(1)
     return True
 
 
-freeze_long_lived_objects()
+process_settings()
 st.set_page_config(
     page_title="aemodels: autoencoder lab", page_icon=str(Path(__file__).parent / "docs" / "icon.png"), layout="wide"
 )

@@ -57,10 +57,22 @@ WATCH_JS = """
 """
 
 
-def timed(page: Page, target: dict, action, *, retries: int = 0) -> float:
-    """Milliseconds from the triggering input event to the watched picture changing. retries: for clicks that
-    can land on what is already shown (a scatter point next to the current one), try again, timing the retry."""
+class Server:
+    """The server's CPU seconds so far (from /proc), for the CPU one interaction costs."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def cpu(self) -> float:
+        return cpu_seconds(lambda p, _: int(p) == self.pid).get(self.pid, 0.0)
+
+
+def timed(page: Page, target: dict, action, *, server: Server, cpu: list[float], retries: int = 0) -> float:
+    """Milliseconds from the triggering input event to the watched picture changing; the server CPU seconds the
+    interaction cost (until the app is idle again) go to `cpu`. retries: for clicks that can land on what is
+    already shown (a scatter point next to the current one), try again, timing the retry."""
     page.evaluate(WATCH_JS, target)
+    before = server.cpu()
     for attempt in range(retries + 1):
         action()
         try:
@@ -73,9 +85,103 @@ def timed(page: Page, target: dict, action, *, retries: int = 0) -> float:
                 raise
             settle(page)
             page.evaluate("window.__bench.start = null")
+            before = server.cpu()
     elapsed = page.evaluate("window.__bench.end - window.__bench.start")
     settle(page)
+    cpu.append(server.cpu() - before)
     return elapsed
+
+
+def switch_pages(page: Page, server: Server, titles: list[tuple[str, str]], rounds: int) -> tuple[list, list]:
+    """Milliseconds from a click on a page's link in the sidebar to its title on the screen and the app idle, and
+    the server CPU seconds of each switch; `rounds` times through `titles` ((link text, heading))."""
+    times, cpu = [], []
+    for _ in range(rounds):
+        for link, heading in titles:
+            before, began = server.cpu(), time.perf_counter()
+            page.locator('[data-testid="stSidebarNav"] a').filter(has_text=link).first.click()
+            page.locator("h1").filter(has_text=heading).first.wait_for(timeout=60_000)
+            page.wait_for_selector(IDLE, timeout=60_000)
+            times.append((time.perf_counter() - began) * 1000)
+            settle(page)
+            cpu.append(server.cpu() - before)
+    return times, cpu
+
+
+def new_sessions(browser, url: str, server: Server, path: str, n: int) -> list[float]:
+    """Server CPU seconds of a new session's first page (a new tab of a browser that has the app's JavaScript)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    warm = context.new_page()
+    warm.goto(f"{url}/{path}")
+    settle(warm)
+    cpu = []
+    for _ in range(n):
+        tab = context.new_page()
+        before = server.cpu()
+        tab.goto(f"{url}/{path}")
+        settle(tab)
+        tab.wait_for_selector('[data-testid="stMain"] [data-testid="stImage"] img, .js-plotly-plot', timeout=60_000)
+        settle(tab)
+        cpu.append(server.cpu() - before)
+        tab.close()
+    context.close()
+    return cpu
+
+
+def explorer_first_render(page: Page, url: str, n: int) -> list[float]:
+    """Milliseconds from a click on the Latent explorer's link to both of its scatter plots drawn (every dot),
+    from the Start page of a warmed-up session each time."""
+    times = []
+    for _ in range(n):
+        page.goto(url)
+        settle(page)
+        began = time.perf_counter()
+        page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Latent explorer").first.click()
+        page.wait_for_function(
+            """() => {
+              const charts = document.querySelectorAll('.js-plotly-plot');
+              return charts.length === 2 && [...charts].every(c => c.querySelectorAll('.scatterlayer path.point')
+                .length >= 2000);
+            }""",
+            timeout=60_000,
+            polling="raf",
+        )
+        times.append((time.perf_counter() - began) * 1000)
+        settle(page)
+    return times
+
+
+def floor(browser, repeats: int) -> dict[str, list[float]]:
+    """The floor app (bench/floor_app.py) measured the way the app is: start, a slider to its picture, a page
+    switch, a new session's first page; the server CPU of each."""
+    launched = time.perf_counter()
+    figures: dict[str, list[float]] = {}
+    with serve_app(log=ROOT / "test-artifacts" / "bench-floor.log", script="bench/floor_app.py") as (url, process, _):
+        server = Server(process.pid)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector('[data-testid="stImage"] img', timeout=60_000)
+        settle(page)
+        figures["start"] = [time.perf_counter() - launched]
+        cpu: list[float] = []
+        figures["widget"] = [
+            timed(page, {"caption": "Brightness"}, lambda i=i: slider_step(page, i), server=server, cpu=cpu)
+            for i in range(repeats)
+        ]
+        figures["widget cpu"] = cpu
+        figures["switch"], figures["switch cpu"] = switch_pages(
+            page, server, [("Other", "Other"), ("Floor", "Floor")], max(1, repeats // 2)
+        )
+        context.close()
+        figures["first page cpu"] = new_sessions(browser, url, server, "", 5)
+    return figures
+
+
+def slider_step(page: Page, i: int) -> None:
+    thumb = page.locator('[data-testid="stSlider"] input[type=range]').first
+    thumb.focus()
+    page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
 
 
 def set_index(page: Page, value: int) -> None:

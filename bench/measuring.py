@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 
@@ -32,3 +33,15 @@ def cpu_seconds(match) -> dict[int, float]:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def idle(pids: list[int], quiet: float = 0.05, limit: float = 120) -> None:
+    """Wait until the servers use under `quiet` CPU seconds per second (the app's warm-up thread has finished)."""
+    began = time.perf_counter()
+    before = sum(cpu_seconds(lambda p, _: int(p) in pids).values())
+    while time.perf_counter() - began < limit:
+        time.sleep(1)
+        now = sum(cpu_seconds(lambda p, _: int(p) in pids).values())
+        if now - before < quiet:
+            return
+        before = now

@@ -17,13 +17,19 @@ from functools import partial
 from pathlib import Path
 
 import load
-from measuring import cpu_seconds
+from measuring import cpu_seconds, idle
 from playwright.async_api import Page, async_playwright
 
 from labtools.appserver import CHROMIUM_ARGS, serve_app
 
 
-async def measure(executable: str, repeats: int) -> dict[str, list[tuple[float, float, float]]]:
+async def measure(
+    executable: str, repeats: int, *, warm_cache: bool = False
+) -> dict[str, list[tuple[float, float, float]]]:
+    """Per step: (wall seconds, server CPU seconds, browser CPU seconds) of every session but the first. Each
+    session is a new tab (a new Streamlit session); with warm_cache all tabs share one browser context, so the
+    app's JavaScript, fonts and the live decoder's weights come from the browser's cache after the first session,
+    as for a returning user; else every session is a new context that downloads everything again."""
     load.ARTIFACTS.mkdir(exist_ok=True)
     upload = load.photo(load.ARTIFACTS)
     costs: dict[str, list[tuple[float, float, float]]] = {}
@@ -39,8 +45,9 @@ async def measure(executable: str, repeats: int) -> dict[str, list[tuple[float, 
 
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            shared = await browser.new_context(viewport={"width": 1200, "height": 900}) if warm_cache else None
             for number in range(repeats):  # a fresh session each time; the first also warms the server's caches
-                context = await browser.new_context(viewport={"width": 1200, "height": 900})
+                context = shared or await browser.new_context(viewport={"width": 1200, "height": 900})
                 page = await context.new_page()
 
                 steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
@@ -56,7 +63,9 @@ async def measure(executable: str, repeats: int) -> dict[str, list[tuple[float, 
                         await timed(name, step)
                     else:
                         await step()
-                await context.close()
+                await (page.close() if shared else context.close())
+                if not number:
+                    idle([server.pid])  # the app's warm-up thread, started by the first page, has finished
             await browser.close()
     return costs
 
@@ -70,14 +79,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--browser", help="path of the Chromium to drive (default as in bench/load.py)")
     parser.add_argument("--repeats", type=int, default=3, help="sessions, one after another (the first only warms up)")
+    parser.add_argument("--warm-cache", action="store_true", help="sessions are tabs of one browser (cached assets)")
     args = parser.parse_args()
     executable = load.browser_path(args.browser)
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium-headless-shell (or chromium)")
-    costs = asyncio.run(measure(executable, args.repeats))
+    costs = asyncio.run(measure(executable, args.repeats, warm_cache=args.warm_cache))
     print(
-        f"\nOne session at a time ({Path(executable).name}): medians over {args.repeats - 1} sessions after a "
-        f"warm-up session\n"
+        f"\nOne session at a time ({Path(executable).name}, "
+        f"{'tabs of one browser: cached assets' if args.warm_cache else 'a new browser context each'}): medians "
+        f"over {args.repeats - 1} sessions after a warm-up session\n"
     )
     print("| step | wall time | server CPU | browser CPU |")
     print("| --- | --- | --- | --- |")

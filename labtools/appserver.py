@@ -64,14 +64,16 @@ def serve_app(
     extra_args: list[str] | None = None,
     env: dict[str, str] | None = None,
     root: Path = ROOT,
+    script: str = "app.py",
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
     """Yield (url, server process, seconds to healthy) of a running app; always stops it. `root` is the checkout
-    whose app.py runs (another one, such as an older commit's worktree, for a before/after measurement)."""
+    whose `script` runs (another one, such as an older commit's worktree, for a before/after measurement; the
+    benchmarks' floor app, bench/floor_app.py, for what Streamlit itself costs)."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     with contextlib.ExitStack() as files:
         out = files.enter_context(open(log, "w")) if log else subprocess.DEVNULL
-        yield from _serve(url, port, out, log, extra_args, env, root)
+        yield from _serve(url, port, out, log, extra_args, env, root, script)
 
 
 def _serve(
@@ -82,6 +84,7 @@ def _serve(
     extra_args: list[str] | None,
     env: dict[str, str] | None,
     root: Path,
+    script: str,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
     server = subprocess.Popen(
         [
@@ -89,7 +92,7 @@ def _serve(
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            script,
             "--server.port",
             str(port),
             "--server.address",
