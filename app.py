@@ -6,7 +6,6 @@ import gc
 from pathlib import Path
 
 import streamlit as st
-import torch
 
 from app_pages import _state as state
 from app_pages._caches import warm_up
@@ -19,11 +18,8 @@ def process_settings() -> bool:
     - Move the ~250k objects that torch, numpy, plotly and Streamlit leave for the life of the process out of the
       garbage collector's reach. Streamlit collects garbage after every run, and walking them cost 160-220 ms of
       CPU each time (bench/step_cost.py shows the step costs before and after).
-    - One torch thread. The server's work is many small forward passes for many sessions at once; a second
-      OpenMP thread spins after every one of them, on cores the sessions share (bench/protocol_load.py
-      --validate: server CPU per step before and after, README)."""
+    One OpenMP thread per server thread is set where torch is first imported (app_pages/__init__.py)."""
     gc.freeze()
-    torch.set_num_threads(1)
     return True
 
 

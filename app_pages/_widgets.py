@@ -417,12 +417,15 @@ def clicked_index(event: Any) -> int | None:
     return click.index if click is not None else None
 
 
-def class_scatter(figure: go.Figure, xy: np.ndarray, *, opacity: float = 0.7) -> None:
+def class_scatter(figure: go.Figure, xy: np.ndarray, *, opacity: float = 0.7, marked: int | None = None) -> None:
     """The sample digits at positions xy (2000, 2), one trace per class in the app's palette; each dot carries its
-    digit's index as customdata, so a click on it says which digit it is."""
+    digit's index as customdata, so a click on it says which digit it is. A clicked dot is shown by plotly itself
+    (its selection: a larger black dot), so the figure, and with it the chart in the browser, stays the same when
+    the user clicks; `marked` selects a digit's dot from the start (a link's, or the last click's on a new page)."""
     labels = digits()[1]
     for digit in range(10):
         index = np.flatnonzero(labels == digit)
+        position = np.flatnonzero(index == marked)
         figure.add_scatter(
             x=xy[index, 0],
             y=xy[index, 1],
@@ -430,6 +433,9 @@ def class_scatter(figure: go.Figure, xy: np.ndarray, *, opacity: float = 0.7) ->
             name=str(digit),
             customdata=index,
             marker={"size": 5, "opacity": opacity, "color": CLASS_COLOURS[digit]},
+            selected={"marker": {"size": 14, "color": "black", "opacity": 1}},
+            unselected={"marker": {"opacity": opacity}},  # the other dots stay as they were
+            selectedpoints=position.tolist() if len(position) else None,
             hovertemplate=f"digit #%{{customdata}} · label {digit}<extra></extra>",
         )
 
@@ -450,6 +456,8 @@ def add_click_grid(figure: go.Figure, x: np.ndarray, y: np.ndarray, *, n: int = 
         y=ys,
         mode="markers",
         marker={"size": 20, "opacity": 0},
+        selected={"marker": {"size": 14, "color": "black", "opacity": 0.8}},  # the clicked spot, shown by plotly
+        unselected={"marker": {"opacity": 0}},
         customdata=[GRID_MARK] * len(xs),
         hovertemplate="decode z = (%{x:.2f}, %{y:.2f})<extra></extra>",
         showlegend=False,

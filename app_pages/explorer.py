@@ -23,10 +23,13 @@ from app_pages._widgets import (
 )
 
 
-def scatter(name: str, selected: int | None, spot: tuple[float, float] | None) -> go.Figure:
+def scatter(name: str, marked: int | None) -> go.Figure:
+    """The chart of one model's codes. It depends on nothing a click changes (plotly marks the clicked dot or spot
+    itself), so a click does not make the browser draw both charts again: `marked` is the dot selected when the
+    charts are drawn anew (a link's digit, the last click's when the page is opened again)."""
     xy, titles = points(name)
     figure = go.Figure()
-    class_scatter(figure, xy)
+    class_scatter(figure, xy, marked=marked)
     model = cached_model(name)
     prior = model.variational and model.latent_dim == 2
     if prior:  # the prior's 1- and 2-sigma circles, labelled; equal axis scales keep them circles
@@ -52,25 +55,6 @@ def scatter(name: str, selected: int | None, spot: tuple[float, float] | None) -
         figure.update_yaxes(scaleanchor="x", scaleratio=1)
     if titles == ["z1", "z2"]:  # the plane is the latent space itself: every spot of it can be decoded
         add_click_grid(figure, xy[:, 0], xy[:, 1])
-    if spot is not None:
-        figure.add_scatter(
-            x=[spot[0]],
-            y=[spot[1]],
-            mode="markers",
-            name="decoded spot",
-            hoverinfo="skip",
-            marker={"size": 16, "color": "black", "symbol": "circle-open", "line": {"width": 3}},
-        )
-    if selected is not None:
-        figure.add_scatter(
-            x=[xy[selected, 0]],
-            y=[xy[selected, 1]],
-            mode="markers",
-            name="clicked",
-            hoverinfo="skip",
-            customdata=[selected],  # a click on the marker is a click on its digit
-            marker={"size": 16, "color": "black", "symbol": "x"},
-        )
     figure.update_layout(
         height=460,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
@@ -127,20 +111,24 @@ def render() -> None:
         return
     sides = {"left": left_name, "right": right_name}
     keys = {side: state.explorer_chart_key(side, name) for side, name in sides.items()}
+    by_click = False
     for side, key in keys.items():  # a click is in the chart's state before the script runs: no second run needed
         click = clicked(st.session_state.get(key))
         if click is not None and click != st.session_state.get(f"{key}_seen"):
             st.session_state[f"{key}_seen"] = click
             st.session_state[state.EXPLORER_SELECTED] = click.index
             st.session_state[state.EXPLORER_SPOT] = (sides[side], *click.point) if click.point else None
+            by_click = True
     selected = st.session_state.get(state.EXPLORER_SELECTED)
     spot_of = st.session_state.get(state.EXPLORER_SPOT)
+    if not by_click:  # a run a click did not cause: the charts may show the selection from the start
+        st.session_state[state.EXPLORER_MARKED] = selected
 
     for column, (side, name) in zip(st.columns(2), sides.items(), strict=True):
         if load_model(name) is not None:
             with column:
-                spot = (spot_of[1], spot_of[2]) if spot_of and spot_of[0] == name else None
-                plot(st, scatter(name, selected, spot), key=keys[side], on_select="rerun", selection_mode="points")
+                figure = scatter(name, st.session_state.get(state.EXPLORER_MARKED))
+                plot(st, figure, key=keys[side], on_select="rerun", selection_mode="points")
 
     if spot_of is not None:
         decoded_spot(*spot_of)

@@ -1,11 +1,18 @@
-"""Interaction benchmark in a real headless Chromium (Debian's): prints a table, asserts nothing.
+"""Interaction benchmark in a real headless Chromium (Debian's): prints a table with the floor beside every figure
+and the issue's targets; asserts nothing.
 
-  .venv/bin/python bench/interaction.py [--repeats 20] [--drag-moves 200]
+  .venv/bin/python bench/interaction.py [--repeats 20] [--drag-moves 200] [--rounds 2]
 
+The floor is bench/floor_app.py (one page with a 28 × 28 picture and a slider, and a second page like it),
+measured first in the same run the same way: what Streamlit itself costs on this machine at this moment.
 Measures
 - start: from launching `streamlit run` to the health endpoint answering, and to the first page fully rendered;
 - per page: from a widget change (the key press or click, timed inside the page) to the updated picture in the
-  DOM (a MutationObserver sees the new image), p50/p95 over --repeats interactions;
+  DOM (a MutationObserver sees the new image), p50/p95 over --repeats interactions, and the server's CPU for each
+  (from /proc, until the app is idle again);
+- page switches: --rounds rounds through every page by the sidebar, click to the new title with the app idle;
+- a new session's first page (a new tab of a browser that has the app's JavaScript): server CPU;
+- the Latent explorer's first render: click on its link to both scatter plots drawn;
 - live drag: time from each slider input event to the decoded digit drawn on the canvas, per slider model;
 - server memory: resident set size after start, after 10 sessions have each rendered a page, and after closing them.
 """
@@ -13,14 +20,16 @@ Measures
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import time
 
-from measuring import percentile, rss_mb
+from measuring import cpu_seconds, idle, percentile, rss_mb
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
-from labtools.browser import click_scatter_point, settle, sidebar_choice
+from labtools.browser import IDLE, click_scatter_point, settle, sidebar_choice
 
 WATCH_JS = """
 (target) => {
@@ -202,11 +211,6 @@ def page_cases(page: Page):
         start = max(5 + 7 * i, clicked[0] + 3)
         clicked[0] = click_scatter_point(page.locator('[data-testid="stPlotlyChart"]').first, start=start)
 
-    def slider_step(i):
-        thumb = page.locator('[data-testid="stSlider"] input[type=range]').first
-        thumb.focus()
-        page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-
     def server_sliders():
         page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(
             has_text="Live dragging"
@@ -217,7 +221,13 @@ def page_cases(page: Page):
     return [
         ("Reconstruction", "reconstruct", {"caption": "Input:"}, index, None),
         ("Denoising", "denoise", {"caption": "Denoising AE"}, index, None),
-        ("Latent sliders (server)", "latent", {"caption": "Decoded from the sliders"}, slider_step, server_sliders),
+        (
+            "Latent sliders (server)",
+            "latent",
+            {"caption": "Decoded from the sliders"},
+            lambda i: slider_step(page, i),
+            server_sliders,
+        ),
         ("Sampling the prior", "sample", {"index": 0}, click_button("Resample"), None),
         ("Latent explorer (click)", "explorer", {"caption": "Test digit #"}, click_point, None),
         ("Manifold geometry", "manifold", {"caption": "The digit"}, index, None),
@@ -248,95 +258,170 @@ def live_drag(page: Page, app_url: str, model: str, moves: int) -> list[float]:
     return page.evaluate("window.__aemodelsFrameTimes.slice()")
 
 
+def ms(values: list[float]) -> str:
+    return f"p50 {percentile(values, 0.5):.0f} ms, p95 {percentile(values, 0.95):.0f} ms"
+
+
+def cpu_ms(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:.0f} ms"
+
+
+SWITCHES = [  # a round through the app's pages by the sidebar: (link text, heading)
+    ("Reconstruction", "Reconstruction"),
+    ("Denoising", "Denoising"),
+    ("Latent sliders", "Latent sliders"),
+    ("Sampling the prior", "Sampling the prior"),
+    ("Latent explorer", "Latent explorer"),
+    ("Manifold geometry", "Manifold geometry"),
+    ("A linear AE is PCA", "A linear AE is PCA"),
+    ("Anomaly detection", "Anomaly detection"),
+    ("Inside the VAE", "Inside the VAE"),
+    ("Sparse codes", "Sparse codes"),
+    ("Start here", "Start here"),
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20, help="interactions per page")
     parser.add_argument("--drag-moves", type=int, default=200, help="mouse moves per live drag")
     parser.add_argument("--sessions", type=int, default=10, help="sessions opened for the memory figure")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds through every page by the sidebar")
     args = parser.parse_args()
     executable = chromium_path()
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium")
-    launched = time.perf_counter()
-    with (
-        serve_app(log=ROOT / "test-artifacts" / "bench-streamlit.log") as (url, server, healthy),
-        sync_playwright() as p,
-    ):
-        rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str, str]] = []  # what, measured, the floor's, target (and whether it is met)
+
+    def target(ok: bool, text: str) -> str:
+        return f"{text}: {'met' if ok else 'NOT met'}"
+
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.goto(url)
-        settle(page)
-        page.wait_for_selector('[data-testid="stImage"] img', timeout=60_000)
-        first_page = time.perf_counter() - launched
-        rss_start = rss_mb(server.pid)
-        rows.append(("Start: `streamlit run` to health endpoint", f"{healthy:.1f} s", ""))
-        rows.append(
-            (
-                "Start: `streamlit run` to first page rendered",
-                f"{first_page:.1f} s",
-                "cold: imports torch, loads models",
-            )
-        )
-
-        for name, path, target, action, setup in page_cases(page):
-            page.goto(f"{url}/{path}")
+        base = floor(browser, args.repeats)
+        print("floor:", {k: round(percentile(v, 0.95), 3) for k, v in base.items()}, flush=True)
+        floor_widget95, floor_switch95 = percentile(base["widget"], 0.95), percentile(base["switch"], 0.95)
+        launched = time.perf_counter()
+        with serve_app(log=ROOT / "test-artifacts" / "bench-streamlit.log") as (url, process, healthy):
+            server = Server(process.pid)
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.goto(url)
+            page.wait_for_selector('[data-testid="stImage"] img', timeout=60_000)
             settle(page)
-            if setup:
-                setup()
-            retries = 3 if "explorer" in path else 0
-            times = [
-                timed(page, target, lambda i=i, action=action: action(i), retries=retries) for i in range(args.repeats)
-            ]
+            first_page = time.perf_counter() - launched
+            rss_start = rss_mb(process.pid)
+            rows.append(("Start: `streamlit run` to health endpoint", f"{healthy:.1f} s", "", ""))
             rows.append(
                 (
-                    f"{name}: widget change to new picture",
-                    f"p50 {percentile(times, 0.5):.0f} ms, p95 {percentile(times, 0.95):.0f} ms",
-                    f"n={len(times)}",
+                    "Start: `streamlit run` to first page rendered",
+                    f"{first_page:.1f} s",
+                    f"{base['start'][0]:.1f} s",
+                    target(first_page <= 1.5 * base["start"][0], "≤ 1.5× the floor's"),
                 )
             )
-            print(rows[-1], flush=True)
+            idle([process.pid])  # the app's warm-up thread, started by the first page, has finished
 
-        for model in ("vae16", "ae16", "vae2", "ae2"):
-            frames = live_drag(page, url, model, args.drag_moves)
+            for name, path, watched, action, setup in page_cases(page):
+                page.goto(f"{url}/{path}")
+                settle(page)
+                if setup:
+                    setup()
+                cpu: list[float] = []
+                retries = 3 if "explorer" in path else 0
+                times = [
+                    timed(page, watched, lambda i=i, action=action: action(i), server=server, cpu=cpu, retries=retries)
+                    for i in range(args.repeats)
+                ]
+                p95 = percentile(times, 0.95)
+                goal = (
+                    target(p95 <= 300, "p95 ≤ 300 ms")
+                    if "explorer" in path
+                    else target(p95 <= 1.5 * floor_widget95, "p95 ≤ 1.5× the floor's p95")
+                )
+                rows.append((f"{name}: widget change to new picture", ms(times), ms(base["widget"]), goal))
+                rows.append(
+                    (
+                        f"{name}: server CPU per interaction",
+                        cpu_ms(cpu),
+                        cpu_ms(base["widget cpu"]),
+                        target(statistics.median(cpu) <= 0.060, "≤ 60 ms"),
+                    )
+                )
+                print(rows[-2], rows[-1], flush=True)
+
+            page.goto(url)
+            settle(page)
+            switches, switch_cpu = switch_pages(page, server, SWITCHES, args.rounds)
             rows.append(
                 (
-                    f"Live drag {model}: input event to digit drawn",
-                    f"p50 {percentile(frames, 0.5):.2f} ms, p95 {percentile(frames, 0.95):.2f} ms",
-                    f"n={len(frames)}, max {max(frames):.1f} ms",
+                    "Page switch by the sidebar: click to the new page, app idle",
+                    ms(switches),
+                    ms(base["switch"]),
+                    target(percentile(switches, 0.95) <= 2 * floor_switch95, "p95 ≤ 2× the floor's p95"),
                 )
             )
-            print(rows[-1], flush=True)
-        context.close()
+            rows.append(
+                (
+                    "Page switch: server CPU",
+                    cpu_ms(switch_cpu),
+                    cpu_ms(base["switch cpu"]),
+                    target(statistics.median(switch_cpu) <= 0.060, "≤ 60 ms"),
+                )
+            )
+            first = new_sessions(browser, url, server, "", 5)
+            rows.append(
+                (
+                    "A new session's first page (Start here): server CPU",
+                    cpu_ms(first),
+                    cpu_ms(base["first page cpu"]),
+                    target(statistics.median(first) <= 0.300, "≤ 300 ms"),
+                )
+            )
+            explorer = explorer_first_render(page, url, 5)
+            rows.append(("Latent explorer: click on its link to both charts drawn", ms(explorer), "", ""))
 
-        contexts = []
-        pages = ["", "denoise", "latent", "sample", "explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"]
-        for i in range(args.sessions):
-            ctx = browser.new_context(viewport={"width": 1200, "height": 900})
-            tab = ctx.new_page()
-            tab.goto(f"{url}/{pages[i % len(pages)]}")
-            settle(tab)
-            contexts.append(ctx)
-        rss_sessions = rss_mb(server.pid)
-        for ctx in contexts:
-            ctx.close()
-        time.sleep(5)
-        rss_closed = rss_mb(server.pid)
+            for model in ("vae16", "ae16", "vae2", "ae2"):
+                frames = live_drag(page, url, model, args.drag_moves)
+                rows.append(
+                    (
+                        f"Live drag {model}: input event to digit drawn",
+                        f"p50 {percentile(frames, 0.5):.2f} ms, p95 {percentile(frames, 0.95):.2f} ms",
+                        "",
+                        f"n={len(frames)}, max {max(frames):.1f} ms",
+                    )
+                )
+                print(rows[-1], flush=True)
+            context.close()
+
+            contexts = []
+            pages = ["", "denoise", "latent", "sample", "explorer", "manifold", "pca", "anomaly", "inside_vae"]
+            for i in range(args.sessions):
+                ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+                tab = ctx.new_page()
+                tab.goto(f"{url}/{pages[i % len(pages)]}")
+                settle(tab)
+                contexts.append(ctx)
+            rss_sessions = rss_mb(process.pid)
+            for ctx in contexts:
+                ctx.close()
+            time.sleep(5)
+            rss_closed = rss_mb(process.pid)
         browser.close()
-        rows.append(("Server RSS after start (one session)", f"{rss_start:.0f} MB", ""))
-        rows.append(
-            (
-                f"Server RSS with {args.sessions} more sessions open",
-                f"{rss_sessions:.0f} MB",
-                f"{(rss_sessions - rss_start) / args.sessions:.1f} MB per session",
-            )
+    rows.append(("Server RSS after start (one session)", f"{rss_start:.0f} MB", "", ""))
+    rows.append(
+        (
+            f"Server RSS with {args.sessions} more sessions open",
+            f"{rss_sessions:.0f} MB",
+            "",
+            f"{(rss_sessions - rss_start) / args.sessions:.1f} MB per session",
         )
-        rows.append(("Server RSS 5 s after closing them", f"{rss_closed:.0f} MB", ""))
+    )
+    rows.append(("Server RSS 5 s after closing them", f"{rss_closed:.0f} MB", "", ""))
 
-    print()
-    print("| what | measured | note |")
-    print("| --- | --- | --- |")
+    print(f"\nHeadless Chromium, {os.cpu_count()} cores; the floor is bench/floor_app.py measured in the same run\n")
+    print("| what | measured | the floor | target |")
+    print("| --- | --- | --- | --- |")
     for row in rows:
         print("| " + " | ".join(row) + " |")
 

@@ -28,6 +28,7 @@ from typing import Any
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.state.common import user_key_from_element_id
 from websockets.asyncio.client import ClientConnection, connect
@@ -78,6 +79,8 @@ class Client:
         self._finished: asyncio.Future[int] | None = None
         self._uploads: dict[str, asyncio.Future[Any]] = {}
         self._reader: asyncio.Task[None] | None = None
+        self._fetches: list[asyncio.Future[bytes]] = []  # pictures fetched as they come, as the browser does
+        self.opener.addheaders = [("Accept-Encoding", "gzip, deflate"), ("User-Agent", "aemodels-protocol-driver")]
 
     # --- HTTP (what the browser fetches besides the websocket) -----------------------------------------------
     def _get(self, path: str) -> bytes:
@@ -172,8 +175,10 @@ class Client:
         elif which == "imgs":
             for image in inner.imgs:
                 self.run.texts.append(image.caption)
-                if image.url.startswith("/media/"):
+                if image.url.startswith("/media/") and image.url not in self.run.media:
                     self.run.media.append(image.url)
+                    if self.fetch_media:  # at once, like the browser (the run goes on meanwhile)
+                        self._fetches.append(asyncio.ensure_future(asyncio.to_thread(self._get, image.url)))
         widget_id = getattr(inner, "id", "") if which not in ("exception", "markdown", "heading", "alert") else ""
         key = user_key_from_element_id(widget_id) if widget_id.startswith("$$ID-") else None
         if key:
@@ -204,9 +209,13 @@ class Client:
             await asyncio.wait_for(self._finished, self.timeout)
         except TimeoutError:
             raise StepError(f"no answer within {self.timeout:.0f} s") from None
-        if self.fetch_media:
-            for url in dict.fromkeys(self.run.media):
-                await asyncio.to_thread(self._get, url)
+        fetches, self._fetches = self._fetches, []
+        try:
+            await asyncio.wait_for(asyncio.gather(*fetches), self.timeout)
+        except TimeoutError:
+            raise StepError(f"the pictures did not come within {self.timeout:.0f} s") from None
+        except OSError as err:
+            raise StepError(f"a picture could not be fetched: {err}") from None
         if self.run.errors:
             raise StepError("; ".join(self.run.errors)[:500])
         return self.run
@@ -231,6 +240,8 @@ class Client:
             return self.sent[key]
         elif w.kind == "button_group":  # a segmented control: one choice, or None when none is chosen
             value = [p.options[i].content for i in p.default] or [None]
+        elif w.kind == "selectbox":
+            value = p.raw_value if p.set_value else (p.options[p.default] if p.HasField("default") else None)
         else:
             value = list(p.default) if w.kind == "slider" else p.default
         return value[0] if isinstance(value, list) and len(value) == 1 else value
@@ -242,8 +253,8 @@ class Client:
         elif w.kind == "slider":
             state.double_array_value.data.extend([float(value)])
         elif w.kind == "number_input":
-            if isinstance(value, int):
-                state.int_value = value
+            if w.proto.data_type == NumberInput.INT:
+                state.int_value = int(value)
             else:
                 state.double_value = float(value)
         elif w.kind == "button_group":
@@ -260,7 +271,7 @@ class Client:
         states = {}
         for key, w in self.widgets.items():
             if w.kind in ("checkbox", "slider", "number_input") or (
-                w.kind == "button_group" and self.current(key) is not None
+                w.kind in ("button_group", "selectbox") and self.current(key) is not None
             ):
                 states[w.id] = self._state(w, self.current(key))
         if changed is not None:

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
+
 from labtools.protocol import Client, StepError, first_page
 from labtools.protocol import step as protocol_step
 
