@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages import _state as state
-from app_pages._caches import warm_up
+from app_pages._caches import settle_after_first_run, warm_up
 from app_pages._widgets import digit_picker, glossary
 
 
@@ -18,7 +18,8 @@ def process_settings() -> bool:
     - Move the ~250k objects that torch, numpy, plotly and Streamlit leave for the life of the process out of the
       garbage collector's reach. Streamlit collects garbage after every run, and walking them cost 160-220 ms of
       CPU each time (bench/step_cost.py shows the step costs before and after).
-    One OpenMP thread per server thread is set where torch is first imported (app_pages/__init__.py)."""
+    Later, what each page's first run and the warm-up leave is frozen too (`settle_after_first_run`). One OpenMP
+    thread per server thread is set where torch is first imported (app_pages/__init__.py)."""
     gc.freeze()
     return True
 
@@ -72,3 +73,4 @@ with st.sidebar:
             f"Preparing the theory pages in the background ({preparing.done} of {len(preparing.tasks)}): "
             f"{preparing.current}…"
         )
+settle_after_first_run(page)

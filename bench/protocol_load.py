@@ -40,10 +40,10 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 @contextlib.contextmanager
-def servers(replicas: int, log: Path) -> Iterator[tuple[str, list[int]]]:
+def servers(replicas: int, log: Path, args: argparse.Namespace) -> Iterator[tuple[str, list[int]]]:
     """(url users connect to, server pids): one app server, or several behind nginx."""
     if replicas == 1:
-        with serve_app(log=log) as (url, server, _):
+        with serve_app(log=log, root=args.root, env=args.env) as (url, server, _):
             yield url, [server.pid]
     else:
         from labtools.replicas import replicas_behind_nginx
@@ -130,7 +130,7 @@ def load(args: argparse.Namespace) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     rows = []
     for users in args.users:
-        with servers(args.replicas, ARTIFACTS / f"protocol-load-{users}.log") as (url, pids):
+        with servers(args.replicas, ARTIFACTS / f"protocol-load-{users}.log", args) as (url, pids):
             asyncio.run(warm(url))
             idle(pids)
             row = asyncio.run(level(url, pids, users, args))
@@ -201,7 +201,7 @@ def validate(args: argparse.Namespace) -> None:
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium")
     browser = asyncio.run(step_cost.measure(executable, args.repeats + 1, warm_cache=True))
-    with serve_app(log=ARTIFACTS / "protocol-validate.log") as (url, server, _):
+    with serve_app(log=ARTIFACTS / "protocol-validate.log", root=args.root, env=args.env) as (url, server, _):
         asyncio.run(warm(url))
         idle([server.pid])
         ours = asyncio.run(protocol_costs(url, server.pid, args.repeats))
@@ -223,6 +223,36 @@ def validate(args: argparse.Namespace) -> None:
     print(f"\nlargest difference of a step: {worst:.0%}; of a loop: {abs(sum_d / sum_b - 1):.0%}")
 
 
+# --- memory per session ---------------------------------------------------------------------------------------------
+async def memory(args: argparse.Namespace) -> None:
+    """Server RSS with --memory sessions open (each has done one loop of the steps), 5 s after they closed, and
+    after Streamlit dropped them (server.disconnectedSessionTTL, 120 s, plus 15)."""
+    with servers(1, ARTIFACTS / "protocol-memory.log", args) as (url, pids):
+        await warm(url)
+        await asyncio.to_thread(idle, pids)
+        idle_mb = rss_mb(pids[0])
+        clients = [Client(url) for _ in range(args.memory)]
+        for number, client in enumerate(clients):
+            await first_page(client)
+            for kind in STEPS:
+                await step(client, kind, number)
+        await asyncio.sleep(3)
+        open_mb = rss_mb(pids[0])
+        for client in clients:
+            await client.close()
+        await asyncio.sleep(5)
+        closed_mb = rss_mb(pids[0])
+        await asyncio.sleep(135)
+        dropped_mb = rss_mb(pids[0])
+    print(f"\n| server RSS | {args.root.name if args.root != ROOT else 'this checkout'} |")
+    print("| --- | --- |")
+    print(f"| idle, after one warm-up user | {idle_mb:.0f} MB |")
+    each = (open_mb - idle_mb) / args.memory
+    print(f"| {args.memory} sessions open (one loop each) | {open_mb:.0f} MB ({each:.1f} MB each) |")
+    print(f"| 5 s after they closed | {closed_mb:.0f} MB |")
+    print(f"| 140 s after (Streamlit has dropped them) | {dropped_mb:.0f} MB |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=lambda s: [int(n) for n in s.split(",")], default=[25, 50, 100, 150])
@@ -234,8 +264,19 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--validate", action="store_true", help="compare with headless Chromium, step by step")
     parser.add_argument("--repeats", type=int, default=8, help="sessions per side when validating")
+    parser.add_argument("--memory", type=int, help="only measure memory with this many sessions")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app.py runs (a before/after)")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="set in the server's environment"
+    )
     args = parser.parse_args()
-    validate(args) if args.validate else load(args)
+    args.env = dict(item.split("=", 1) for item in args.env)
+    if args.memory:
+        asyncio.run(memory(args))
+    elif args.validate:
+        validate(args)
+    else:
+        load(args)
 
 
 if __name__ == "__main__":

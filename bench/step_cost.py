@@ -24,7 +24,7 @@ from labtools.appserver import CHROMIUM_ARGS, serve_app
 
 
 async def measure(
-    executable: str, repeats: int, *, warm_cache: bool = False
+    executable: str, repeats: int, *, warm_cache: bool = False, env: dict[str, str] | None = None
 ) -> dict[str, list[tuple[float, float, float]]]:
     """Per step: (wall seconds, server CPU seconds, browser CPU seconds) of every session but the first. Each
     session is a new tab (a new Streamlit session); with warm_cache all tabs share one browser context, so the
@@ -33,7 +33,7 @@ async def measure(
     load.ARTIFACTS.mkdir(exist_ok=True)
     upload = load.photo(load.ARTIFACTS)
     costs: dict[str, list[tuple[float, float, float]]] = {}
-    with serve_app(log=load.ARTIFACTS / "step-cost-streamlit.log") as (url, server, _):
+    with serve_app(log=load.ARTIFACTS / "step-cost-streamlit.log", env=env) as (url, server, _):
         ours = lambda p, command: int(p) == server.pid or b"chrom" in command[0]  # noqa: E731
 
         async def timed(name: str, step) -> None:
@@ -80,11 +80,15 @@ def main() -> None:
     parser.add_argument("--browser", help="path of the Chromium to drive (default as in bench/load.py)")
     parser.add_argument("--repeats", type=int, default=3, help="sessions, one after another (the first only warms up)")
     parser.add_argument("--warm-cache", action="store_true", help="sessions are tabs of one browser (cached assets)")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="set in the server's environment"
+    )
     args = parser.parse_args()
+    env = dict(item.split("=", 1) for item in args.env)
     executable = load.browser_path(args.browser)
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium-headless-shell (or chromium)")
-    costs = asyncio.run(measure(executable, args.repeats, warm_cache=args.warm_cache))
+    costs = asyncio.run(measure(executable, args.repeats, warm_cache=args.warm_cache, env=env))
     print(
         f"\nOne session at a time ({Path(executable).name}, "
         f"{'tabs of one browser: cached assets' if args.warm_cache else 'a new browser context each'}): medians "
