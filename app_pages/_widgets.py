@@ -354,10 +354,18 @@ def glossary() -> None:
 # --- Pictures --------------------------------------------------------------------------------------------------------
 
 
-def plot(where: Any, figure: go.Figure, **kwargs: Any) -> Any:
-    """st.plotly_chart with the app's chart settings: the tool bar stands upright at the right edge (off the
-    title, which it covered), and a tap within 30 px of a point hits it (5 px dots are hard to tap on a phone)."""
+def styled(figure: go.Figure) -> go.Figure:
+    """The app's chart settings: the tool bar stands upright at the right edge (off the title, which it covered),
+    and a tap within 30 px of a point hits it (5 px dots are hard to tap on a phone)."""
     figure.update_layout(modebar={"orientation": "v"}, hoverdistance=30)
+    return figure
+
+
+def plot(where: Any, figure: go.Figure, *, shared: bool = False, **kwargs: Any) -> Any:
+    """st.plotly_chart with the app's chart settings. shared: the figure comes from a process-wide cache (built
+    once, styled by its builder) and is only read here, never changed, since other sessions read it too."""
+    if not shared:
+        styled(figure)
     return where.plotly_chart(figure, config={"displaylogo": False}, **kwargs)
 
 

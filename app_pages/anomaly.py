@@ -19,6 +19,7 @@ from app_pages._widgets import (
     picture,
     picture_row,
     plot,
+    styled,
 )
 
 FALSE_ALARM = 0.05  # the share of real digits the threshold flags
@@ -43,6 +44,26 @@ def chosen_input(items: tuple[np.ndarray, np.ndarray] | str) -> tuple[torch.Tens
         return noise_images(kind, 1, seed=seed), f"{kind} noise"
     digit = current_digit()
     return digit.x, digit.caption
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def roc_chart(name: str) -> go.Figure:
+    """The ROC curves of a model's scores, which no choice of the user changes: built once per process, shared."""
+    sets = scores(name)
+    report = anomaly_report(sets, normal=DIGITS, false_alarm=FALSE_ALARM)
+    roc = go.Figure()
+    for label, (fpr, tpr) in report.roc.items():
+        roc.add_scatter(
+            x=fpr, y=tpr, mode="lines", line_color=SET_COLOURS.get(label), name=f"{label}: AUC {report.auc[label]:.3f}"
+        )
+    roc.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="chance")
+    roc.update_layout(
+        height=380,
+        xaxis_title="false positive rate (digits flagged)",
+        yaxis_title="true positive rate",
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
+    return styled(roc)
 
 
 def render() -> None:
@@ -105,19 +126,8 @@ def render() -> None:
     )
     plot(left, histogram, key="anomaly_hist")
 
-    roc = go.Figure()
-    for label, (fpr, tpr) in report.roc.items():
-        roc.add_scatter(
-            x=fpr, y=tpr, mode="lines", line_color=SET_COLOURS.get(label), name=f"{label}: AUC {report.auc[label]:.3f}"
-        )
-    roc.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="chance")
-    roc.update_layout(
-        height=380,
-        xaxis_title="false positive rate (digits flagged)",
-        yaxis_title="true positive rate",
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-    )
-    plot(right, roc, key="anomaly_roc")
+    roc = roc_chart(name)
+    plot(right, roc, shared=True, key="anomaly_roc")
     st.dataframe(
         [
             {

@@ -20,13 +20,16 @@ from app_pages._widgets import (
     picture,
     picture_row,
     plot,
+    styled,
 )
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
 def scatter(name: str, marked: int | None) -> go.Figure:
-    """The chart of one model's codes. It depends on nothing a click changes (plotly marks the clicked dot or spot
-    itself), so a click does not make the browser draw both charts again: `marked` is the dot selected when the
-    charts are drawn anew (a link's digit, the last click's when the page is opened again)."""
+    """The chart of one model's codes, built once per process for every session (passed to `plot` as shared).
+    It depends on nothing a click changes (plotly marks the clicked dot or spot itself), so a click does not make
+    the browser draw both charts again: `marked` is the dot selected when the charts are drawn anew (a link's
+    digit, the last click's when the page is opened again)."""
     xy, titles = points(name)
     figure = go.Figure()
     class_scatter(figure, xy, marked=marked)
@@ -65,7 +68,7 @@ def scatter(name: str, marked: int | None) -> go.Figure:
         clickmode="event+select",
         dragmode="pan",
     )
-    return figure
+    return styled(figure)
 
 
 def decoded_spot(name: str, x: float, y: float) -> None:
@@ -128,7 +131,7 @@ def render() -> None:
         if load_model(name) is not None:
             with column:
                 figure = scatter(name, st.session_state.get(state.EXPLORER_MARKED))
-                plot(st, figure, key=keys[side], on_select="rerun", selection_mode="points")
+                plot(st, figure, shared=True, key=keys[side], on_select="rerun", selection_mode="points")
 
     if spot_of is not None:
         decoded_spot(*spot_of)

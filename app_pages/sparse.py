@@ -12,12 +12,39 @@ from aemodels.sparsity import SparsityStats, sparsity_stats
 from aemodels.zoo import models_for
 from app_pages import _state as state
 from app_pages._caches import codes
-from app_pages._widgets import current_digit, load_model, picture, plot
+from app_pages._widgets import current_digit, load_model, picture, plot, styled
 
 
 @st.cache_data(show_spinner=False)
 def stats(name: str, target: float) -> SparsityStats:
     return sparsity_stats(codes(name), target=target)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def population_charts(name: str, rho: float) -> tuple[go.Figure, go.Figure]:
+    """The two charts of all sample digits' activations, which no choice of the user changes: built once per
+    process (np.histogram of 800k values and two plotly figures were most of a run) and shared."""
+    h = codes(name)
+    s = stats(name, rho)
+    counts, edges = np.histogram(h.ravel(), bins=50, range=(0.0, 1.0))
+    activations = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0]))
+    activations.update_layout(
+        height=320,
+        yaxis=log_axis(counts, title="count (log scale)"),
+        xaxis_title="activation",
+        title=f"All activations, {h.shape[0]:,} digits × {h.shape[1]} units",
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    units = go.Figure(go.Histogram(x=s.unit_means, nbinsx=40))
+    units.add_vline(x=rho, line={"color": "black", "dash": "dash"}, annotation_text=f"target ρ = {rho}")
+    units.update_layout(
+        height=320,
+        xaxis_title="mean activation of a unit",
+        yaxis_title="units",
+        title="Each unit's mean activation ρ̂_j",
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    return styled(activations), styled(units)
 
 
 def render() -> None:
@@ -63,26 +90,9 @@ def render() -> None:
     )
 
     left, right = st.columns(2)
-    counts, edges = np.histogram(h.ravel(), bins=50, range=(0.0, 1.0))
-    figure = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0]))
-    figure.update_layout(
-        height=320,
-        yaxis=log_axis(counts, title="count (log scale)"),
-        xaxis_title="activation",
-        title=f"All activations, {h.shape[0]:,} digits × {h.shape[1]} units",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
-    plot(left, figure, key="sparse_hist")
-    figure = go.Figure(go.Histogram(x=s.unit_means, nbinsx=40))
-    figure.add_vline(x=rho, line={"color": "black", "dash": "dash"}, annotation_text=f"target ρ = {rho}")
-    figure.update_layout(
-        height=320,
-        xaxis_title="mean activation of a unit",
-        yaxis_title="units",
-        title="Each unit's mean activation ρ̂_j",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
-    plot(right, figure, key="sparse_units")
+    activations, units = population_charts(name, rho)
+    plot(left, activations, shared=True, key="sparse_hist")
+    plot(right, units, shared=True, key="sparse_units")
 
     digit = current_digit()
     st.header(f"The code of {digit.caption}")
