@@ -40,14 +40,24 @@ ACTIVE_NATS = 0.01  # a latent carrying less than this on average is counted as 
 RATIO_DIGITS = 200  # digits of the "Measure every model" experiment
 
 
-@st.cache_data(show_spinner=False)
+def shared(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Arrays for a process-wide cache (st.cache_resource: every session reads the same arrays, where
+    st.cache_data copied megabytes out of its cache on every call), made read-only so a write raises."""
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays
+
+
+@st.cache_resource(show_spinner=False)
 def fashion() -> tuple[np.ndarray, np.ndarray] | str:
-    """The first 2,000 Fashion-MNIST test items, or the plain message saying why they are unavailable."""
+    """The first 2,000 Fashion-MNIST test items (shared, read-only), or the plain message saying why they are
+    unavailable."""
     try:
         x, y = load_fashion_mnist("test", limit=COUNT)
     except DataError as err:
         return str(err)
-    return x.numpy(), y.numpy()
+    images, labels = shared(x.numpy().copy(), y.numpy().copy())
+    return images, labels
 
 
 @st.cache_data(show_spinner="Scoring 2,000 digits and the comparison sets (once per model)…")
@@ -57,23 +67,24 @@ def scores(name: str) -> dict[str, np.ndarray]:
     result = {DIGITS: reconstruction_error(model, sample_tensor()).numpy()}
     items = fashion()
     if not isinstance(items, str):
-        result["Fashion-MNIST"] = reconstruction_error(model, torch.from_numpy(items[0])).numpy()
+        result["Fashion-MNIST"] = reconstruction_error(model, torch.from_numpy(items[0].copy())).numpy()
     for kind in NOISE_KINDS:
         result[f"noise ({kind})"] = reconstruction_error(model, noise_images(kind, 500, seed=1)).numpy()
     return result
 
 
-@st.cache_data(show_spinner="Encoding the 2,000 sample digits (once per model)…")
+@st.cache_resource(show_spinner="Encoding the 2,000 sample digits (once per model)…")
 def codes(name: str) -> np.ndarray:
-    """The sample digits' codes under a model: (2000, d)."""
+    """The sample digits' codes under a model: (2000, d), shared and read-only."""
     with torch.inference_mode():
-        return cached_model(name).encode(sample_tensor()).numpy()
+        (z,) = shared(cached_model(name).encode(sample_tensor()).numpy().copy())
+    return z
 
 
 @st.cache_data(show_spinner=False)
 def points(name: str) -> tuple[np.ndarray, list[str]]:
     """2-d positions of the sample's codes for a scatter, and the axis titles."""
-    z = torch.from_numpy(codes(name))
+    z = torch.from_numpy(codes(name).copy())
     coords, explained = project_codes(z)
     if explained is None:
         return coords.numpy(), ["z1", "z2"]

@@ -64,19 +64,24 @@ def label(name: str) -> str:
     return model_label(name)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def digits() -> tuple[np.ndarray, np.ndarray]:
-    """The shipped sample: (2000, 28, 28) float32 in [0, 1] and labels."""
+    """The shipped sample: (2000, 28, 28) float32 in [0, 1] and labels. One pair of arrays for every session
+    (st.cache_data copied the 6 MB out of its cache on every call, several times a run), made read-only so that
+    a write raises instead of changing every session's digits; the tensors below are copies."""
     x, y = load_digits()
-    return x[:, 0].numpy(), y.numpy()
+    images, labels = x[:, 0].numpy().copy(), y.numpy().copy()
+    images.flags.writeable = False
+    labels.flags.writeable = False
+    return images, labels
 
 
 def digit_tensor(index: int) -> torch.Tensor:
-    return torch.from_numpy(digits()[0][index]).view(1, 1, 28, 28)
+    return torch.from_numpy(digits()[0][index].copy()).view(1, 1, 28, 28)
 
 
 def sample_tensor() -> torch.Tensor:
-    return torch.from_numpy(digits()[0]).unsqueeze(1)
+    return torch.from_numpy(digits()[0].copy()).unsqueeze(1)
 
 
 def model_choice(label_text: str, role: Role, *, key: str) -> str | None:
@@ -167,7 +172,7 @@ def thumbnails(start: int, count: int = 8) -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
     for i in range(start, min(start + count, len(x))):
         buffer = io.BytesIO()
-        to_image(torch.from_numpy(x[i]), scale=2).save(buffer, format="PNG")
+        to_image(torch.from_numpy(x[i].copy()), scale=2).save(buffer, format="PNG")
         items.append(
             {
                 "index": i,

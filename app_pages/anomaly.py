@@ -35,7 +35,7 @@ def chosen_input(items: tuple[np.ndarray, np.ndarray] | str) -> tuple[torch.Tens
     if what == ANOMALY_INPUTS[1] and not isinstance(items, str):
         index = int(st.number_input(f"Item (0–{COUNT - 1})", 0, COUNT - 1, key=state.ANOMALY_ITEM))
         return (
-            torch.from_numpy(items[0][index]).view(1, 1, 28, 28),
+            torch.from_numpy(items[0][index].copy()).view(1, 1, 28, 28),
             f"Fashion-MNIST #{index} ({FASHION_CLASSES[items[1][index]]})",
         )
     if what == ANOMALY_INPUTS[2]:

@@ -92,6 +92,9 @@ def server_sliders(name: str, model: Autoencoder, prof: LatentProfile) -> None:
             f"z{dim + 1}",
             float(prof.low[dim]),
             float(prof.high[dim]),
+            # The value is the session state's (set above); given here too, because a slider without one makes
+            # Streamlit copy the whole session state to learn it is a single slider: 16 sliders, 16 copies a run.
+            value=float(code[dim]),
             step=(prof.high[dim] - prof.low[dim]) / 200,
             key=key,
             help=help_text(model, prof, dim),

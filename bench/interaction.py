@@ -101,9 +101,12 @@ def timed(page: Page, target: dict, action, *, server: Server, cpu: list[float],
     return elapsed
 
 
-def switch_pages(page: Page, server: Server, titles: list[tuple[str, str]], rounds: int) -> tuple[list, list]:
+def switch_pages(
+    page: Page, server: Server, titles: list[tuple[str, str]], rounds: int, by_page: dict | None = None
+) -> tuple[list, list]:
     """Milliseconds from a click on a page's link in the sidebar to its title on the screen and the app idle, and
-    the server CPU seconds of each switch; `rounds` times through `titles` ((link text, heading))."""
+    the server CPU seconds of each switch; `rounds` times through `titles` ((link text, heading)). by_page, if
+    given, collects the milliseconds by link text."""
     times, cpu = [], []
     for _ in range(rounds):
         for link, heading in titles:
@@ -114,6 +117,8 @@ def switch_pages(page: Page, server: Server, titles: list[tuple[str, str]], roun
             times.append((time.perf_counter() - began) * 1000)
             settle(page)
             cpu.append(server.cpu() - before)
+            if by_page is not None:
+                by_page.setdefault(link, []).append(times[-1])
     return times, cpu
 
 
@@ -352,13 +357,23 @@ def main() -> None:
 
             page.goto(url)
             settle(page)
-            switches, switch_cpu = switch_pages(page, server, SWITCHES, args.rounds)
+            by_page: dict[str, list[float]] = {}
+            switches, switch_cpu = switch_pages(page, server, SWITCHES, args.rounds, by_page)
             rows.append(
                 (
                     "Page switch by the sidebar: click to the new page, app idle",
                     ms(switches),
                     ms(base["switch"]),
                     target(percentile(switches, 0.95) <= 2 * floor_switch95, "p95 ≤ 2× the floor's p95"),
+                )
+            )
+            slowest = sorted(by_page.items(), key=lambda kv: -statistics.median(kv[1]))[:4]
+            rows.append(
+                (
+                    "Page switch: the slowest pages to reach (medians)",
+                    ", ".join(f"{link} {statistics.median(v):.0f} ms" for link, v in slowest),
+                    "",
+                    "",
                 )
             )
             rows.append(
