@@ -43,7 +43,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 def servers(replicas: int, log: Path, args: argparse.Namespace) -> Iterator[tuple[str, list[int]]]:
     """(url users connect to, server pids): one app server, or several behind nginx."""
     if replicas == 1:
-        with serve_app(log=log, root=args.root, env=args.env) as (url, server, _):
+        with serve_app(log=log, root=args.root, env=args.env, extra_args=args.arg) as (url, server, _):
             yield url, [server.pid]
     else:
         from labtools.replicas import replicas_behind_nginx
@@ -137,6 +137,7 @@ def load(args: argparse.Namespace) -> None:
             rows.append(row)
             print(json.dumps(row), flush=True)
     where = "one server" if args.replicas == 1 else f"{args.replicas} replicas behind nginx"
+    where += "".join(f", {option}" for option in [*args.arg, *(f"{k}={v}" for k, v in args.env.items())])
     print(
         f"\n{where}, {os.cpu_count()} cores; users arrive over {args.ramp:g} s, each starts a step every "
         f"{args.every:g} s; figures over the {args.seconds:g} s after the arrivals\n"
@@ -269,6 +270,7 @@ def main() -> None:
     parser.add_argument(
         "--env", action="append", default=[], metavar="NAME=VALUE", help="set in the server's environment"
     )
+    parser.add_argument("--arg", action="append", default=[], help="an extra `streamlit run` option: --arg=--x=y")
     args = parser.parse_args()
     args.env = dict(item.split("=", 1) for item in args.env)
     if args.memory:

@@ -40,6 +40,9 @@ def replicas_behind_nginx(n: int = 2, *, port: int | None = None, workdir: Path 
         raise RuntimeError("nginx is not installed: apt-get install nginx")
     workdir = Path(workdir or tempfile.mkdtemp(prefix="aemodels-nginx-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    # nginx's workers run as an unprivileged user and keep request bodies over 16 kB (any photo upload) in
+    # PREFIX/body: they must be able to enter the folder (mkdtemp makes it 0700, so every upload failed with 500).
+    workdir.chmod(0o755)
     shared = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
     with contextlib.ExitStack() as stack:
         processes = {}

@@ -1,0 +1,98 @@
+"""Server CPU per interaction on every page, one protocol user at a time (labtools/protocol.py): the figure each
+speed fix of the server was measured by, before and after.
+
+  .venv/bin/python bench/page_cost.py [--repeats 12] [--root OTHER_CHECKOUT] [--env NAME=VALUE] [--arg --opt=value]
+
+A fresh server, one warm-up user through the load test's steps, the app idle again; then on each page the
+interaction a user repeats there (a new test digit from the sidebar, a latent slider step with live dragging off,
+Resample, Draw ε again), --repeats times, each followed by 0.25 s for the server's work after the run. Prints the
+mean server CPU per interaction (from /proc, in 10 ms ticks, so a mean over repeats, not a median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+from pathlib import Path
+
+from measuring import cpu_seconds, idle
+from protocol_load import warm
+
+from labtools.appserver import ROOT, serve_app
+from labtools.protocol import Client, first_page, first_slider
+
+CASES = [  # (url path, what a user repeats there: a widget key to click, "digit" or "slider")
+    ("", "digit"),
+    ("reconstruct", "digit"),
+    ("denoise", "digit"),
+    ("latent", "slider"),
+    ("sample", "sample_again"),
+    ("explorer", "digit"),
+    ("manifold", "digit"),
+    ("pca", "digit"),
+    ("anomaly", "digit"),
+    ("inside_vae", "vae_resample"),
+    ("sparse", "digit"),
+]
+
+
+def server_cpu(pid: int) -> float:
+    return cpu_seconds(lambda p, _: int(p) == pid).get(pid, 0.0)
+
+
+async def measure(url: str, pid: int, repeats: int) -> dict[str, float]:
+    client = Client(url)
+    result = {}
+    try:
+        await first_page(client)
+        for path, action in CASES:
+            await client.switch(path)
+            if path == "latent" and client.current("latent_live"):
+                await client.set("latent_live", False)
+            for number in range(2):  # the page's first runs fill its caches
+                await client.set("digit_index", 5 + number)
+            await asyncio.to_thread(idle, [pid])
+            costs = []
+            for number in range(repeats):
+                before = server_cpu(pid)
+                if action == "digit":
+                    await client.set("digit_index", 40 + number)
+                elif action == "slider":
+                    await client.set(*first_slider(client))
+                else:
+                    await client.click(action)
+                await asyncio.sleep(0.25)
+                costs.append(server_cpu(pid) - before)
+            result[path or "start"] = statistics.mean(costs)
+            print(f"{path or 'start'}: {result[path or 'start'] * 1000:.0f} ms", flush=True)
+    finally:
+        await client.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=12)
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app.py runs (a before/after)")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="in the server's environment")
+    parser.add_argument("--arg", action="append", default=[], help="an extra `streamlit run` option, e.g. --arg=--x=y")
+    args = parser.parse_args()
+    env = dict(item.split("=", 1) for item in args.env)
+    with serve_app(log=ROOT / "test-artifacts" / "page-cost.log", root=args.root, env=env, extra_args=args.arg) as (
+        url,
+        server,
+        _,
+    ):
+        asyncio.run(warm(url))
+        idle([server.pid])
+        result = asyncio.run(measure(url, server.pid, args.repeats))
+    what = ", ".join([str(args.root) if args.root != ROOT else "this checkout", *args.env, *args.arg])
+    print(f"\n| page | server CPU per interaction ({what}) |\n| --- | --- |")
+    for page, seconds in result.items():
+        print(f"| {page} | {seconds * 1000:.0f} ms |")
+    print(f"| mean of the pages | {statistics.mean(result.values()) * 1000:.0f} ms |")
+
+
+if __name__ == "__main__":
+    main()
