@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import ROOT
@@ -62,4 +63,6 @@ def test_the_driver_reports_what_a_page_lacks(app_url):
         finally:
             await client.close()
 
-    asyncio.run(go())
+    # Its own thread: the browser tests before it leave Playwright's event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, go()).result(timeout=120)
