@@ -32,20 +32,12 @@ from aemodels.geometry import (
 from aemodels.models import VAE
 from aemodels.posterior import KLProfile, kl_profile
 from aemodels.zoo import models_for
-from app_pages._widgets import cached_model, sample_tensor
+from app_pages._widgets import cached_model, read_only, sample_tensor
 
 COUNT = 2000  # sample digits, and Fashion-MNIST items
 DIGITS = "MNIST digits"
 ACTIVE_NATS = 0.01  # a latent carrying less than this on average is counted as switched off
 RATIO_DIGITS = 200  # digits of the "Measure every model" experiment
-
-
-def shared(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Arrays for a process-wide cache (st.cache_resource: every session reads the same arrays, where
-    st.cache_data copied megabytes out of its cache on every call), made read-only so a write raises."""
-    for array in arrays:
-        array.flags.writeable = False
-    return arrays
 
 
 @st.cache_resource(show_spinner=False)
@@ -56,7 +48,7 @@ def fashion() -> tuple[np.ndarray, np.ndarray] | str:
         x, y = load_fashion_mnist("test", limit=COUNT)
     except DataError as err:
         return str(err)
-    images, labels = shared(x.numpy().copy(), y.numpy().copy())
+    images, labels = read_only(x.numpy().copy(), y.numpy().copy())
     return images, labels
 
 
@@ -77,7 +69,7 @@ def scores(name: str) -> dict[str, np.ndarray]:
 def codes(name: str) -> np.ndarray:
     """The sample digits' codes under a model: (2000, d), shared and read-only."""
     with torch.inference_mode():
-        (z,) = shared(cached_model(name).encode(sample_tensor()).numpy().copy())
+        (z,) = read_only(cached_model(name).encode(sample_tensor()).numpy().copy())
     return z
 
 

@@ -64,15 +64,21 @@ def label(name: str) -> str:
     return model_label(name)
 
 
+def read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Arrays for a process-wide cache (st.cache_resource: every session reads the same arrays, where
+    st.cache_data copied megabytes out of its cache on every call), made read-only so that a write raises
+    instead of changing them for every session. Tensors made from them must come from a copy."""
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays
+
+
 @st.cache_resource(show_spinner=False)
 def digits() -> tuple[np.ndarray, np.ndarray]:
-    """The shipped sample: (2000, 28, 28) float32 in [0, 1] and labels. One pair of arrays for every session
-    (st.cache_data copied the 6 MB out of its cache on every call, several times a run), made read-only so that
-    a write raises instead of changing every session's digits; the tensors below are copies."""
+    """The shipped sample: (2000, 28, 28) float32 in [0, 1] and labels, shared and read-only (`read_only`); the
+    tensors below are copies."""
     x, y = load_digits()
-    images, labels = x[:, 0].numpy().copy(), y.numpy().copy()
-    images.flags.writeable = False
-    labels.flags.writeable = False
+    images, labels = read_only(x[:, 0].numpy().copy(), y.numpy().copy())
     return images, labels
 
 

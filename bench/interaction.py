@@ -24,7 +24,7 @@ import os
 import statistics
 import time
 
-from measuring import cpu_seconds, idle, percentile, rss_mb
+from measuring import idle, percentile, process_cpu, rss_mb
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -73,7 +73,7 @@ class Server:
         self.pid = pid
 
     def cpu(self) -> float:
-        return cpu_seconds(lambda p, _: int(p) == self.pid).get(self.pid, 0.0)
+        return process_cpu(self.pid)
 
 
 def timed(page: Page, target: dict, action, *, server: Server, cpu: list[float], retries: int = 0) -> float:
@@ -165,6 +165,16 @@ def explorer_first_render(page: Page, url: str, n: int) -> list[float]:
     return times
 
 
+def first_render(browser, url: str):
+    """A new browser context on the app's first page, returned once a picture of it is drawn: (context, page)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stImage"] img', timeout=60_000)
+    settle(page)
+    return context, page
+
+
 def floor(browser, repeats: int) -> dict[str, list[float]]:
     """The floor app (bench/floor_app.py) measured the way the app is: start, a slider to its picture, a page
     switch, a new session's first page; the server CPU of each."""
@@ -172,11 +182,7 @@ def floor(browser, repeats: int) -> dict[str, list[float]]:
     figures: dict[str, list[float]] = {}
     with serve_app(log=ROOT / "test-artifacts" / "bench-floor.log", script="bench/floor_app.py") as (url, process, _):
         server = Server(process.pid)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.goto(url)
-        page.wait_for_selector('[data-testid="stImage"] img', timeout=60_000)
-        settle(page)
+        context, page = first_render(browser, url)
         figures["start"] = [time.perf_counter() - launched]
         cpu: list[float] = []
         figures["widget"] = [
@@ -309,11 +315,7 @@ def main() -> None:
         launched = time.perf_counter()
         with serve_app(log=ROOT / "test-artifacts" / "bench-streamlit.log") as (url, process, healthy):
             server = Server(process.pid)
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = context.new_page()
-            page.goto(url)
-            page.wait_for_selector('[data-testid="stImage"] img', timeout=60_000)
-            settle(page)
+            context, page = first_render(browser, url)
             first_page = time.perf_counter() - launched
             rss_start = rss_mb(process.pid)
             rows.append(("Start: `streamlit run` to health endpoint", f"{healthy:.1f} s", "", ""))

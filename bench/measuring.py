@@ -30,6 +30,17 @@ def cpu_seconds(match) -> dict[int, float]:
     return seconds
 
 
+def process_cpu(*pids: int) -> float:
+    """User + system CPU seconds so far of the given processes, summed (all their threads, ended ones included)."""
+    wanted = set(pids)
+    return sum(cpu_seconds(lambda p, _: int(p) in wanted).values())
+
+
+def name_values(items: list[str]) -> dict[str, str]:
+    """["NAME=VALUE", ...] (a repeated --env option) as a dict."""
+    return dict(item.split("=", 1) for item in items)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -38,10 +49,10 @@ def percentile(values: list[float], q: float) -> float:
 def idle(pids: list[int], quiet: float = 0.05, limit: float = 120) -> None:
     """Wait until the servers use under `quiet` CPU seconds per second (the app's warm-up thread has finished)."""
     began = time.perf_counter()
-    before = sum(cpu_seconds(lambda p, _: int(p) in pids).values())
+    before = process_cpu(*pids)
     while time.perf_counter() - began < limit:
         time.sleep(1)
-        now = sum(cpu_seconds(lambda p, _: int(p) in pids).values())
+        now = process_cpu(*pids)
         if now - before < quiet:
             return
         before = now

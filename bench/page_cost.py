@@ -16,7 +16,7 @@ import asyncio
 import statistics
 from pathlib import Path
 
-from measuring import cpu_seconds, idle
+from measuring import idle, name_values, process_cpu
 from protocol_load import warm
 
 from labtools.appserver import ROOT, serve_app
@@ -37,10 +37,6 @@ CASES = [  # (url path, what a user repeats there: a widget key to click, "digit
 ]
 
 
-def server_cpu(pid: int) -> float:
-    return cpu_seconds(lambda p, _: int(p) == pid).get(pid, 0.0)
-
-
 async def measure(url: str, pid: int, repeats: int) -> dict[str, float]:
     client = Client(url)
     result = {}
@@ -55,7 +51,7 @@ async def measure(url: str, pid: int, repeats: int) -> dict[str, float]:
             await asyncio.to_thread(idle, [pid])
             costs = []
             for number in range(repeats):
-                before = server_cpu(pid)
+                before = process_cpu(pid)
                 if action == "digit":
                     await client.set("digit_index", 40 + number)
                 elif action == "slider":
@@ -63,7 +59,7 @@ async def measure(url: str, pid: int, repeats: int) -> dict[str, float]:
                 else:
                     await client.click(action)
                 await asyncio.sleep(0.25)
-                costs.append(server_cpu(pid) - before)
+                costs.append(process_cpu(pid) - before)
             result[path or "start"] = statistics.mean(costs)
             print(f"{path or 'start'}: {result[path or 'start'] * 1000:.0f} ms", flush=True)
     finally:
@@ -78,7 +74,7 @@ def main() -> None:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="in the server's environment")
     parser.add_argument("--arg", action="append", default=[], help="an extra `streamlit run` option, e.g. --arg=--x=y")
     args = parser.parse_args()
-    env = dict(item.split("=", 1) for item in args.env)
+    env = name_values(args.env)
     with serve_app(log=ROOT / "test-artifacts" / "page-cost.log", root=args.root, env=env, extra_args=args.arg) as (
         url,
         server,

@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
 from pathlib import Path
 
-from measuring import cpu_seconds, idle, percentile, rss_mb
+from measuring import idle, name_values, percentile, process_cpu, rss_mb
 
 from labtools.appserver import ROOT, serve_app
 from labtools.protocol import STEPS, Client, Log, first_page, step, user
@@ -72,8 +72,6 @@ async def sample(pids: list[int], samples: list[tuple[float, float]], stop: asyn
 
 async def level(url: str, pids: list[int], users: int, args: argparse.Namespace) -> dict:
     me = os.getpid()
-    servers_cpu = lambda: sum(cpu_seconds(lambda p, _: int(p) in pids).values())  # noqa: E731
-    driver_cpu = lambda: sum(cpu_seconds(lambda p, _: int(p) == me).values())  # noqa: E731
     began = time.perf_counter()
     rss_idle = sum(rss_mb(p) for p in pids)
     samples: list[tuple[float, float]] = []
@@ -81,33 +79,22 @@ async def level(url: str, pids: list[int], users: int, args: argparse.Namespace)
     sampler = asyncio.create_task(sample(pids, samples, stop, began))
     steady = began + args.ramp
     deadline = steady + args.seconds
-    timed: list[tuple[float, str, float]] = []  # (start, kind, seconds) of every step
-
-    def clock() -> float:
-        return time.perf_counter()
-
-    class Timed(Log):
-        def add(self, kind: str, seconds: float) -> None:
-            super().add(kind, seconds)
-            timed.append((clock() - seconds, kind, seconds))
-
-    log = Timed()
+    log = Log()
     tasks = [
-        user(url, number, deadline, log, every=args.every, arrive=args.ramp * number / users, clock=clock)
-        for number in range(users)
+        user(url, number, deadline, log, every=args.every, arrive=args.ramp * number / users) for number in range(users)
     ]
     runner = asyncio.ensure_future(asyncio.gather(*tasks))
     await asyncio.sleep(max(0.0, steady - time.perf_counter()))
-    cpu0, driver0, t0 = servers_cpu(), driver_cpu(), time.perf_counter()
+    cpu0, driver0, t0 = process_cpu(*pids), process_cpu(me), time.perf_counter()
     await asyncio.wait_for(runner, timeout=args.seconds + args.ramp + 600)
     window = time.perf_counter() - t0
-    cpu, driver = (servers_cpu() - cpu0) / window, (driver_cpu() - driver0) / window
+    cpu, driver = (process_cpu(*pids) - cpu0) / window, (process_cpu(me) - driver0) / window
     peak = max(mb for _, mb in samples)
     await asyncio.sleep(args.linger)
     rss_after = sum(rss_mb(p) for p in pids)
     stop.set()
     await sampler
-    steps = [(kind, s) for start, kind, s in timed if steady <= start and kind != "first page"]
+    steps = [(kind, s) for start, kind, s in log.steps if steady <= start and kind != "first page"]
     seconds = [s for _, s in steps]
     return {
         "users": users,
@@ -184,10 +171,10 @@ async def protocol_costs(url: str, pid: int, repeats: int) -> dict[str, list[flo
             steps: list[tuple[str, Callable[[], Awaitable[object]]]] = [("first page", partial(first_page, client))]
             steps += [(kind, partial(step, client, kind, 100 + number)) for kind in STEPS]
             for name, action in steps:
-                before = cpu_seconds(lambda p, _: int(p) == pid).get(pid, 0.0)
+                before = process_cpu(pid)
                 await action()
                 await asyncio.sleep(0.3)  # what the server does after the run (its post-run work) counts too
-                costs.setdefault(name, []).append(cpu_seconds(lambda p, _: int(p) == pid).get(pid, 0.0) - before)
+                costs.setdefault(name, []).append(process_cpu(pid) - before)
         finally:
             await client.close()
     return costs
@@ -272,7 +259,7 @@ def main() -> None:
     )
     parser.add_argument("--arg", action="append", default=[], help="an extra `streamlit run` option: --arg=--x=y")
     args = parser.parse_args()
-    args.env = dict(item.split("=", 1) for item in args.env)
+    args.env = name_values(args.env)
     if args.memory:
         asyncio.run(memory(args))
     elif args.validate:

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 
 import load
-from measuring import cpu_seconds, idle
+from measuring import cpu_seconds, idle, name_values
 from playwright.async_api import Page, async_playwright
 
 from labtools.appserver import CHROMIUM_ARGS, serve_app
@@ -84,7 +84,7 @@ def main() -> None:
         "--env", action="append", default=[], metavar="NAME=VALUE", help="set in the server's environment"
     )
     args = parser.parse_args()
-    env = dict(item.split("=", 1) for item in args.env)
+    env = name_values(args.env)
     executable = load.browser_path(args.browser)
     if executable is None:
         raise SystemExit("Chromium is not installed: apt-get install chromium-headless-shell (or chromium)")

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from typing import Any
@@ -32,6 +32,8 @@ from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.state.common import user_key_from_element_id
 from websockets.asyncio.client import ClientConnection, connect
+
+from labtools.samples import photo_bytes
 
 XSRF_COOKIE = "_streamlit_xsrf"
 SIDEBAR = 1  # the first index of a sidebar element's delta path (0 is the main area)
@@ -343,6 +345,12 @@ class Client:
                 raise StepError(f"the upload was refused ({response.status})")
 
 
+@functools.cache
+def upload_photo() -> bytes:
+    """The photo every user uploads (bench/load.py's): encoded once per driver process."""
+    return photo_bytes("JPEG", index=3)
+
+
 # --- the load test's user ---------------------------------------------------------------------------------------
 STEPS = ("digit", "slider", "switch", "upload", "back")
 
@@ -373,8 +381,6 @@ def first_slider(client: Client) -> tuple[str, float]:
 async def step(client: Client, kind: str, number: int) -> None:
     """One step of the user's loop (the loop of bench/load.py's browsers): pick a test digit by index, move a
     latent slider, switch to Denoising and choose Upload, upload a photo, switch back to the sliders."""
-    from labtools.samples import photo_bytes  # PIL: only when the script runs
-
     if kind == "digit":
         if client.current("digit_source") not in (None, "Test digit"):  # the app reads no choice as Test digit
             await client.set("digit_source", "Test digit")
@@ -389,7 +395,7 @@ async def step(client: Client, kind: str, number: int) -> None:
         expect(run, "Denoising", "switch")
         await client.set("digit_source", "Upload")
     elif kind == "upload":
-        run = await client.upload("digit_upload", "photo.jpg", photo_bytes("JPEG", index=3), "image/jpeg")
+        run = await client.upload("digit_upload", "photo.jpg", upload_photo(), "image/jpeg")
         expect(run, "What the model receives", "upload")
     elif kind == "back":
         run = await client.switch("latent")
@@ -402,41 +408,45 @@ async def step(client: Client, kind: str, number: int) -> None:
 
 @dataclass
 class Log:
-    latency: dict[str, list[float]] = field(default_factory=dict)
+    """What users did: every step as (its start on time.perf_counter(), kind, seconds), and the errors."""
+
+    steps: list[tuple[float, str, float]] = field(default_factory=list)
     errors: list[tuple[int, str, str]] = field(default_factory=list)
 
-    def add(self, kind: str, seconds: float) -> None:
-        self.latency.setdefault(kind, []).append(seconds)
+    def add(self, kind: str, began: float, seconds: float) -> None:
+        self.steps.append((began, kind, seconds))
+
+    @property
+    def latency(self) -> dict[str, list[float]]:
+        """Seconds by kind of step."""
+        result: dict[str, list[float]] = {}
+        for _, kind, seconds in self.steps:
+            result.setdefault(kind, []).append(seconds)
+        return result
 
 
 async def user(
-    base_url: str,
-    number: int,
-    deadline: float,
-    log: Log,
-    *,
-    every: float = 5.0,
-    arrive: float = 0.0,
-    clock: Callable[[], float] = time.perf_counter,
+    base_url: str, number: int, deadline: float, log: Log, *, every: float = 5.0, arrive: float = 0.0
 ) -> None:
-    """One user until `deadline` (a `clock()` time): arrives after `arrive` seconds, opens the first page, then
-    starts a step every `every` seconds (a step that takes longer delays the next). Errors go to the log."""
+    """One user until `deadline` (a time.perf_counter() time): arrives after `arrive` seconds, opens the first page,
+    then starts a step every `every` seconds (a step that takes longer delays the next). Errors go to the log."""
     await asyncio.sleep(arrive)
     client = Client(base_url)
     rng = random.Random(number)
     kind = "first page"
     try:
-        log.add(kind, await first_page(client))
+        began = time.perf_counter()
+        log.add(kind, began, await first_page(client))
         count = 0
-        next_step = clock() + rng.uniform(0, every)  # users do not click in step with each other
+        next_step = time.perf_counter() + rng.uniform(0, every)  # users do not click in step with each other
         while True:
-            await asyncio.sleep(max(0.0, next_step - clock()))
-            if clock() >= deadline:
+            await asyncio.sleep(max(0.0, next_step - time.perf_counter()))
+            if time.perf_counter() >= deadline:
                 break
             kind = STEPS[count % len(STEPS)]
-            began = clock()
+            began = time.perf_counter()
             await step(client, kind, number * 37 + count + 1)
-            log.add(kind, clock() - began)
+            log.add(kind, began, time.perf_counter() - began)
             count += 1
             next_step = began + every
     except Exception as err:  # a failed step is an error of the run, not of the script

@@ -1,7 +1,10 @@
 """Browser tests: Playwright drives Debian's Chromium (/usr/bin/chromium, never a downloaded browser) against
 `streamlit run app.py` started on a free loopback port for the session."""
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,3 +45,17 @@ def screenshots() -> Path:
     path = ARTIFACTS / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def run_bench(script: str, *options: str, report: Path, timeout: float) -> tuple[object, str]:
+    """Run a benchmark of bench/ with `options` and `--json report`; (its JSON figures, its printed output). A run
+    that fails is a failed test, with the end of its output."""
+    result = subprocess.run(
+        [sys.executable, script, *options, "--json", str(report)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads(report.read_text()), result.stdout

@@ -3,44 +3,18 @@
 error. Its figures are the benchmark's business; this keeps its step script in sync with the pages."""
 
 import asyncio
-import json
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import ROOT
+from conftest import run_bench
 
 from labtools.protocol import Client, StepError, first_page
 from labtools.protocol import step as protocol_step
 
 
 def test_two_protocol_users_for_20_seconds_make_no_errors(tmp_path):
-    report = tmp_path / "protocol.json"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "bench/protocol_load.py",
-            "--users",
-            "2",
-            "--seconds",
-            "20",
-            "--ramp",
-            "1",
-            "--every",
-            "1.5",
-            "--linger",
-            "0",
-            "--json",
-            str(report),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (row,) = json.loads(report.read_text())
+    options = ["--users", "2", "--seconds", "20", "--ramp", "1", "--every", "1.5", "--linger", "0"]
+    (row,), _ = run_bench("bench/protocol_load.py", *options, report=tmp_path / "protocol.json", timeout=300)
     assert row["errors"] == []
     assert set(row["p95_by_step_s"]) == {"digit", "slider", "switch", "upload", "back"}, row
     assert row["steps"] >= 20
