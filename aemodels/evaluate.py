@@ -7,26 +7,36 @@ Writes each model's metrics into its JSON and the table into pretrained/MODELS.m
 - Denoising: Gaussian noise of std sigma, noisy input clipped to [0, 1], noise seed 0.
 - VAE figures are in nats on dynamically binarised MNIST: the test digits binarised once with seed 0.
   -ELBO uses the closed-form KL and one posterior sample per digit; NLL is the importance-weighted
-  estimate of Burda et al. 2015 with k samples.
+  estimate of Burda et al. 2015 with k samples. The class-conditional VAE is scored given each digit's class.
+- Sample quality (aemodels.quality): 10,000 samples of each sampler (seed 1) against the 10,000 test digits, in
+  the reference classifier's features. The floor is 10,000 training digits; the decoder's limit is its
+  reconstructions of those training digits: no sampler of that decoder should be expected to beat it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from collections.abc import Callable
 
 import torch
 
 from aemodels import losses
+from aemodels.classifier import DigitClassifier, load_classifier, quality_dir
 from aemodels.corrupt import gaussian
 from aemodels.data import DataError, load_mnist
 from aemodels.geometry import pca, pca_reconstruct, principal_angles
 from aemodels.losses import psnr
-from aemodels.models import VAE, Autoencoder, LinearAE, SparseAE
+from aemodels.models import VAE, Autoencoder, ConditionalVAE, LinearAE, SparseAE
+from aemodels.quality import FeatureStats, class_accuracy, reference_stats, sample_quality
+from aemodels.samplers import SAMPLER_LABELS, load_samplers, sampled_models
 from aemodels.zoo import list_pretrained, load_pretrained, pretrained_dir, write_metrics
 
 DENOISE_SIGMAS = (0.3, 0.5)
+SAMPLES = 10_000
+SAMPLE_SEED = 1
+TEMPERATURES = (0.5, 0.75, 1.0)
 
 
 def batched(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, batch: int = 500) -> torch.Tensor:
@@ -109,9 +119,43 @@ def sparse_metrics(model: SparseAE, x: torch.Tensor) -> dict:
     }
 
 
+@torch.inference_mode()
+def conditional_metrics(model: ConditionalVAE, x_test: torch.Tensor, y_test: torch.Tensor, x_bin: torch.Tensor) -> dict:
+    """Reconstruction and -ELBO given each test digit's true class (the conditional likelihood log p(x | y))."""
+    torch.manual_seed(0)
+    mse, recon, kl = [], [], []
+    for i in range(0, len(x_test), 500):
+        mu, _ = model.posterior_given(x_test[i : i + 500], y_test[i : i + 500])
+        x_hat = model.decode_given(mu, y_test[i : i + 500])
+        mse.append(losses.mse(x_hat, x_test[i : i + 500]))
+        out = model(x_bin[i : i + 500], y_test[i : i + 500])
+        terms = losses.negative_elbo(out["logits"], x_bin[i : i + 500], out["mu"], out["logvar"])
+        recon.append(terms["recon"])
+        kl.append(terms["kl"])
+    mse_all = torch.cat(mse)
+    return {
+        "test_mse": mse_all.mean().item(),
+        "test_psnr_db": (10 * torch.log10(1 / mse_all.clamp_min(1e-10))).mean().item(),
+        "neg_elbo_nats": (torch.cat(recon) + torch.cat(kl)).mean().item(),
+        "recon_nats": torch.cat(recon).mean().item(),
+        "kl_nats": torch.cat(kl).mean().item(),
+    }
+
+
 def evaluate_model(
-    name: str, model: Autoencoder, x_train: torch.Tensor, x_test: torch.Tensor, x_bin: torch.Tensor, *, k: int
+    name: str,
+    model: Autoencoder,
+    x_train: torch.Tensor,
+    x_test: torch.Tensor,
+    x_bin: torch.Tensor,
+    *,
+    k: int,
+    y_test: torch.Tensor | None = None,
 ) -> dict[str, float]:
+    if isinstance(model, ConditionalVAE):
+        if y_test is None:
+            raise ValueError(f"{name} is class-conditional: its evaluation needs the test labels")
+        return conditional_metrics(model, x_test, y_test, x_bin)
     metrics = reconstruction_metrics(model, x_test)
     if isinstance(model, LinearAE):
         metrics |= linear_metrics(model, x_train, x_test)
@@ -134,6 +178,91 @@ def pca_rows(x_train: torch.Tensor, x_test: torch.Tensor, dims: tuple[int, ...] 
             "test_psnr_db": psnr(x_hat, x_test).mean().item(),
         }
     return rows
+
+
+def sample_quality_report(
+    classifier: DigitClassifier, x_train: torch.Tensor, x_test: torch.Tensor, names: list[str]
+) -> dict:
+    """The sample-quality figures of every sampler of the named models, with the floor and each decoder's limit,
+    and the class-conditional models' per-class accuracy; what pretrained/quality/samples.json holds."""
+    reference = reference_stats(classifier, x_test)
+    real = x_train[:SAMPLES]
+    report: dict = {
+        "samples": SAMPLES,
+        "seed": SAMPLE_SEED,
+        "floor": sample_quality(classifier, real, reference).as_dict(),
+        "models": {},
+        "conditional": {},
+    }
+    for name in names:
+        model = load_pretrained(name)
+        if isinstance(model, ConditionalVAE):
+            report["conditional"][name] = conditional_sample_report(classifier, model, reference)
+            continue
+        if name not in sampled_models():
+            continue
+        samplers = load_samplers(name)
+        entry: dict = {
+            "decoder_limit": sample_quality(classifier, batched(model.reconstruct, real), reference).as_dict(),
+            "samplers": {},
+        }
+        for kind in samplers.kinds(model):
+            temperatures = TEMPERATURES if kind == "prior" else (1.0,)
+            for t in temperatures:
+                images = samplers.draw(model, kind, SAMPLES, temperature=t, seed=SAMPLE_SEED)
+                key = kind if t == 1.0 else f"{kind}@{t}"
+                entry["samplers"][key] = sample_quality(classifier, images, reference).as_dict() | {
+                    "temperature": t,
+                    "label": SAMPLER_LABELS[kind],
+                }
+        report["models"][name] = entry
+        print(f"{name}: " + ", ".join(f"{k} {v['frechet']:.2f}" for k, v in entry["samplers"].items()), flush=True)
+    return report
+
+
+def conditional_sample_report(classifier: DigitClassifier, model: ConditionalVAE, reference: FeatureStats) -> dict:
+    """1,000 samples of each class at T = 1: the classifier's accuracy per class, and the pooled 10,000's quality."""
+    per_class = SAMPLES // 10
+    generator = torch.Generator().manual_seed(SAMPLE_SEED)
+    labels = torch.arange(10).repeat_interleave(per_class)
+    images = torch.cat([model.sample_given(c, per_class, 1.0, generator=generator) for c in range(10)])
+    accuracy = [class_accuracy(classifier, images[labels == c], labels[labels == c]) for c in range(10)]
+    return {
+        "temperature": 1.0,
+        "per_class_accuracy": accuracy,
+        "accuracy": class_accuracy(classifier, images, labels),
+        "quality": sample_quality(classifier, images, reference).as_dict(),
+    }
+
+
+def quality_table(report: dict) -> str:
+    floor = report["floor"]
+    lines = [
+        "| model | sampler | Fréchet distance | × floor | confidence | class entropy (bits, max 3.32) |",
+        "| --- | --- | --- | --- | --- | --- |",
+        f"| MNIST | 10,000 training digits (the floor) | {floor['frechet']:.2f} | 1.0 | {floor['confidence']:.3f} | "
+        f"{floor['class_bits']:.3f} |",
+    ]
+    for name, entry in report["models"].items():
+        limit = entry["decoder_limit"]
+        lines.append(
+            f"| {name} | reconstructions of the training digits (the decoder's limit) | {limit['frechet']:.2f} | "
+            f"{limit['frechet'] / floor['frechet']:.1f} | {limit['confidence']:.3f} | {limit['class_bits']:.3f} |"
+        )
+        for q in entry["samplers"].values():
+            label = q["label"].replace("T²", f"{q['temperature']}²") if "T²" in q["label"] else q["label"]
+            lines.append(
+                f"| {name} | {label} | {q['frechet']:.2f} | {q['frechet'] / floor['frechet']:.1f} | "
+                f"{q['confidence']:.3f} | {q['class_bits']:.3f} |"
+            )
+    for name, entry in report["conditional"].items():
+        q = entry["quality"]
+        lines.append(
+            f"| {name} | 1,000 of each class at T = 1 (accuracy {entry['accuracy']:.3f}, lowest class "
+            f"{min(entry['per_class_accuracy']):.3f}) | {q['frechet']:.2f} | {q['frechet'] / floor['frechet']:.1f} | "
+            f"{q['confidence']:.3f} | {q['class_bits']:.3f} |"
+        )
+    return "\n".join(lines)
 
 
 def fmt(value: float | None, digits: int = 4) -> str:
@@ -190,12 +319,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--table-only",
         action="store_true",
-        help="write MODELS.md from the metrics already recorded in each JSON (measures only the PCA rows)",
+        help="write MODELS.md from the metrics already recorded in each JSON (measures only the PCA rows and the "
+        "sample quality)",
     )
     args = parser.parse_args(argv)
     try:
         x_train, _ = load_mnist("train", directory=args.data_dir)
-        x_test, _ = load_mnist("test", directory=args.data_dir)
+        x_test, y_test = load_mnist("test", directory=args.data_dir)
     except DataError as err:
         raise SystemExit(f"error: {err}") from None
     x_bin = binarised_test_set(x_test)
@@ -207,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.table_only:
             results[name], infos[name] = model.info["metrics"], model.info | {"config": vars(model.config)}
             continue
-        results[name] = evaluate_model(name, model, x_train, x_test, x_bin, k=args.k)
+        results[name] = evaluate_model(name, model, x_train, x_test, x_bin, k=args.k, y_test=y_test)
         infos[name] = model.info | {"config": vars(model.config)}
         print(
             f"{name}: "
@@ -220,7 +350,12 @@ def main(argv: list[str] | None = None) -> None:
     baselines = pca_rows(x_train, x_test)
     table = markdown_table(results | baselines, infos)
     print(table)
+    report = sample_quality_report(load_classifier(), x_train, x_test, names)
+    samples_table = quality_table(report)
+    print(samples_table)
     if not args.no_write and (args.models is None or args.table_only):
+        path = quality_dir() / "samples.json"
+        path.write_text(json.dumps(report, indent=1) + "\n")
         doc = (
             "# Pretrained models: measured metrics\n\n"
             "Measured by `python -m aemodels.evaluate` on the full 10,000-digit MNIST test set; PCA rows are fitted\n"
@@ -228,7 +363,10 @@ def main(argv: list[str] | None = None) -> None:
             + __doc__.split("Conventions:")[1].strip()
             + "\n\n"
             + table
-            + "\n"
+            + "\n\n## Sample quality\n\n"
+            "10,000 samples of each sampler against the 10,000 test digits, in the features of the reference\n"
+            "classifier (`python -m aemodels.classifier`); × floor is the distance over that of 10,000 real training\n"
+            "digits. Samplers: `python -m aemodels.samplers`.\n\n" + samples_table + "\n"
         )
         (pretrained_dir() / "MODELS.md").write_text(doc)
 

@@ -5,6 +5,8 @@
 - Denoising: Vincent et al. 2008 (a training regime, configured by `train_noise_std`, not a class).
 - Sparse AE: Ng 2011, KL(rho || rho_hat) on the mean activation of sigmoid hidden units.
 - VAE: Kingma & Welling 2014, Gaussian posterior, reparameterisation, Bernoulli likelihood.
+- Class-conditional VAE: the class as a one-hot into encoder and decoder (Kingma et al. 2014's M2 conditioning,
+  without its semi-supervised part): with the class given, the code is left to carry style.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from typing import Literal
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from aemodels import losses
 
-Kind = Literal["linear", "mlp", "conv", "sparse", "vae_mlp", "vae_conv"]
+Kind = Literal["linear", "mlp", "conv", "sparse", "vae_mlp", "vae_conv", "cvae_mlp"]
 
 
 @dataclass
@@ -293,6 +296,62 @@ class ConvVAE(VAE):
         return self.decoder(z)
 
 
+class ConditionalVAE(VAE):
+    """An MLP VAE given the digit's class: q(z | x, y) and p(x | z, y), prior N(0, I) on z alone. It has no
+    encode(x) or decode(z) of its own (both need the class): use posterior_given, decode_given, sample_given."""
+
+    classes = 10
+
+    def __init__(self, config: AEConfig):
+        super().__init__(config)
+        self.encoder = mlp([784 + self.classes, *config.hidden, 2 * config.latent_dim])
+        self.decoder = mlp([config.latent_dim + self.classes, *reversed(config.hidden), 784])
+
+    def one_hot(self, labels: torch.Tensor | int, n: int) -> torch.Tensor:
+        """(n, 10) one-hot rows for labels (B,) or one class for all n rows."""
+        labels = torch.as_tensor(labels, dtype=torch.long).expand(n)
+        if bool(((labels < 0) | (labels >= self.classes)).any()):
+            raise ValueError(f"a class must be a digit from 0 to {self.classes - 1}")
+        return F.one_hot(labels, self.classes).float()
+
+    def posterior_given(self, x: torch.Tensor, labels: torch.Tensor | int) -> tuple[torch.Tensor, torch.Tensor]:
+        flat = x.flatten(1)  # (B, 784)
+        mu, logvar = self.encoder(torch.cat([flat, self.one_hot(labels, len(flat))], 1)).chunk(2, dim=1)
+        return mu, logvar  # 2 x (B, d)
+
+    def decode_logits_given(self, z: torch.Tensor, labels: torch.Tensor | int) -> torch.Tensor:
+        return self.decoder(torch.cat([z, self.one_hot(labels, len(z))], 1)).view(-1, 1, 28, 28)
+
+    def decode_given(self, z: torch.Tensor, labels: torch.Tensor | int) -> torch.Tensor:
+        """(B, d) codes of class `labels` -> (B, 1, 28, 28) in [0, 1]."""
+        return torch.sigmoid(self.decode_logits_given(z, labels))
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        if labels is None:
+            raise TypeError("a class-conditional VAE needs the digits' classes: model(x, labels)")
+        mu, logvar = self.posterior_given(x, labels)
+        z = losses.reparameterize(mu, logvar, torch.randn_like(mu))
+        return {"z": z, "mu": mu, "logvar": logvar, "logits": self.decode_logits_given(z, labels)}
+
+    def posterior_params(self, x: torch.Tensor) -> torch.Tensor:
+        raise TypeError("a class-conditional VAE needs the class: use posterior_given(x, labels)")
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        raise TypeError("a class-conditional VAE needs the class: use decode_given(z, labels)")
+
+    @torch.no_grad()
+    def sample_given(
+        self, labels: torch.Tensor | int, n: int, temperature: float = 1.0, *, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Decode n codes z ~ N(0, temperature^2 I) of class `labels`: (n, 1, 28, 28) in [0, 1]."""
+        if n < 0:
+            raise ValueError(f"the number of samples must be 0 or more, got {n}")
+        if not temperature >= 0:
+            raise ValueError(f"the temperature must be 0 or more, got {temperature}")
+        z = torch.randn(n, self.latent_dim, generator=generator) * temperature
+        return self.decode_given(z, labels)
+
+
 MODELS: dict[str, type[Autoencoder]] = {
     "linear": LinearAE,
     "mlp": MLPAE,
@@ -300,6 +359,7 @@ MODELS: dict[str, type[Autoencoder]] = {
     "sparse": SparseAE,
     "vae_mlp": MLPVAE,
     "vae_conv": ConvVAE,
+    "cvae_mlp": ConditionalVAE,
 }
 
 

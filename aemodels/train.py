@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from aemodels.corrupt import gaussian_noise_batch
 from aemodels.data import MNIST_FILES, DataError, load_mnist
-from aemodels.models import VAE, Autoencoder, LinearAE, build_model
+from aemodels.models import VAE, Autoencoder, ConditionalVAE, LinearAE, build_model
 from aemodels.zoo import ZOO, Recipe, save_checkpoint
 
 
@@ -78,6 +78,7 @@ def fit(
     recipe: Recipe,
     x_train: torch.Tensor,
     *,
+    y_train: torch.Tensor | None = None,
     epochs: int | None = None,
     runs_dir: Path = Path("runs"),
     device: str | None = None,
@@ -86,12 +87,17 @@ def fit(
     stop_after: int | None = None,
 ) -> tuple[Autoencoder, float] | None:
     """Train a model from a recipe on x_train (N, 1, 28, 28), resumable from RUNS/NAME: (model in eval mode on
-    the CPU, training seconds), or None when stop_after ended the call early."""
+    the CPU, training seconds), or None when stop_after ended the call early. A class-conditional model also
+    needs y_train (N,)."""
     epochs = epochs or recipe.epochs
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     x_train = x_train.to(device)
     torch.manual_seed(recipe.seed)
     model = build_model(recipe.config).to(device)
+    conditional = isinstance(model, ConditionalVAE)
+    if conditional and (y_train is None or len(y_train) != len(x_train)):
+        raise ValueError(f"{name} is class-conditional: fit needs y_train, one class per training digit")
+    labels = y_train.to(device) if conditional and y_train is not None else None
     if isinstance(model, LinearAE):
         model.set_mean(x_train.mean(0))  # centre the data, as PCA does
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr)
@@ -127,8 +133,9 @@ def fit(
             file=sys.stdout,
         )
         for step, i in enumerate(bar, 1):
-            inputs, target = prepare_batch(recipe, model, x_train[order[i : i + recipe.batch_size]], generator)
-            out = model(inputs)
+            batch = order[i : i + recipe.batch_size]
+            inputs, target = prepare_batch(recipe, model, x_train[batch], generator)
+            out = model(inputs, labels[batch]) if labels is not None else model(inputs)
             terms = model.loss(target, out)
             optimizer.zero_grad(set_to_none=True)
             terms["total"].backward()
@@ -170,13 +177,14 @@ def train(
     recipe = ZOO[name]
     epochs = epochs or recipe.epochs
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    x_train, _ = load_mnist("train", directory=data_dir)
+    x_train, y_train = load_mnist("train", directory=data_dir)
     if limit:
-        x_train = x_train[:limit]
+        x_train, y_train = x_train[:limit], y_train[:limit]
     fitted = fit(
         name,
         recipe,
         x_train,
+        y_train=y_train,
         epochs=epochs,
         runs_dir=runs_dir,
         device=device,

@@ -37,6 +37,7 @@ Role = Literal[
     "anomaly",  # Anomaly detection: reconstruction error as a score
     "inside_vae",  # Inside the VAE: posterior, ELBO terms
     "sparse_codes",  # Sparse codes: the sparse AE
+    "conditional",  # Sampling page: a class-conditional VAE, the user picks the class
 ]
 ROLES: tuple[Role, ...] = Role.__args__  # type: ignore[attr-defined]  # the Literal's values, for validation
 
@@ -110,6 +111,7 @@ ZOO: dict[str, Recipe] = {
         AEConfig(kind="vae_mlp", latent_dim=2, hidden=(512, 256)),
         "MLP VAE with a 2-d code: the manifold map and prior sampling.",
         epochs=20,
+        store_float16=True,
         kl_warmup_epochs=5,
         roles=frozenset({"reconstruction", "sliders", "sampling", "explorer", "manifold", "anomaly", "inside_vae"}),
         compare_ae="ae2",
@@ -118,6 +120,7 @@ ZOO: dict[str, Recipe] = {
         AEConfig(kind="vae_mlp", latent_dim=16, hidden=(512, 512)),
         "MLP VAE, d=16: sliders, interpolation and sampling.",
         epochs=20,
+        store_float16=True,
         kl_warmup_epochs=10,
         roles=frozenset({"reconstruction", "sliders", "sampling", "explorer", "manifold", "anomaly", "inside_vae"}),
         compare_ae="ae16",
@@ -131,6 +134,30 @@ ZOO: dict[str, Recipe] = {
         targets={"nll_nats": (None, 86.76)},
         roles=frozenset({"reconstruction", "sampling", "explorer", "manifold", "anomaly", "inside_vae"}),
         compare_ae="ae16",
+    ),
+    "cvae16": Recipe(
+        AEConfig(kind="cvae_mlp", latent_dim=16, hidden=(512, 512)),
+        "Class-conditional MLP VAE, d=16: pick the class, the code carries the style.",
+        epochs=30,
+        kl_warmup_epochs=10,
+        store_float16=True,
+        roles=frozenset({"conditional"}),
+    ),
+    "cvae4": Recipe(
+        AEConfig(kind="cvae_mlp", latent_dim=4, hidden=(512, 512)),
+        "Class-conditional MLP VAE, d=4: pick the class, the code carries the style.",
+        epochs=30,
+        kl_warmup_epochs=10,
+        store_float16=True,
+        roles=frozenset({"conditional"}),
+    ),
+    "cvae8": Recipe(
+        AEConfig(kind="cvae_mlp", latent_dim=8, hidden=(512, 512)),
+        "Class-conditional MLP VAE, d=8: pick the class, the code carries the style.",
+        epochs=30,
+        kl_warmup_epochs=10,
+        store_float16=True,
+        roles=frozenset({"conditional"}),
     ),
 }
 

@@ -19,6 +19,7 @@ import torch
 
 from aemodels import DataError
 from aemodels.anomaly import NOISE_KINDS, noise_images, reconstruction_error
+from aemodels.attributes import Direction, load_directions
 from aemodels.data import load_fashion_mnist
 from aemodels.geometry import (
     LatentProfile,
@@ -31,7 +32,9 @@ from aemodels.geometry import (
 )
 from aemodels.models import VAE
 from aemodels.posterior import KLProfile, kl_profile
-from aemodels.zoo import models_for
+from aemodels.quality import load_report
+from aemodels.samplers import ModelSamplers, load_samplers
+from aemodels.zoo import CheckpointError, models_for
 from app_pages._widgets import cached_model, read_only, sample_tensor
 
 COUNT = 2000  # sample digits, and Fashion-MNIST items
@@ -71,6 +74,33 @@ def codes(name: str) -> np.ndarray:
     with torch.inference_mode():
         (z,) = read_only(cached_model(name).encode(sample_tensor()).numpy().copy())
     return z
+
+
+@st.cache_resource(show_spinner=False)
+def samplers_of(name: str) -> ModelSamplers | str:
+    """A model's fitted box and mixture (shared, never changed), or the plain message saying why they are missing."""
+    try:
+        return load_samplers(name)
+    except CheckpointError as err:
+        return str(err)
+
+
+@st.cache_resource(show_spinner=False)
+def attribute_directions(name: str) -> dict[str, Direction] | str:
+    """A model's attribute directions (shared, never changed), or the plain message saying why they are missing."""
+    try:
+        return load_directions(name)
+    except CheckpointError as err:
+        return str(err)
+
+
+@st.cache_resource(show_spinner=False)
+def sample_report() -> dict | str:
+    """The measured sample quality of every sampler (shared, read only), or the plain message saying why not."""
+    try:
+        return load_report()
+    except CheckpointError as err:
+        return str(err)
 
 
 @st.cache_data(show_spinner=False)

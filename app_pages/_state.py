@@ -87,6 +87,9 @@ SAMPLE_TEMPERATURE = "sample_temperature"
 SAMPLE_SEED = "sample_seed"
 SAMPLE_AGAIN = "sample_again"
 SAMPLE_GRID = "sample_grid"
+SAMPLE_CLASS = "sample_class"  # the class-conditional VAE's chosen digit class
+SAMPLE_CLASS_TEMPERATURE = "sample_class_temperature"
+SAMPLE_STYLE = "sample_style"  # the style code shown across the ten classes (session only)
 EXPLORER_LEFT = "explorer_left"
 EXPLORER_RIGHT = "explorer_right"
 EXPLORER_SELECTED = "explorer_selected"
@@ -119,6 +122,18 @@ def latent_code_key(model: str) -> str:
 
 def latent_slider_key(model: str, dim: int) -> str:
     return f"latent_{model}_{dim}"
+
+
+def attribute_key(prop: str) -> str:
+    """An attribute slider of the Latent sliders page: the asked change of slant, thickness or width."""
+    return f"attribute_{prop}"
+
+
+ATTRIBUTE_APPLY = "attribute_apply"
+
+
+def style_slider_key(model: str, dim: int) -> str:
+    return f"style_{model}_{dim}"
 
 
 def explorer_chart_key(side: str, model: str) -> str:
@@ -277,6 +292,8 @@ FIELDS: tuple[Field, ...] = (
     Field(SAMPLE_TEMPERATURE, "t", "sample", fixed(1.0), number(0.1, 1.5), rounded),
     Field(SAMPLE_SEED, "seed", "sample", fixed(0), integer(0, 1_000_000)),
     Field(SAMPLE_GRID, "grid", "sample", fixed(15), integer(8, 25)),
+    Field(SAMPLE_CLASS, "c", "sample", fixed(3), integer(0, 9)),
+    Field(SAMPLE_CLASS_TEMPERATURE, "ct", "sample", fixed(1.0), number(0.1, 1.5), rounded),
     # Latent explorer
     Field(EXPLORER_LEFT, "left", "explorer", first_model("explorer", "ae2"), model_of("explorer")),
     Field(EXPLORER_RIGHT, "right", "explorer", first_model("explorer", "vae2"), model_of("explorer")),

@@ -6,11 +6,12 @@ import streamlit as st
 import torch
 
 from aemodels import lerp, slerp
+from aemodels.attributes import PROPERTIES, measure
 from aemodels.geometry import LatentProfile
 from aemodels.images import make_grid
 from aemodels.models import Autoencoder
 from app_pages import _state as state
-from app_pages._caches import codes, profile
+from app_pages._caches import attribute_directions, codes, profile
 from app_pages._live import decoder_url, live_sliders
 from app_pages._widgets import (
     add_click_grid,
@@ -26,6 +27,8 @@ from app_pages._widgets import (
 )
 
 SHOWN = 8
+# Attribute sliders: the largest change asked for, and the slider step, per property.
+ATTRIBUTE_RANGE = {"slant": (30.0, 1.0), "thickness": (1.5, 0.05), "width": (6.0, 0.2)}
 
 
 def latent_map(name: str, point: list[float]) -> go.Figure:
@@ -159,7 +162,66 @@ def sliders(name: str, z0: list[float]) -> None:
             picture(image, f"Decoded from the sliders ({prof.unit})", scale=8)
             if model.latent_dim == 2:
                 map_chart(name, z)
+    attribute_sliders(name, model, z)
     state.sync_url("latent")  # a fragment run does not reach the router, which writes the URL after full runs
+
+
+def _apply_attributes(name: str, code: list[float]) -> None:
+    set_code(name, code)
+    for prop in PROPERTIES:
+        st.session_state[state.attribute_key(prop)] = 0.0
+
+
+def attribute_sliders(name: str, model: Autoencoder, z: list[float]) -> None:
+    """Move the current code along the directions that predict slant, thickness and width; measure the result."""
+    directions = attribute_directions(name)
+    st.subheader("Attribute sliders")
+    if isinstance(directions, str):
+        st.info(directions)
+        return
+    st.markdown(
+        "Directions in the code for properties measured on the picture: a regression of each property on the codes "
+        "of the 60,000 training digits. A slider asks for a change; the code moves along that direction, is "
+        "decoded, and the property is **measured** again on the new picture. R² says how much of the property "
+        "the code predicts: where it is low, the asked change and the measured one part ways."
+    )
+    columns = st.columns(3)
+    moved = torch.tensor(z, dtype=torch.float32)
+    asked = {}
+    for column, (prop, unit) in zip(columns, PROPERTIES.items(), strict=True):
+        limit, step = ATTRIBUTE_RANGE[prop]
+        key = state.attribute_key(prop)
+        value = float(st.session_state.get(key, 0.0))
+        asked[prop] = column.slider(
+            f"Change of {prop} ({unit})", -limit, limit, value=value, step=step, key=key, format="%+.2f"
+        )
+        moved = directions[prop].move(moved, asked[prop])
+    with torch.inference_mode():
+        pair = model.decode(torch.stack([torch.tensor(z, dtype=torch.float32), moved]))
+    values = measure(pair)
+    left, right, table = st.columns([1, 1, 3])
+    picture(pair[0:1], "The current code", scale=4, container=left)
+    picture(pair[1:2], "Moved along the directions", scale=4, container=right)
+    table.dataframe(
+        [
+            {
+                "property": f"{prop} ({unit})",
+                "asked": round(asked[prop], 2),
+                "measured change": round(float(values[prop][1] - values[prop][0]), 2),
+                "now": round(float(values[prop][1]), 2),
+                "R² over the training codes": round(directions[prop].r2, 2),
+            }
+            for prop, unit in PROPERTIES.items()
+        ],
+        hide_index=True,
+    )
+    table.button(
+        "Make this the current code",
+        key=state.ATTRIBUTE_APPLY,
+        on_click=_apply_attributes,
+        args=(name, moved.tolist()),
+        disabled=not any(asked.values()),
+    )
 
 
 def start_code(name: str, model: Autoencoder, z0: list[float], digit_caption: str) -> None:

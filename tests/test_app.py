@@ -125,17 +125,57 @@ def test_latent_two_d_model_shows_the_map():
 
 def test_sample_seed_temperature_and_manifold_map():
     at = run("sample")
-    grids = [e.value[0] for e in at.get("image") if not e.captions or not e.captions[0].startswith("#")]
+    grids = {k: image_by_caption(at, k) for k in ("ae16: uniform", "ae16: a mixture", "vae16: z ~", "vae16: a mixture")}
     at.button(key=state.SAMPLE_AGAIN).click().run()
     no_errors(at)
-    after = [e.value[0] for e in at.get("image") if not e.captions or not e.captions[0].startswith("#")]
-    assert after[0] != grids[0] and after[1] != grids[1]
+    after = {k: image_by_caption(at, k) for k in grids}
+    assert all(after[k] != grids[k] for k in grids), "a new seed draws every sampler again"
     at.slider(key=state.SAMPLE_TEMPERATURE).set_value(0.5).run()
-    now = [e.value[0] for e in at.get("image") if not e.captions or not e.captions[0].startswith("#")]
-    assert now[0] != after[0]
+    now = {k: image_by_caption(at, k) for k in grids}
+    assert now["vae16: z ~"] != after["vae16: z ~"]  # the temperature scales the prior's codes
+    assert now["ae16: uniform"] == after["ae16: uniform"] and now["vae16: a mixture"] == after["vae16: a mixture"]
     at.selectbox(key=state.SAMPLE_MODEL).set_value("vae2").run()
     no_errors(at)
     assert any("manifold map" in h.value for h in at.header)
+
+
+def test_sample_page_shows_each_samplers_measured_figures():
+    at = run("sample")
+    figures = [c.value for c in at.caption if "Fréchet distance" in c.value]
+    assert len(figures) == 4, "a measured line under each of the four samplers"
+    assert all("the floor" in line and "confidence" in line for line in figures)
+    at.slider(key=state.SAMPLE_TEMPERATURE).set_value(0.8).run()
+    assert any("T = 0.80 was not measured" in c.value for c in at.caption)  # no figure is invented
+    table = at.dataframe[0].value
+    assert {"the floor", "the decoder's limit"} <= {w.split(": ")[-1] for w in table["what is decoded"]}
+
+
+def test_class_conditional_samples_and_style_row():
+    at = run("sample")
+    grid = image_by_caption(at, "samples of the class 3")
+    row = image_by_caption(at, "Classes 0 to 9")
+    at.radio(key=state.SAMPLE_CLASS).set_value(7).run()
+    no_errors(at)
+    assert image_by_caption(at, "samples of the class 7") != grid
+    assert any("reads a 7 in" in c.value for c in at.caption)
+    at.slider(key=state.style_slider_key("cvae8", 0)).set_value(2.0).run()
+    no_errors(at)
+    assert image_by_caption(at, "Classes 0 to 9") != row
+
+
+def test_attribute_sliders_move_the_code_and_measure_the_change():
+    at = server_sliders(run("latent"))
+    assert image_by_caption(at, "The current code") == image_by_caption(at, "Moved along the directions")
+    at.slider(key=state.attribute_key("slant")).set_value(20.0).run()
+    no_errors(at)
+    table = at.dataframe[0].value.set_index("property")
+    assert table.loc["slant (degrees)", "asked"] == 20.0
+    assert table.loc["slant (degrees)", "measured change"] > 5.0, "the digit leans further right, measured"
+    before = [s.value for s in code_sliders(at, "vae16")]
+    at.button(key=state.ATTRIBUTE_APPLY).click().run()
+    no_errors(at)
+    assert [s.value for s in code_sliders(at, "vae16")] != before, "the moved code becomes the sliders' code"
+    assert at.slider(key=state.attribute_key("slant")).value == 0.0
 
 
 def upload(at: AppTest, name: str, data: bytes, mime: str) -> AppTest:
