@@ -180,8 +180,10 @@ class PushDirections:
 
 
 def push_directions(model: Autoencoder, x: torch.Tensor, *, seed: int = 0, chunk: int = 25) -> PushDirections:
-    """`PushDirections` of the digits x (B, 1, 28, 28), seeded. Jacobians are taken `chunk` digits at a time,
-    which bounds memory (a conv decoder's Jacobian of 200 digits at once would hold over a GB of activations)."""
+    """`PushDirections` of the digits x (B, 1, 28, 28), seeded (where a decoder's tangent plane is the whole pixel
+    space there is no normal direction, and a random direction stands in for it). Jacobians are taken `chunk`
+    digits at a time, which bounds memory (a conv decoder's Jacobian of 200 digits at once would hold over a GB of
+    activations)."""
     generator = torch.Generator().manual_seed(seed)
     tangents, normals = [], []
     for part in x.split(chunk):
@@ -190,8 +192,12 @@ def push_directions(model: Autoencoder, x: torch.Tensor, *, seed: int = 0, chunk
         for jacobian in decoder_jacobian(model, z):
             basis, _ = tangent_basis(jacobian)
             t = basis @ torch.randn(basis.shape[1], generator=generator)
-            n = torch.randn(784, generator=generator)
-            n = n - basis @ (basis.T @ n)
+            raw = torch.randn(784, generator=generator)
+            n = raw - basis @ (basis.T @ raw)
+            if n.norm() < 1e-4 * raw.norm():
+                # The tangent plane fills the pixel space (an overcomplete decoder can): no direction is off the
+                # manifold, so a random one stands in; the identity keeps it whole, a ratio of 1.
+                n = raw
             tangents.append(t / t.norm())
             normals.append(n / n.norm())
     return PushDirections(tangent=torch.stack(tangents).view(x.shape), normal=torch.stack(normals).view(x.shape))

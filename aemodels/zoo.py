@@ -151,6 +151,14 @@ ZOO: dict[str, Recipe] = {
         store_float16=True,
         roles=frozenset({"conditional"}),
     ),
+    "cvae2": Recipe(
+        AEConfig(kind="cvae_mlp", latent_dim=2, hidden=(512, 512)),
+        "Class-conditional MLP VAE, d=2: pick the class, the code carries the style.",
+        epochs=30,
+        kl_warmup_epochs=10,
+        store_float16=True,
+        roles=frozenset({"conditional"}),
+    ),
     "cvae8": Recipe(
         AEConfig(kind="cvae_mlp", latent_dim=8, hidden=(512, 512)),
         "Class-conditional MLP VAE, d=8: pick the class, the code carries the style.",

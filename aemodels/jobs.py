@@ -1,0 +1,354 @@
+"""A process-wide pool that trains many users' models fairly: what runs the "Train your own" page's jobs.
+
+- `workers` threads (one per core by default; each job's torch work is single-threaded in the app, which sets
+  OMP_NUM_THREADS=1) take turns over the *active* jobs: a worker takes the job at the front, trains it for one
+  slice (`slice_seconds`), measures it when due, and puts it at the back. So every active job progresses, and no
+  user waits for another's job to finish.
+- At most `max_active` jobs take turns; later ones wait in a first-come queue, and each knows its position.
+- A job stops at its step limit, its time limit, on a loss that is not a number (with the reason in plain
+  words), when cancelled, or when nobody has looked at it for `idle_seconds` (the page polls it; a closed tab
+  or a page left stops polling, so nothing keeps training for nobody).
+- Pause, resume and one step are requests the worker honours between slices. The cheap pictures (held-out
+  loss, reconstructions, code map) are refreshed every `show_every` seconds of a job's turns; the costly
+  measurements every `measure_every` seconds, and never more than a quarter of the job's time.
+
+Nothing here imports streamlit; the page holds a job id and reads `view(job_id)` snapshots.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import torch
+
+from aemodels.models import Autoencoder
+from aemodels.playground import Measurements, SpecError, TrainData, TrainingRun, TrainSpec
+
+Status = Literal["queued", "running", "paused", "finished", "stopped", "failed"]
+DONE: tuple[Status, ...] = ("finished", "stopped", "failed")
+
+
+@dataclass(frozen=True)
+class JobView:
+    """What the page shows of a job at one moment (copies: safe to read while the job trains on)."""
+
+    job_id: int
+    status: Status
+    message: str
+    step: int
+    max_steps: int
+    seconds: float
+    steps_per_second: float
+    seconds_left: float | None
+    queue_position: int | None  # 1 = next to start; None when not waiting
+    history: dict[str, list[float]]
+    test_history: dict[str, list[float]]
+    reconstructions: torch.Tensor | None
+    originals: torch.Tensor
+    code_map: tuple[np.ndarray, np.ndarray, str] | None
+    measurements: list[Measurements]
+    spec: TrainSpec
+
+
+@dataclass
+class Job:
+    job_id: int
+    owner: str
+    spec: TrainSpec
+    data: TrainData
+    run: TrainingRun | None = None
+    status: Status = "queued"
+    message: str = "waiting for a free trainer"
+    last_seen: float = field(default_factory=time.monotonic)
+    wanted_steps: int = 0  # "one step" requests still to do while paused
+    pause_requested: bool = False
+    measured_at: float = 0.0
+    measure_cost: float = 0.0
+    shown_at: float = 0.0
+    measurements: list[Measurements] = field(default_factory=list)
+    reconstructions: torch.Tensor | None = None
+    code_map: tuple[np.ndarray, np.ndarray, str] | None = None
+    rate: float = 0.0  # steps per second of training time, smoothed
+
+
+class TrainingPool:
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        max_active: int | None = None,
+        slice_seconds: float = 0.2,
+        idle_seconds: float = 20.0,
+        measure_every: float = 3.0,
+        show_every: float = 0.4,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.workers = workers or max(1, os.cpu_count() or 1)
+        self.max_active = max_active or 2 * self.workers
+        self.slice_seconds = slice_seconds
+        self.idle_seconds = idle_seconds
+        self.measure_every = measure_every
+        self.show_every = show_every
+        self.clock = clock
+        self._lock = threading.Condition()
+        self._jobs: dict[int, Job] = {}
+        self._active: deque[int] = deque()  # jobs taking turns (running or paused with steps wanted)
+        self._waiting: deque[int] = deque()  # queued, first come first served
+        self._busy: set[int] = set()  # held by a worker right now
+        self._ids = itertools.count(1)
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+
+    # --- what the page calls -------------------------------------------------------------------------------------
+    def submit(self, owner: str, spec: TrainSpec, data: TrainData) -> int:
+        """Queue a new job for `owner` (one per owner: the owner's earlier job is stopped). Raises SpecError."""
+        problems = spec.problems()
+        if problems:
+            raise SpecError("; ".join(problems))
+        with self._lock:
+            for job in self._jobs.values():
+                if job.owner == owner and job.status not in DONE:
+                    self._finish(job, "stopped", "replaced by a new training")
+            job = Job(next(self._ids), owner, spec, data.limited(spec.train_digits), last_seen=self.clock())
+            self._jobs[job.job_id] = job
+            self._waiting.append(job.job_id)
+            self._promote()
+            self._start_workers()
+            self._lock.notify_all()
+            return job.job_id
+
+    def view(self, job_id: int) -> JobView:
+        """A snapshot of the job; also tells the pool someone is still looking at it."""
+        with self._lock:
+            job = self._jobs[job_id]
+            job.last_seen = self.clock()
+            run = job.run
+            position = self._waiting.index(job_id) + 1 if job_id in self._waiting else None
+            left = None
+            if run is not None and job.status == "running" and job.rate > 0:
+                left = min((job.spec.max_steps - run.step) / job.rate, job.spec.max_seconds - run.seconds)
+            return JobView(
+                job_id=job_id,
+                status=job.status,
+                message=job.message,
+                step=run.step if run else 0,
+                max_steps=job.spec.max_steps,
+                seconds=run.seconds if run else 0.0,
+                steps_per_second=job.rate,
+                seconds_left=left,
+                queue_position=position,
+                # dict(...) copies in one step under the interpreter lock, while the worker may add a key
+                history={k: list(v) for k, v in dict(run.history).items()} if run else {},
+                test_history={k: list(v) for k, v in dict(run.test_history).items()} if run else {},
+                reconstructions=job.reconstructions,
+                originals=job.data.x_held[:8],
+                code_map=job.code_map,
+                measurements=list(job.measurements),
+                spec=job.spec,
+            )
+
+    def model(self, job_id: int) -> Autoencoder:
+        """A copy of the job's model as it is now (eval mode), for use elsewhere while the job goes on."""
+        with self._lock:
+            job = self._jobs[job_id]
+            if job.run is None:
+                raise LookupError("this training has not started yet")
+            while job_id in self._busy:
+                self._lock.wait(0.05)
+            copy = type(job.run.model)(job.run.model.config)
+            copy.load_state_dict(job.run.model.state_dict())
+            return copy.eval()
+
+    def pause(self, job_id: int) -> None:
+        with self._lock:
+            job = self._jobs[job_id]
+            if job.status in ("running", "queued"):
+                job.pause_requested = True
+                job.wanted_steps = 0
+                if job.status == "running" and job_id not in self._busy:
+                    job.status, job.message = "paused", "paused"
+                    if job_id in self._active:
+                        self._active.remove(job_id)
+                        self._active.append(job_id)
+
+    def resume(self, job_id: int) -> None:
+        with self._lock:
+            job = self._jobs[job_id]
+            job.pause_requested = False
+            if job.status == "paused":
+                job.status, job.message = "running", "training"
+                self._lock.notify_all()
+
+    def one_step(self, job_id: int) -> None:
+        """Pause the job (if running) and train exactly one more step."""
+        with self._lock:
+            job = self._jobs[job_id]
+            if job.status in DONE:
+                return
+            job.pause_requested = True
+            job.wanted_steps += 1
+            if job.status == "running" and job_id not in self._busy:
+                job.status = "paused"
+            self._lock.notify_all()
+
+    def cancel(self, job_id: int, reason: str = "stopped") -> None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None and job.status not in DONE:
+                self._finish(job, "stopped", reason)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for job in self._jobs.values():
+                if job.status not in DONE:
+                    self._finish(job, "stopped", "the server is shutting down")
+            self._lock.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            out: dict[str, int] = {}
+            for job in self._jobs.values():
+                out[job.status] = out.get(job.status, 0) + 1
+            return out
+
+    def forget(self, job_id: int) -> None:
+        """Drop a finished job's data and model (its owner has no further use for them)."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None and job.status in DONE and job_id not in self._busy:
+                del self._jobs[job_id]
+
+    # --- inside the pool -----------------------------------------------------------------------------------------
+    def _finish(self, job: Job, status: Status, message: str) -> None:
+        job.status, job.message = status, message
+        for queue in (self._active, self._waiting):
+            if job.job_id in queue:
+                queue.remove(job.job_id)
+        self._promote()
+        self._lock.notify_all()
+
+    def _promote(self) -> None:
+        while self._waiting and len(self._active) < self.max_active:
+            job_id = self._waiting.popleft()
+            job = self._jobs[job_id]
+            job.status, job.message = ("paused", "paused") if job.pause_requested else ("running", "training")
+            self._active.append(job_id)
+
+    def _start_workers(self) -> None:
+        while len(self._threads) < self.workers:
+            thread = threading.Thread(target=self._work, name=f"trainer-{len(self._threads) + 1}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _runnable(self, job: Job) -> bool:
+        return job.status == "running" or (job.status == "paused" and job.wanted_steps > 0)
+
+    def _reap(self) -> None:
+        now = self.clock()
+        for job in list(self._jobs.values()):
+            if job.status not in DONE and now - job.last_seen > self.idle_seconds and job.job_id not in self._busy:
+                self._finish(job, "stopped", "stopped: nobody was watching it (the page was closed or left)")
+
+    def _take(self) -> Job | None:
+        """The next job to train, moved to the back of the turn; None when the pool closes."""
+        with self._lock:
+            while not self._closed:
+                self._reap()
+                for _ in range(len(self._active)):
+                    job_id = self._active[0]
+                    self._active.rotate(-1)
+                    job = self._jobs[job_id]
+                    if job_id not in self._busy and self._runnable(job):
+                        self._busy.add(job_id)
+                        return job
+                self._lock.wait(0.5)
+            return None
+
+    def _work(self) -> None:
+        torch.set_grad_enabled(True)
+        while (job := self._take()) is not None:
+            try:
+                self._train_slice(job)
+            except SpecError as err:
+                with self._lock:
+                    self._finish(job, "failed", f"cannot train this: {err}")
+            except FloatingPointError as err:
+                with self._lock:
+                    self._finish(job, "failed", f"training stopped: {err}")
+            except (RuntimeError, ValueError, MemoryError) as err:  # out of memory, shapes: the user's choices
+                with self._lock:
+                    self._finish(job, "failed", f"training failed: {err}")
+            finally:
+                with self._lock:
+                    self._busy.discard(job.job_id)
+                    self._lock.notify_all()
+
+    def _train_slice(self, job: Job) -> None:
+        if job.run is None:
+            job.run = TrainingRun(job.spec, job.data)
+            self._snapshot(job)
+            self._measure(job)
+        run = job.run
+        with self._lock:
+            single = job.status == "paused" and job.wanted_steps > 0
+            if single:
+                job.wanted_steps -= 1
+        began = time.perf_counter()
+        steps_before = run.step
+        if single:
+            run.advance(1)
+        else:
+            chunk = max(1, min(200, int(job.rate * self.slice_seconds) or 5))
+            while time.perf_counter() - began < self.slice_seconds and run.step < job.spec.max_steps:
+                run.advance(min(chunk, job.spec.max_steps - run.step))
+                with self._lock:
+                    if job.status != "running" or job.pause_requested:
+                        break
+        spent = time.perf_counter() - began
+        if spent > 0 and run.step > steps_before and not single:
+            rate = (run.step - steps_before) / spent
+            job.rate = rate if job.rate == 0 else 0.7 * job.rate + 0.3 * rate
+        now = self.clock()
+        at_limit = run.step >= job.spec.max_steps or run.seconds >= job.spec.max_seconds
+        if now - job.shown_at >= self.show_every or single or at_limit:
+            self._snapshot(job)
+        if now - job.measured_at >= max(self.measure_every, 4 * job.measure_cost) or single or at_limit:
+            self._measure(job)
+        with self._lock:
+            if job.status in DONE:
+                return
+            if run.step >= job.spec.max_steps:
+                self._finish(job, "finished", f"finished: {run.step:,} steps")
+            elif run.seconds >= job.spec.max_seconds:
+                self._finish(job, "finished", f"finished: the time limit of {job.spec.max_seconds:.0f} s")
+            elif job.pause_requested and job.status == "running":
+                job.status, job.message = "paused", "paused"
+
+    def _snapshot(self, job: Job) -> None:
+        """The cheap pictures: held-out loss, the eight reconstructions, the code map."""
+        assert job.run is not None
+        job.run.test_loss()
+        job.reconstructions = job.run.reconstructions()
+        job.code_map = job.run.code_map()
+        job.shown_at = self.clock()
+
+    def _measure(self, job: Job) -> None:
+        """The costly figures (Jacobians, probes, AUCs); run no more than a quarter of the job's time."""
+        assert job.run is not None
+        began = time.perf_counter()
+        measurements = job.run.measure()
+        with self._lock:
+            job.measurements.append(measurements)
+            job.measured_at = self.clock()
+            job.measure_cost = time.perf_counter() - began

@@ -1,0 +1,336 @@
+"""Train your own autoencoder, step by step, and measure it as it learns: what the "Train your own" page runs.
+
+A `TrainSpec` is the user's choices (checked, with a plain message for each bad one); a `TrainingRun` is one model
+being trained on them, advanced a few steps at a time by whoever holds it (aemodels.jobs' pool), and measured on
+held-out digits:
+- reconstruction MSE;
+- denoising PSNR at σ = 0.3, beside the noisy input's own PSNR (an AE that learned the identity passes the noise);
+- the normal/tangent ratio of aemodels.geometry (how much of a push off the manifold survives reconstruction
+  relative to a push along it: ≈ 1 for the identity, ≪ 1 for a projection);
+- anomaly AUC, digits against uniform noise (and Fashion-MNIST items when given);
+- a linear probe's accuracy on the codes (the seed's "dimensionality reduction as a preprocessing step for
+  classification"), beside the same probe on raw pixels and on PCA codes of the same size;
+- for a tied linear AE, the principal angles between its subspace and PCA's (Baldi & Hornik 1989).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+import torch
+
+from aemodels import losses
+from aemodels.anomaly import auc, noise_images, reconstruction_error
+from aemodels.corrupt import gaussian, gaussian_noise_batch
+from aemodels.geometry import pca, principal_angles, project_codes, push_summary
+from aemodels.models import VAE, AEConfig, Autoencoder, Kind, LinearAE, build_model
+
+Architecture = Literal["linear", "mlp", "conv"]
+Regulariser = Literal["none", "denoising", "sparse", "vae"]
+ARCHITECTURES: tuple[Architecture, ...] = ("linear", "mlp", "conv")
+REGULARISERS: tuple[Regulariser, ...] = ("none", "denoising", "sparse", "vae")
+MAX_LATENT = 1024
+HELD_OUT = 1000  # held-out digits the measurements use
+SHOWN = 8  # fixed test digits whose reconstructions the page shows
+MAP_POINTS = 600  # held-out codes on the code map
+PROBE_TRAIN = 2000  # digits the linear probe is fitted on (from the training set), scored on the held-out ones
+RATIO_DIGITS = 12  # digits of the normal/tangent measurement (Jacobians: the costly part)
+
+
+class SpecError(ValueError):
+    """A choice the trainer cannot run, in plain words for the page."""
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    architecture: Architecture = "mlp"
+    latent_dim: int = 2
+    regulariser: Regulariser = "none"
+    noise_std: float = 0.3  # denoising: σ of the training noise
+    sparsity_target: float = 0.05  # sparse: ρ
+    sparsity_weight: float = 3.0  # sparse: λ
+    beta: float = 1.0  # VAE: weight of the KL term
+    train_digits: int = 10_000
+    lr: float = 1e-3
+    seed: int = 0
+    batch_size: int = 64
+    max_steps: int = 20_000
+    max_seconds: float = 600.0
+
+    @property
+    def eta(self) -> float:
+        """η = d / 784: below 1 undercomplete, above 1 overcomplete."""
+        return self.latent_dim / 784
+
+    def problems(self) -> list[str]:
+        """Every reason the spec cannot be trained, in plain words; empty when it can."""
+        out = []
+        if self.architecture not in ARCHITECTURES:
+            out.append(f"the architecture must be one of {', '.join(ARCHITECTURES)}")
+        if self.regulariser not in REGULARISERS:
+            out.append(f"the regulariser must be one of {', '.join(REGULARISERS)}")
+        if not (isinstance(self.latent_dim, int) and 1 <= self.latent_dim <= MAX_LATENT):
+            out.append(f"the code size must be a whole number from 1 to {MAX_LATENT}, not {self.latent_dim}")
+        checks = [
+            (self.lr, 1e-6, 1.0, "the learning rate"),
+            (self.noise_std, 0.01, 1.0, "the training noise σ"),
+            (self.sparsity_target, 0.001, 0.5, "the sparsity target ρ"),
+            (self.sparsity_weight, 0.0, 100.0, "the sparsity weight λ"),
+            (self.beta, 0.0, 100.0, "β"),
+            (self.max_seconds, 1.0, 3600.0, "the time limit (seconds)"),
+        ]
+        for value, low, high, name in checks:
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
+                out.append(f"{name} must lie between {low:g} and {high:g}, not {value}")
+        for value, low, high, name in (
+            (self.train_digits, 100, 60_000, "the number of training digits"),
+            (self.seed, 0, 1_000_000, "the seed"),
+            (self.batch_size, 1, 1024, "the batch size"),
+            (self.max_steps, 1, 1_000_000, "the step limit"),
+        ):
+            if not (isinstance(value, int) and low <= value <= high):
+                out.append(f"{name} must be a whole number from {low:,} to {high:,}, not {value}")
+        if self.architecture == "linear" and self.regulariser in ("sparse", "vae"):
+            out.append(f"the tied linear AE has no {self.regulariser} version here: choose none or denoising")
+        if self.architecture == "conv" and self.regulariser == "sparse":
+            out.append("sparsity is offered on the MLP (a layer of sigmoid units), not the convolutional AE")
+        return out
+
+    def config(self) -> AEConfig:
+        problems = self.problems()
+        if problems:
+            raise SpecError("; ".join(problems))
+        noise = self.noise_std if self.regulariser == "denoising" else 0.0
+        if self.architecture == "linear":
+            return AEConfig(kind="linear", latent_dim=self.latent_dim, recon_loss="mse", train_noise_std=noise)
+        if self.regulariser == "sparse":
+            return AEConfig(
+                kind="sparse",
+                latent_dim=self.latent_dim,
+                sparsity_target=self.sparsity_target,
+                sparsity_weight=self.sparsity_weight,
+            )
+        if self.regulariser == "vae":
+            vae_kind: Kind = "vae_mlp" if self.architecture == "mlp" else "vae_conv"
+            return AEConfig(kind=vae_kind, latent_dim=self.latent_dim, hidden=(512, 256), channels=(16, 32))
+        kind: Kind = "mlp" if self.architecture == "mlp" else "conv"
+        return AEConfig(
+            kind=kind, latent_dim=self.latent_dim, hidden=(512, 256), channels=(16, 32), train_noise_std=noise
+        )
+
+
+@dataclass(frozen=True)
+class TrainData:
+    """Training digits, held-out digits (with labels), and what the page says about where they come from."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_held: torch.Tensor
+    y_held: torch.Tensor
+    source: str
+    fashion: torch.Tensor | None = None  # Fashion-MNIST items for the anomaly AUC, where installed
+
+    def limited(self, n: int) -> TrainData:
+        return replace(self, x_train=self.x_train[:n], y_train=self.y_train[:n])
+
+
+@dataclass(frozen=True)
+class Measurements:
+    step: int
+    mse: float
+    denoise_psnr: float  # σ = 0.3
+    noisy_psnr: float  # the noisy input's own PSNR
+    normal_tangent_ratio: float
+    auc_noise: float
+    auc_fashion: float | None
+    probe_codes: float
+    probe_pixels: float
+    probe_pca: float
+    pca_angle: float | None  # tied linear AE only: mean principal angle to PCA, degrees
+
+
+@dataclass
+class TrainingRun:
+    """One model trained on a spec: `advance` trains a few steps, `measure` scores it on the held-out digits."""
+
+    spec: TrainSpec
+    data: TrainData
+    model: Autoencoder = field(init=False)
+    step: int = 0
+    seconds: float = 0.0
+    history: dict[str, list[float]] = field(default_factory=dict)  # "step" and each loss term, averaged
+    test_history: dict[str, list[float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        torch.manual_seed(self.spec.seed)
+        self.model = build_model(self.spec.config())
+        if isinstance(self.model, LinearAE):
+            self.model.set_mean(self.data.x_train.mean(0))
+        if isinstance(self.model, VAE):
+            self.model.kl_weight = self.spec.beta
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.spec.lr)
+        self.generator = torch.Generator().manual_seed(self.spec.seed)
+        self._running: dict[str, float] = {}
+        self._count = 0
+        self._baselines: tuple[float, float] | None = None
+        self._pca: torch.Tensor | None = None
+
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        index = torch.randint(0, len(self.data.x_train), (self.spec.batch_size,), generator=self.generator)
+        x = self.data.x_train[index]
+        if isinstance(self.model, VAE):
+            x = torch.bernoulli(x, generator=self.generator)
+            return x, x
+        if self.model.config.train_noise_std > 0:
+            return gaussian_noise_batch(x, self.spec.noise_std, self.generator), x
+        return x, x
+
+    def advance(self, steps: int) -> None:
+        """Train `steps` steps. Raises FloatingPointError, with the model left as it was, when a loss is not a
+        finite number (a learning rate far too large does that)."""
+        began = time.perf_counter()
+        self.model.train()
+        for _ in range(steps):
+            inputs, target = self._batch()
+            terms = self.model.loss(target, self.model(inputs))
+            if not torch.isfinite(terms["total"]):
+                raise FloatingPointError(
+                    f"the loss became {terms['total'].item()} at step {self.step + 1}: the learning rate "
+                    f"{self.spec.lr:g} is too large for this model; try 10 times smaller"
+                )
+            self.optimizer.zero_grad(set_to_none=True)
+            terms["total"].backward()
+            self.optimizer.step()
+            self.step += 1
+            for key, value in terms.items():
+                self._running[key] = self._running.get(key, 0.0) + value.item()
+            self._count += 1
+        self.model.eval()
+        self.seconds += time.perf_counter() - began
+        if self._count and (self._count >= 25 or steps == 1):
+            self.history.setdefault("step", []).append(self.step)
+            for key, total in self._running.items():
+                self.history.setdefault(key, []).append(total / self._count)
+            self._running, self._count = {}, 0
+
+    @torch.inference_mode()
+    def test_loss(self) -> dict[str, float]:
+        """Each loss term on the held-out digits, recorded in test_history."""
+        x = self.data.x_held[:500]
+        if isinstance(self.model, VAE):
+            x = torch.bernoulli(x, generator=torch.Generator().manual_seed(0))
+        torch.manual_seed(0)
+        terms = {k: v.item() for k, v in self.model.loss(x, self.model(x)).items()}
+        self.test_history.setdefault("step", []).append(self.step)
+        for key, value in terms.items():
+            self.test_history.setdefault(key, []).append(value)
+        return terms
+
+    @torch.inference_mode()
+    def reconstructions(self) -> torch.Tensor:
+        return self.model.reconstruct(self.data.x_held[:SHOWN])
+
+    @torch.inference_mode()
+    def code_map(self) -> tuple[np.ndarray, np.ndarray, str]:
+        """(points (n, 2), labels (n,), what the axes are) of held-out codes: 2-d codes as they are, a 1-d code
+        against its class, otherwise the top two principal components of the codes."""
+        z = self.model.encode(self.data.x_held[:MAP_POINTS])
+        labels = self.data.y_held[:MAP_POINTS].numpy()
+        if z.shape[1] == 1:
+            return np.column_stack([z[:, 0].numpy(), labels]), labels, "z1 against the digit's class"
+        coords, explained = project_codes(z)
+        axes = "z1, z2" if explained is None else f"PC1, PC2 of the {z.shape[1]}-d codes"
+        return coords.numpy(), labels, axes
+
+    def measure(self) -> Measurements:
+        if self._baselines is None:  # they depend on the data and d only: once per run
+            self._baselines = probe_baselines(self.data, self.model.latent_dim)
+            if isinstance(self.model, LinearAE):
+                self._pca = pca(self.data.x_train.flatten(1), self.model.latent_dim)[1]
+        return measure(self.model, self.data, step=self.step, baselines=self._baselines, pca_components=self._pca)
+
+
+def ridge_probe(train: torch.Tensor, y_train: torch.Tensor, test: torch.Tensor, y_test: torch.Tensor) -> float:
+    """Accuracy of a linear classifier (least squares on one-hot targets, ridge 1e-3 × the feature scale) fitted on
+    `train` features and scored on `test`: a deterministic linear probe, solved in closed form."""
+    a = torch.cat([train.double().flatten(1), torch.ones(len(train), 1, dtype=torch.float64)], 1)
+    b = torch.cat([test.double().flatten(1), torch.ones(len(test), 1, dtype=torch.float64)], 1)
+    targets = torch.nn.functional.one_hot(y_train, 10).double()
+    gram = a.T @ a
+    ridge = 1e-3 * gram.diagonal().mean().clamp_min(1e-12) * torch.eye(gram.shape[0], dtype=torch.float64)
+    weights = torch.linalg.solve(gram + ridge, a.T @ targets)
+    return float(((b @ weights).argmax(1) == y_test).double().mean())
+
+
+@torch.inference_mode()
+def probe_baselines(data: TrainData, d: int) -> tuple[float, float]:
+    """The probe on raw pixels and on PCA codes of size d (fitted on the probe's training digits)."""
+    x, y = data.x_train[:PROBE_TRAIN].flatten(1), data.y_train[:PROBE_TRAIN]
+    held, y_held = data.x_held.flatten(1), data.y_held
+    pixels = ridge_probe(x, y, held, y_held)
+    k = min(d, x.shape[1], len(x) - 1)
+    mean, components = pca(x, k)
+    return pixels, ridge_probe((x - mean) @ components, y, (held - mean) @ components, y_held)
+
+
+def measure(
+    model: Autoencoder,
+    data: TrainData,
+    *,
+    step: int = 0,
+    baselines: tuple[float, float] | None = None,
+    pca_components: torch.Tensor | None = None,
+) -> Measurements:
+    """Every figure the page shows for a model, on the held-out digits. baselines: the probe on pixels and on PCA
+    codes (probe_baselines), pca_components: PCA's top-d directions of the training digits, when known."""
+    x = data.x_held
+    with torch.inference_mode():
+        recon = torch.cat([model.reconstruct(xb) for xb in x.split(500)])
+        mse = losses.mse(recon, x).mean().item()
+        noisy = gaussian(x, 0.3, seed=0)
+        denoised = torch.cat([model.reconstruct(xb) for xb in noisy.split(500)])
+        denoise_psnr = losses.psnr(denoised, x).mean().item()
+        noisy_psnr = losses.psnr(noisy, x).mean().item()
+        normal = reconstruction_error(model, x[:500]).numpy()
+        auc_noise = auc(normal, reconstruction_error(model, noise_images("uniform", 200, seed=1)).numpy())
+        auc_fashion = (
+            auc(normal, reconstruction_error(model, data.fashion[:500]).numpy()) if data.fashion is not None else None
+        )
+        codes_train = model.encode(data.x_train[:PROBE_TRAIN])
+        codes_held = model.encode(x)
+        probe_codes = ridge_probe(codes_train, data.y_train[:PROBE_TRAIN], codes_held, data.y_held)
+    ratio = push_summary(model, x[:RATIO_DIGITS], eps=1.0, seed=0).ratio
+    pixels, pca_probe = baselines or probe_baselines(data, model.latent_dim)
+    angle = None
+    if isinstance(model, LinearAE):
+        components = pca_components if pca_components is not None else pca(data.x_train.flatten(1), model.latent_dim)[1]
+        angle = float(principal_angles(model.A.detach().T, components).mean())
+    return Measurements(
+        step=step,
+        mse=mse,
+        denoise_psnr=denoise_psnr,
+        noisy_psnr=noisy_psnr,
+        normal_tangent_ratio=ratio,
+        auc_noise=auc_noise,
+        auc_fashion=auc_fashion,
+        probe_codes=probe_codes,
+        probe_pixels=pixels,
+        probe_pca=pca_probe,
+        pca_angle=angle,
+    )
+
+
+def knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = 5) -> float:
+    """Leave-one-out k-nearest-neighbour accuracy of labelled points (n, dims): how well the map separates the
+    classes (a majority vote of each point's k nearest other points)."""
+    p = torch.as_tensor(points, dtype=torch.float64)
+    distances = torch.cdist(p, p)
+    distances.fill_diagonal_(float("inf"))
+    nearest = distances.topk(k, largest=False).indices
+    votes = torch.as_tensor(labels)[nearest]
+    predicted = torch.mode(votes, dim=1).values
+    return float((predicted == torch.as_tensor(labels)).double().mean())

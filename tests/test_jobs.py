@@ -1,0 +1,200 @@
+"""The training pool of the "Train your own" page and the measurements it shows (aemodels.jobs, playground)."""
+
+import math
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from aemodels import AEConfig, build_model, load_digits
+from aemodels.geometry import pca
+from aemodels.jobs import TrainingPool
+from aemodels.models import Autoencoder
+from aemodels.playground import SpecError, TrainData, TrainingRun, TrainSpec, knn_accuracy, measure, ridge_probe
+
+SMALL = {"latent_dim": 2, "train_digits": 1000, "batch_size": 16}
+
+
+@pytest.fixture(scope="module")
+def data() -> TrainData:
+    x, y = load_digits()
+    return TrainData(x[:1500], y[:1500], x[1500:], y[1500:], "the shipped sample")
+
+
+def wait_for(predicate, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def pool():
+    pools = []
+
+    def make(**kwargs) -> TrainingPool:
+        pools.append(TrainingPool(**kwargs))
+        return pools[-1]
+
+    yield make
+    for p in pools:
+        p.close()
+
+
+def test_absurd_choices_get_plain_messages():
+    problems = TrainSpec(latent_dim=10**6, lr=1e9, beta=math.nan).problems()
+    assert any("code size" in p and "1024" in p for p in problems)
+    assert any("learning rate" in p for p in problems)
+    assert any("β" in p for p in problems)
+    assert TrainSpec(architecture="conv", regulariser="sparse").problems() == [
+        "sparsity is offered on the MLP (a layer of sigmoid units), not the convolutional AE"
+    ]
+    with pytest.raises(SpecError, match="code size"):
+        TrainSpec(latent_dim=0).config()
+    assert TrainSpec().problems() == []
+
+
+def test_a_bad_spec_is_refused_before_it_reaches_a_worker(pool, data):
+    p = pool(workers=1)
+    with pytest.raises(SpecError):
+        p.submit("a", TrainSpec(lr=1e9), data)
+    assert p.counts() == {}
+
+
+def test_queue_order_and_positions(pool, data):
+    p = pool(workers=1, max_active=1)
+    spec = TrainSpec(**SMALL, max_steps=100_000)
+    first, second, third = (p.submit(owner, spec, data) for owner in "abc")
+    assert p.view(first).status == "running"
+    assert (p.view(second).queue_position, p.view(third).queue_position) == (1, 2)
+    p.cancel(first)
+    assert p.view(first).status == "stopped"
+    assert p.view(second).status == "running" and p.view(third).queue_position == 1
+    wait_for(lambda: p.view(second).step > 0)
+
+
+def test_active_jobs_progress_in_turn(pool, data):
+    p = pool(workers=1, max_active=3, slice_seconds=0.05)
+    ids = [p.submit(owner, TrainSpec(**SMALL, max_steps=100_000), data) for owner in "abc"]
+    wait_for(lambda: all(p.view(i).step > 0 for i in ids))  # one worker, three jobs: each gets its turns
+
+
+def test_one_job_per_owner(pool, data):
+    p = pool(workers=1)
+    first = p.submit("a", TrainSpec(**SMALL, max_steps=100_000), data)
+    second = p.submit("a", TrainSpec(**SMALL, max_steps=100_000), data)
+    assert p.view(first).status == "stopped" and "replaced" in p.view(first).message
+    assert p.view(second).status == "running"
+
+
+def test_step_limit_and_time_limit(pool, data):
+    p = pool(workers=2)
+    by_steps = p.submit("a", TrainSpec(**SMALL, max_steps=30), data)
+    by_time = p.submit("b", TrainSpec(**SMALL, max_seconds=1.0), data)
+    wait_for(lambda: p.view(by_steps).status == "finished" and p.view(by_time).status == "finished")
+    assert p.view(by_steps).step == 30
+    assert "time limit" in p.view(by_time).message and p.view(by_time).seconds >= 1.0
+
+
+def test_pause_and_one_step(pool, data):
+    p = pool(workers=1)
+    job = p.submit("a", TrainSpec(**SMALL, max_steps=100_000), data)
+    wait_for(lambda: p.view(job).step > 0)
+    p.pause(job)
+    wait_for(lambda: p.view(job).status == "paused")
+    steps = p.view(job).step
+    time.sleep(0.3)
+    assert p.view(job).step == steps
+    p.one_step(job)
+    wait_for(lambda: p.view(job).step == steps + 1)
+    time.sleep(0.3)
+    assert p.view(job).step == steps + 1 and p.view(job).status == "paused"
+    p.resume(job)
+    wait_for(lambda: p.view(job).step > steps + 1)
+
+
+def test_a_loss_that_is_not_a_number_stops_the_job_with_a_message(pool, data):
+    broken = TrainData(data.x_train.clone().fill_(math.inf), data.y_train, data.x_held, data.y_held, "broken")
+    p = pool(workers=1)
+    job = p.submit("a", TrainSpec(**SMALL), broken)
+    wait_for(lambda: p.view(job).status == "failed")
+    assert "loss became" in p.view(job).message and "learning rate" in p.view(job).message
+    healthy = p.submit("b", TrainSpec(**SMALL, max_steps=20), data)  # the worker lives on
+    wait_for(lambda: p.view(healthy).status == "finished")
+
+
+def test_a_job_nobody_watches_is_stopped(pool, data):
+    now = [0.0]
+    p = pool(workers=1, idle_seconds=5.0, clock=lambda: now[0])
+    job = p.submit("a", TrainSpec(**SMALL, max_steps=100_000), data)
+    wait_for(lambda: p.view(job).step > 0)
+    now[0] += 10.0  # ten seconds without a view
+    wait_for(lambda: p.counts().get("stopped") == 1)
+    assert "nobody was watching" in p.view(job).message
+
+
+def test_the_model_copy_is_independent(pool, data):
+    p = pool(workers=1)
+    job = p.submit("a", TrainSpec(**SMALL, max_steps=50), data)
+    wait_for(lambda: p.view(job).status == "finished")
+    model = p.model(job)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    p.forget(job)
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
+
+
+def test_ridge_probe_and_knn_on_separable_data():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=10, size=(10, 5))
+    labels = np.repeat(np.arange(10), 40)
+    points = centres[labels] + rng.normal(size=(400, 5))
+    x, y = torch.tensor(points), torch.tensor(labels)
+    assert ridge_probe(x[::2], y[::2], x[1::2], y[1::2]) == 1.0
+    assert knn_accuracy(points, labels) == 1.0
+    shuffled = rng.permutation(labels)
+    assert knn_accuracy(points, shuffled) < 0.3  # labels unrelated to place: near chance
+
+
+class Identity(Autoencoder):
+    """The overcomplete AE's failure mode, exactly: x -> x."""
+
+    def __init__(self) -> None:
+        super().__init__(AEConfig(kind="mlp", latent_dim=784))
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return x.flatten(1)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return z.view(-1, 1, 28, 28)
+
+
+def test_measurements_tell_the_identity_from_a_projection(data):
+    identity = measure(Identity(), data)
+    assert identity.mse == pytest.approx(0.0, abs=1e-12)
+    assert identity.denoise_psnr == pytest.approx(identity.noisy_psnr, abs=1e-6)  # the noise passes straight through
+    assert identity.normal_tangent_ratio == pytest.approx(1.0, abs=1e-3)
+    # The linear AE set to PCA's subspace: a projection. Pushes off it are removed, noise is reduced.
+    linear = build_model(AEConfig(kind="linear", latent_dim=16, recon_loss="mse"))
+    mean, components = pca(data.x_train.flatten(1), 16)
+    linear.set_mean(mean)
+    with torch.no_grad():
+        linear.A.copy_(components.T)
+    projection = measure(linear, data)
+    assert projection.normal_tangent_ratio < 0.1
+    # Better than the noisy input (PCA-16 is capped near 16 dB by its own reconstruction error, 0.026).
+    assert projection.denoise_psnr > projection.noisy_psnr + 1
+    assert projection.pca_angle == pytest.approx(0.0, abs=0.1)
+    assert identity.auc_noise < projection.auc_noise  # the identity cannot tell noise from digits
+
+
+def test_a_training_run_records_its_curves(data):
+    run = TrainingRun(TrainSpec(**SMALL), data)
+    for _ in range(3):
+        run.advance(10)  # fewer than 25 steps since the last point: accumulated
+    run.advance(30)
+    run.test_loss()
+    assert run.step == 60 and run.history["step"] == [30, 60] and "recon" in run.history
+    assert run.test_history["step"] == [60]
+    points, labels, axes = run.code_map()
+    assert points.shape[1] == 2 and len(points) == len(labels) and axes == "z1, z2"
