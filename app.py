@@ -34,7 +34,8 @@ PAGES = {  # url path -> st.Page; the sections are the sidebar's headings
     "reconstruct": st.Page("app_pages/reconstruct.py", title="Reconstruction", icon=":material/autorenew:"),
     "denoise": st.Page("app_pages/denoise.py", title="Denoising", icon=":material/cleaning_services:"),
     "latent": st.Page("app_pages/latent.py", title="Latent sliders", icon=":material/tune:"),
-    "sample": st.Page("app_pages/sample.py", title="Sampling the prior", icon=":material/casino:"),
+    "sample": st.Page("app_pages/sample.py", title="Sampling", icon=":material/casino:"),
+    "train": st.Page("app_pages/train.py", title="Train your own", icon=":material/model_training:"),
     "explorer": st.Page("app_pages/explorer.py", title="Latent explorer", icon=":material/scatter_plot:"),
     "manifold": st.Page("app_pages/manifold.py", title="Manifold geometry", icon=":material/3d_rotation:"),
     "pca": st.Page("app_pages/pca.py", title="A linear AE is PCA", icon=":material/linear_scale:"),
@@ -44,10 +45,10 @@ PAGES = {  # url path -> st.Page; the sections are the sidebar's headings
 }
 SECTIONS = {
     "": ["start"],
-    "Play": ["reconstruct", "denoise", "latent", "sample"],
+    "Play": ["reconstruct", "denoise", "latent", "sample", "train"],
     "Theory": ["explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"],
 }
-USES_NO_DIGIT = {"sample", "pca"}
+USES_NO_DIGIT = {"sample", "pca", "train"}
 
 st.html(f"<style>{(Path(__file__).parent / 'app_pages' / 'app.css').read_text()}</style>")
 current = st.navigation({section: [PAGES[name] for name in names] for section, names in SECTIONS.items()})

@@ -17,6 +17,7 @@ Nothing here imports streamlit; the page holds a job id and reads `view(job_id)`
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import threading
@@ -106,6 +107,9 @@ class TrainingPool:
         self._ids = itertools.count(1)
         self._threads: list[threading.Thread] = []
         self._closed = False
+        # Workers are daemon threads; stopping them before the interpreter exits keeps torch from being torn
+        # down under a running step (which aborts the process).
+        atexit.register(self.close)
 
     # --- what the page calls -------------------------------------------------------------------------------------
     def submit(self, owner: str, spec: TrainSpec, data: TrainData) -> int:
@@ -206,6 +210,7 @@ class TrainingPool:
                 self._finish(job, "stopped", reason)
 
     def close(self) -> None:
+        """Stop every job and the workers (they finish the slice they are in)."""
         with self._lock:
             self._closed = True
             for job in self._jobs.values():

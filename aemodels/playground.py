@@ -37,7 +37,7 @@ MAX_LATENT = 1024
 HELD_OUT = 1000  # held-out digits the measurements use
 SHOWN = 8  # fixed test digits whose reconstructions the page shows
 MAP_POINTS = 600  # held-out codes on the code map
-PROBE_TRAIN = 2000  # digits the linear probe is fitted on (from the training set), scored on the held-out ones
+PROBE_TRAIN = 5000  # digits the linear probe is fitted on (from the training set), scored on the held-out ones
 RATIO_DIGITS = 12  # digits of the normal/tangent measurement (Jacobians: the costly part)
 
 
@@ -114,13 +114,14 @@ class TrainSpec:
                 sparsity_target=self.sparsity_target,
                 sparsity_weight=self.sparsity_weight,
             )
+        # The MLP has one hidden layer at least as wide as the code, so that a code wider than the input is
+        # overcomplete all the way through (a narrower layer would be the real bottleneck).
+        hidden = (max(256, self.latent_dim),)
         if self.regulariser == "vae":
             vae_kind: Kind = "vae_mlp" if self.architecture == "mlp" else "vae_conv"
-            return AEConfig(kind=vae_kind, latent_dim=self.latent_dim, hidden=(512, 256), channels=(16, 32))
+            return AEConfig(kind=vae_kind, latent_dim=self.latent_dim, hidden=hidden, channels=(16, 32))
         kind: Kind = "mlp" if self.architecture == "mlp" else "conv"
-        return AEConfig(
-            kind=kind, latent_dim=self.latent_dim, hidden=(512, 256), channels=(16, 32), train_noise_std=noise
-        )
+        return AEConfig(kind=kind, latent_dim=self.latent_dim, hidden=hidden, channels=(16, 32), train_noise_std=noise)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from aemodels.export import ExportError, export_decoder
-from app_pages._widgets import cached_model
+from app_pages._widgets import YOURS, cached_model
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE.parent / "static" / "decoders"  # served at app/static/decoders/ (server.enableStaticServing)
@@ -35,7 +35,10 @@ _component = st.components.v2.component("aemodels_live_decoder", js=(HERE / "liv
 @st.cache_resource(show_spinner="Preparing the in-browser decoder…")
 def decoder_url(name: str) -> str | None:
     """Export the model's decoder once per process to static/decoders/ and return its URL stem (relative to the
-    app's root), or None when it cannot be served (unsupported layers, or a read-only install)."""
+    app's root), or None when it cannot be served (unsupported layers, a read-only install, or a user's own
+    trained model, which would leave a file per training behind)."""
+    if name.startswith(YOURS):
+        return None
     try:
         manifest, buffer = export_decoder(cached_model(name))
         stem = f"{name}-{manifest['sha256'][:16]}"

@@ -110,6 +110,28 @@ VAE_MODEL = "vae_model"
 VAE_EPS_SEED = "vae_eps_seed"
 VAE_RESAMPLE = "vae_resample"
 SPARSE_SHOWN = "sparse_shown"
+USER_MODEL = "user_model"  # the name of this session's trained model, once the user chose to use it elsewhere
+TRAIN_ARCH = "train_arch"
+TRAIN_DIM = "train_dim"
+TRAIN_REG = "train_reg"
+TRAIN_SIGMA = "train_sigma"
+TRAIN_RHO = "train_rho"
+TRAIN_LAMBDA = "train_lambda"
+TRAIN_BETA = "train_beta"
+TRAIN_DIGITS = "train_digits"
+TRAIN_LR = "train_lr"
+TRAIN_SEED = "train_seed"
+TRAIN_JOB = "train_job"  # this session's job in the training pool
+TRAIN_OWNER = "train_owner"  # this session's identity in the pool (one job per owner)
+TRAIN_EXPERIMENT = "train_experiment"  # the guided experiment the current job runs, if any
+TRAIN_NOTE = "train_note"  # why the last Start was refused
+TRAIN_SEEN_DONE = "train_seen_done"  # the finished job the page has redrawn for (once, to stop polling)
+TRAIN_START = "train_start"
+TRAIN_PAUSE = "train_pause"
+TRAIN_STEP = "train_step"
+TRAIN_RESET = "train_reset"
+TRAIN_USE = "train_use"
+TRAIN_DOWNLOAD = "train_download"
 DEFAULTS = "state_defaults"  # every field's default, worked out once per session (some read the model folder)
 NOTES = "url_notes"  # (page, [plain notes about the link's values that were ignored])
 RESTORED = "url_restored"  # set once the session's first run has read the URL
@@ -312,6 +334,17 @@ FIELDS: tuple[Field, ...] = (
     Field(VAE_EPS_SEED, "draw", "inside_vae", fixed(0), integer(0, 1_000_000)),
     # Sparse codes
     Field(SPARSE_SHOWN, "units", "sparse", fixed(100), integer(16, 400)),
+    # Train your own
+    Field(TRAIN_ARCH, "arch", "train", fixed("mlp"), one_of(("linear", "mlp", "conv"))),
+    Field(TRAIN_DIM, "d", "train", fixed(2), integer(1, 1024)),
+    Field(TRAIN_REG, "reg", "train", fixed("none"), one_of(("none", "denoising", "sparse", "vae"))),
+    Field(TRAIN_SIGMA, "sigma", "train", fixed(0.3), number(0.05, 1.0), rounded),
+    Field(TRAIN_RHO, "rho", "train", fixed(0.05), number(0.01, 0.3), rounded),
+    Field(TRAIN_LAMBDA, "lambda", "train", fixed(3.0), number(0.0, 10.0), rounded),
+    Field(TRAIN_BETA, "beta", "train", fixed(1.0), number(0.0, 4.0), rounded),
+    Field(TRAIN_DIGITS, "digits", "train", fixed(10_000), integer(1_000, 60_000)),
+    Field(TRAIN_LR, "lr", "train", fixed(1e-3), number(1e-4, 1.0), rounded),
+    Field(TRAIN_SEED, "seed", "train", fixed(0), integer(0, 1_000_000)),
 )
 # Widgets remembered for the session but not carried by links, with their defaults. (Values that are not widgets,
 # such as the prepared upload or the latent codes, stay in the session by themselves.)

@@ -4,9 +4,8 @@ import streamlit as st
 import torch
 
 from aemodels.losses import mse, psnr
-from aemodels.zoo import models_for
 from app_pages import _state as state
-from app_pages._widgets import current_digit, error_picture, label, load_model, picture, picture_row
+from app_pages._widgets import choices, current_digit, error_picture, label, load_model, picture, picture_row
 
 
 def render() -> None:
@@ -17,7 +16,7 @@ def render() -> None:
         "learned; the error map shows what it could not place there. The linear AE is PCA: a flat chart."
     )
     with st.sidebar:
-        names = st.multiselect("Models", models_for("reconstruction"), key=state.RECON_MODELS, format_func=label)
+        names = st.multiselect("Models", choices("reconstruction"), key=state.RECON_MODELS, format_func=label)
     digit = current_digit()
     picture(digit.x, f"Input: {digit.caption}", scale=6)
     if not names:

@@ -25,9 +25,9 @@ QUESTIONS = [  # (question, what the pages show, [(page file, label)])
     ),
     (
         "Can it dream?",
-        "A plain AE's code space has holes; a VAE's prior fills it, so random codes decode to new digits.",
+        "A plain AE's code space has holes; a VAE's prior fills it; a density fitted to the codes fills it better.",
         [
-            ("app_pages/sample.py", "Sampling the prior"),
+            ("app_pages/sample.py", "Sampling"),
             ("app_pages/explorer.py", "Latent explorer"),
             ("app_pages/inside_vae.py", "Inside the VAE"),
         ],

@@ -15,12 +15,12 @@ def damaged_zoo(tmp_path, monkeypatch):
     copy = tmp_path / "pretrained"
     shutil.copytree(ROOT / "pretrained", copy)
     monkeypatch.setenv("AEMODELS_PRETRAINED", str(copy))
-    from app_pages._widgets import cached_model, label
+    from app_pages._widgets import label, zoo_model
 
-    cached_model.clear()  # models are cached per process: start and end with the real files
+    zoo_model.clear()  # models are cached per process: start and end with the real files
     label.clear()
     yield copy
-    cached_model.clear()
+    zoo_model.clear()
     label.clear()
 
 

@@ -1,0 +1,459 @@
+"""Train your own: choose an architecture, a code size and a regulariser, train it live, and watch the manifold form
+and the seed's claims about capacity and regularisation happen (or not), measured."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import uuid
+import zipfile
+from dataclasses import asdict, replace
+
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+from safetensors.torch import save as save_tensors
+
+from aemodels import DataError, load_digits, load_mnist
+from aemodels.charts import CLASS_COLOURS
+from aemodels.images import make_grid
+from aemodels.jobs import DONE, JobView, TrainingPool
+from aemodels.playground import ARCHITECTURES, REGULARISERS, Measurements, SpecError, TrainData, TrainSpec
+from aemodels.zoo import FORMAT_VERSION
+from app_pages import _state as state
+from app_pages._caches import fashion
+from app_pages._widgets import plot, register_user_model
+
+DIGIT_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 60_000)
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0)
+MAX_STEPS = 20_000
+MAX_SECONDS = 300.0
+ARCH_LABELS = {"linear": "tied linear", "mlp": "MLP", "conv": "convolutional"}
+REG_LABELS = {"none": "none", "denoising": "denoising", "sparse": "sparsity", "vae": "VAE"}
+
+# The guided experiments: what the seed claims, and the choices that put it to the test.
+EXPERIMENTS: dict[str, tuple[str, str, dict]] = {
+    "identity": (
+        "Overcomplete, no regulariser: the identity",
+        "With more code than input (d = 1024 > 784) and nothing to stop it, an autoencoder can learn the identity: "
+        "near-zero reconstruction error, but the noise passes straight through (denoising PSNR ≈ the noisy "
+        "input's), pushes off the manifold survive as well as pushes along it (normal/tangent ≈ 1), and noise is "
+        "no longer flagged as an anomaly. A regulariser (denoising, sparsity) makes it a projection again.",
+        {"architecture": "mlp", "latent_dim": 1024, "regulariser": "none", "max_seconds": 60.0},
+    ),
+    "identity_denoising": (
+        "The same, with denoising",
+        "Trained to map x + noise back to x, the same overcomplete AE cannot simply copy its input: it has to "
+        "project onto the digits again.",
+        {"architecture": "mlp", "latent_dim": 1024, "regulariser": "denoising", "noise_std": 0.3, "max_seconds": 60.0},
+    ),
+    "identity_sparse": (
+        "The same, with sparsity",
+        "1024 sigmoid units held to a mean activation of ρ = 0.05: a sparse code, overcomplete but constrained.",
+        {"architecture": "mlp", "latent_dim": 1024, "regulariser": "sparse", "max_seconds": 60.0},
+    ),
+    "pca": (
+        "A linear AE is PCA",
+        "A tied linear autoencoder trained with squared error finds the subspace of the top principal components "
+        "(Baldi & Hornik 1989): the principal angles between its subspace and PCA's shrink toward 0 as it trains.",
+        {"architecture": "linear", "latent_dim": 16, "regulariser": "none", "lr": 3e-3, "max_seconds": 45.0},
+    ),
+}
+
+
+@st.cache_resource(show_spinner=False)
+def pool() -> TrainingPool:
+    """The process's training pool, shared by every session (aemodels.jobs)."""
+    return TrainingPool()
+
+
+@st.cache_resource(show_spinner="Loading the training digits…")
+def training_data() -> TrainData:
+    """MNIST's 60,000 training digits and the first 1,000 test digits held out, where MNIST is installed; otherwise
+    the shipped 2,000-digit sample, 1,500 to train on and 500 held out."""
+    items = fashion()
+    extra = None if isinstance(items, str) else torch.from_numpy(items[0].copy()).unsqueeze(1)
+    try:
+        x, y = load_mnist("train")
+        x_test, y_test = load_mnist("test")
+        return TrainData(x, y, x_test[:1000], y_test[:1000], "MNIST (60,000 training digits)", extra)
+    except DataError:
+        x, y = load_digits()
+        return TrainData(
+            x[:1500], y[:1500], x[1500:], y[1500:], "the shipped 2,000-digit sample (MNIST is not installed)", extra
+        )
+
+
+def owner() -> str:
+    if state.TRAIN_OWNER not in st.session_state:
+        st.session_state[state.TRAIN_OWNER] = uuid.uuid4().hex
+    return str(st.session_state[state.TRAIN_OWNER])
+
+
+def current_spec(data: TrainData) -> TrainSpec:
+    ss = st.session_state
+    return TrainSpec(
+        architecture=ss[state.TRAIN_ARCH],
+        latent_dim=int(ss[state.TRAIN_DIM]),
+        regulariser=ss[state.TRAIN_REG],
+        noise_std=float(ss[state.TRAIN_SIGMA]),
+        sparsity_target=float(ss[state.TRAIN_RHO]),
+        sparsity_weight=float(ss[state.TRAIN_LAMBDA]),
+        beta=float(ss[state.TRAIN_BETA]),
+        train_digits=min(int(ss[state.TRAIN_DIGITS]), len(data.x_train)),
+        lr=float(ss[state.TRAIN_LR]),
+        seed=int(ss[state.TRAIN_SEED]),
+        max_steps=MAX_STEPS,
+        max_seconds=MAX_SECONDS,
+    )
+
+
+def start(spec: TrainSpec, experiment: str | None = None) -> None:
+    """A button's callback: start a job (the session's earlier one stops)."""
+    try:
+        job = pool().submit(owner(), spec, training_data())
+    except SpecError as err:
+        st.session_state[state.TRAIN_NOTE] = f"Cannot train this: {err}."
+        return
+    st.session_state[state.TRAIN_JOB] = job
+    st.session_state[state.TRAIN_EXPERIMENT] = experiment
+    st.session_state.pop(state.TRAIN_NOTE, None)
+
+
+def start_experiment(key: str) -> None:
+    _, _, choices = EXPERIMENTS[key]
+    data = training_data()
+    base = TrainSpec(train_digits=min(10_000, len(data.x_train)), max_steps=MAX_STEPS)
+    spec = replace(base, **choices)
+    ss = st.session_state  # the choices on the page follow, so the user sees what runs
+    ss[state.TRAIN_ARCH], ss[state.TRAIN_DIM], ss[state.TRAIN_REG] = (
+        spec.architecture,
+        spec.latent_dim,
+        spec.regulariser,
+    )
+    ss[state.TRAIN_SIGMA], ss[state.TRAIN_LR], ss[state.TRAIN_DIGITS] = spec.noise_std, spec.lr, spec.train_digits
+    start(spec, key)
+
+
+def reset() -> None:
+    job = st.session_state.pop(state.TRAIN_JOB, None)
+    if job is not None:
+        pool().cancel(job, "reset")
+        pool().forget(job)
+    st.session_state.pop(state.TRAIN_EXPERIMENT, None)
+
+
+def controls(data: TrainData) -> None:
+    st.subheader("Choices")
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        st.radio("Architecture", ARCHITECTURES, key=state.TRAIN_ARCH, format_func=ARCH_LABELS.get, horizontal=True)
+        d = st.number_input(
+            "Code size d",
+            1,
+            1024,
+            key=state.TRAIN_DIM,
+            help="From 1 (undercomplete) to 1024 (overcomplete: more numbers in the code than pixels).",
+        )
+        kind = "overcomplete" if d > 784 else ("complete" if d == 784 else "undercomplete")
+        st.caption(f"η = d / 784 = {d / 784:.3g}: {kind}")
+    with c2:
+        reg = st.radio("Regulariser", REGULARISERS, key=state.TRAIN_REG, format_func=REG_LABELS.get, horizontal=True)
+        if reg == "denoising":
+            st.slider("Training noise σ", 0.05, 1.0, step=0.05, key=state.TRAIN_SIGMA)
+        elif reg == "sparse":
+            st.slider("Target activation ρ", 0.01, 0.3, step=0.01, key=state.TRAIN_RHO)
+            st.slider("Sparsity weight λ", 0.0, 10.0, step=0.5, key=state.TRAIN_LAMBDA)
+        elif reg == "vae":
+            st.slider("β (weight of the KL term)", 0.0, 4.0, step=0.1, key=state.TRAIN_BETA)
+    with c3:
+        options = [n for n in DIGIT_CHOICES if n <= len(data.x_train)] or [len(data.x_train)]
+        if st.session_state[state.TRAIN_DIGITS] not in options:
+            st.session_state[state.TRAIN_DIGITS] = options[-1] if len(options) < 3 else options[3 % len(options)]
+        st.select_slider("Training digits", options, key=state.TRAIN_DIGITS, format_func=lambda n: f"{n:,}")
+        st.select_slider("Learning rate", LEARNING_RATES, key=state.TRAIN_LR, format_func=lambda v: f"{v:g}")
+        st.number_input("Seed", 0, 1_000_000, key=state.TRAIN_SEED)
+    st.caption(f"Training on {data.source}; measured on {len(data.x_held):,} held-out digits.")
+
+
+def buttons(view: JobView | None, data: TrainData) -> None:
+    spec = current_spec(data)
+    cols = st.columns([1, 1, 1, 1, 2])
+    cols[0].button("Start", type="primary", on_click=start, args=(spec,), key=state.TRAIN_START)
+    job = view.job_id if view is not None else 0
+    if view is not None and view.status in ("running", "queued"):
+        cols[1].button("Pause", on_click=pool().pause, args=(job,), key=state.TRAIN_PAUSE)
+    else:
+        paused = view is not None and view.status == "paused"
+        cols[1].button("Resume", on_click=pool().resume, args=(job,), disabled=not paused, key=state.TRAIN_PAUSE)
+    cols[2].button(
+        "One step",
+        on_click=pool().one_step,
+        args=(job,),
+        disabled=view is None or view.status in DONE,
+        key=state.TRAIN_STEP,
+    )
+    cols[3].button("Reset", on_click=reset, disabled=view is None, key=state.TRAIN_RESET)
+    problems = spec.problems()
+    if problems:
+        cols[4].warning("Cannot train this: " + "; ".join(problems) + ".")
+
+
+def experiments() -> None:
+    st.subheader("Guided experiments")
+    cols = st.columns(4)
+    for column, (key, (title, claim, _)) in zip(cols, EXPERIMENTS.items(), strict=True):
+        column.button(
+            title, on_click=start_experiment, args=(key,), key=f"train_exp_{key}", help=claim, width="stretch"
+        )
+
+
+def loss_chart(view: JobView) -> go.Figure:
+    figure = go.Figure()
+    for key, values in view.history.items():
+        if key == "step" or (key == "total" and len(view.history) <= 3):
+            continue
+        figure.add_scatter(x=view.history["step"], y=values, mode="lines", name=f"train {key}")
+    for key, values in view.test_history.items():
+        if key == "step" or (key == "total" and len(view.test_history) <= 3):
+            continue
+        figure.add_scatter(
+            x=view.test_history["step"], y=values, mode="lines+markers", name=f"held-out {key}", line={"dash": "dot"}
+        )
+    unit = "nats per digit" if view.spec.regulariser == "vae" else "loss per digit"
+    figure.update_layout(
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        title="Loss terms: training batches (solid), held-out digits (dotted)",
+        xaxis_title="step",
+        yaxis_title=unit,
+        yaxis_type="log",
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return figure
+
+
+def code_map_chart(view: JobView) -> go.Figure | None:
+    if view.code_map is None:
+        return None
+    points, labels, axes = view.code_map
+    figure = go.Figure()
+    for digit in range(10):
+        mask = labels == digit
+        figure.add_scatter(
+            x=points[mask, 0],
+            y=points[mask, 1],
+            mode="markers",
+            name=str(digit),
+            marker={"size": 5, "color": CLASS_COLOURS[digit], "opacity": 0.75},
+            hovertemplate=f"label {digit}<extra></extra>",
+        )
+    x_title, y_title = (
+        ("z1", "class") if axes.startswith("z1 against") else axes.split(", ", 1) if ", " in axes else ("", "")
+    )
+    figure.update_layout(
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        title=f"Codes of {len(points)} held-out digits ({axes})",
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        legend_title="label",
+        uirevision="code-map",  # keep the user's zoom while the points move
+    )
+    return figure
+
+
+def measurement_rows(m: Measurements, spec: TrainSpec) -> list[dict[str, str]]:
+    rows = [
+        {
+            "measured on held-out digits": "reconstruction MSE",
+            "now": f"{m.mse:.4f}",
+            "compare with": "0 = perfect copy",
+        },
+        {
+            "measured on held-out digits": "denoising PSNR at σ = 0.3",
+            "now": f"{m.denoise_psnr:.2f} dB",
+            "compare with": f"the noisy input: {m.noisy_psnr:.2f} dB",
+        },
+        {
+            "measured on held-out digits": "normal/tangent ratio",
+            "now": f"{m.normal_tangent_ratio:.2f}",
+            "compare with": "1 = the identity (pushes off the manifold kept); ≪ 1 = a projection",
+        },
+        {
+            "measured on held-out digits": "anomaly AUC, digits vs noise",
+            "now": f"{m.auc_noise:.3f}",
+            "compare with": "1 = noise always flagged; 0.5 = chance"
+            + (f" · vs Fashion-MNIST: {m.auc_fashion:.3f}" if m.auc_fashion is not None else ""),
+        },
+        {
+            "measured on held-out digits": f"linear probe on the {spec.latent_dim}-d codes",
+            "now": f"{m.probe_codes:.1%}",
+            "compare with": f"raw pixels {m.probe_pixels:.1%} · PCA codes of the same size {m.probe_pca:.1%}",
+        },
+    ]
+    if m.pca_angle is not None:
+        rows.append(
+            {
+                "measured on held-out digits": "mean principal angle to PCA's subspace",
+                "now": f"{m.pca_angle:.2f}°",
+                "compare with": "0° = exactly PCA's subspace",
+            }
+        )
+    return rows
+
+
+def status_line(view: JobView) -> str:
+    if view.status == "queued":
+        return f"Waiting for a free trainer: {view.queue_position - 1 if view.queue_position else 0} job(s) ahead."
+    text = f"**{view.message.capitalize()}** · step {view.step:,}"
+    if view.steps_per_second:
+        text += f" · {view.steps_per_second:.0f} steps/s"
+    if view.seconds_left is not None:
+        text += f" · about {view.seconds_left:.0f} s left (limits: {view.max_steps:,} steps, {MAX_SECONDS:.0f} s)"
+    return text
+
+
+def claims(view: JobView) -> None:
+    key = st.session_state.get(state.TRAIN_EXPERIMENT)
+    if key not in EXPERIMENTS or not view.measurements:
+        return
+    title, claim, _ = EXPERIMENTS[key]
+    first, last = view.measurements[0], view.measurements[-1]
+    if key == "pca":
+        angles = [m.pca_angle for m in view.measurements if m.pca_angle is not None]
+        measured = (
+            f"Mean principal angle to PCA-16: {angles[0]:.1f}° at the start → {angles[-1]:.2f}° at step {last.step:,}."
+            if angles
+            else "not measured yet"
+        )
+    else:
+        measured = (
+            f"At step {last.step:,}: reconstruction MSE {last.mse:.4f}; denoising PSNR {last.denoise_psnr:.2f} dB "
+            f"against the noisy input's {last.noisy_psnr:.2f} dB; normal/tangent {last.normal_tangent_ratio:.2f}; "
+            f"anomaly AUC against noise {last.auc_noise:.3f} (at the start {first.auc_noise:.3f})."
+        )
+    left, right = st.columns(2)
+    left.markdown(f"**The claim: {title}**\n\n{claim}")
+    right.markdown(f"**Measured**\n\n{measured}")
+
+
+def live(job: int) -> None:
+    """Everything that moves while the job trains; polled twice a second while it runs."""
+    try:
+        view = pool().view(job)
+    except KeyError:
+        st.session_state.pop(state.TRAIN_JOB, None)
+        st.info("The training is no longer on the server (it was reset, or the server restarted). Start again.")
+        return
+    if view.status in DONE and st.session_state.get(state.TRAIN_SEEN_DONE) != job:
+        st.session_state[state.TRAIN_SEEN_DONE] = job
+        st.rerun()  # once: the page redraws without polling, with the buttons for a finished job
+    (st.error if view.status == "failed" else st.markdown)(status_line(view))
+    claims(view)
+    left, right = st.columns(2)
+    with left:
+        plot(st, loss_chart(view), key="train_loss_chart")
+    with right:
+        figure = code_map_chart(view)
+        if figure is not None:
+            plot(st, figure, key="train_code_map")
+    if view.reconstructions is not None:
+        pairs = torch.cat([view.originals, view.reconstructions])
+        st.image(
+            make_grid(pairs, ncol=8, scale=2),
+            caption=f"Eight held-out digits (top) and their reconstructions at step {view.step:,} (bottom)",
+            width="stretch",
+        )
+    if view.measurements:
+        m = view.measurements[-1]
+        st.dataframe(measurement_rows(m, view.spec), hide_index=True, width="stretch")
+        st.caption(f"Measured at step {m.step:,} (every few seconds while it trains).")
+
+
+def use_elsewhere(job: int, view: JobView) -> None:
+    st.subheader("Use your model")
+    model_name = st.session_state.get(state.USER_MODEL)
+    cols = st.columns([1, 1, 2])
+    if cols[0].button("Use it on the other pages", key=state.TRAIN_USE, disabled=view.step == 0):
+        model = pool().model(job)
+        name = register_user_model(model, describe(view))
+        chosen = list(st.session_state.get(state.RECON_MODELS, []))
+        st.session_state[state.RECON_MODELS] = [*chosen, name][-4:]
+        model_name = name
+    if model_name:
+        cols[2].caption(
+            "“your model” is now in the model choices of Reconstruction, Latent sliders, the Latent explorer, "
+            "Manifold geometry, Anomaly detection"
+            + (" and Inside the VAE" if view.spec.regulariser == "vae" else "")
+            + f" (as it was at step {view.step:,} when you clicked; click again after more training)."
+        )
+    if view.step:
+        cols[1].download_button(
+            "Download (safetensors + JSON)",
+            data=lambda: checkpoint_zip(job, view),
+            file_name="my_autoencoder.zip",
+            mime="application/zip",
+            key=state.TRAIN_DOWNLOAD,
+        )
+
+
+def describe(view: JobView) -> str:
+    spec = view.spec
+    reg = "" if spec.regulariser == "none" else f", {REG_LABELS[spec.regulariser]}"
+    return f"{ARCH_LABELS[spec.architecture]} AE, d={spec.latent_dim}{reg}, {view.step:,} steps"
+
+
+def checkpoint_zip(job: int, view: JobView) -> bytes:
+    """The model as `load_pretrained` reads it from a folder: NAME.safetensors beside NAME.json."""
+    model = pool().model(job)
+    weights = save_tensors({k: v.contiguous() for k, v in model.state_dict().items()})
+    record = {
+        "format_version": FORMAT_VERSION,
+        "name": "mine",
+        "config": asdict(model.config),
+        "weights": "mine.safetensors",
+        "sha256": hashlib.sha256(weights).hexdigest(),
+        "description": describe(view),
+        "training": {"spec": asdict(view.spec), "steps": view.step, "seconds": round(view.seconds, 1)},
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mine.safetensors", weights)
+        archive.writestr("mine.json", json.dumps(record, indent=2, sort_keys=True))
+    return buffer.getvalue()
+
+
+def render() -> None:
+    st.title("Train your own autoencoder")
+    st.markdown(
+        "Pick an architecture, a code size and a regulariser, press **Start**, and watch it learn: the loss, "
+        "eight reconstructions and the map of the codes redraw twice a second, and every few seconds the model is "
+        "measured on held-out digits. The guided experiments put two of the seed's claims to the test."
+    )
+    data = training_data()
+    controls(data)
+    note = st.session_state.get(state.TRAIN_NOTE)
+    if note:
+        st.warning(note)
+    job = st.session_state.get(state.TRAIN_JOB)
+    view = None
+    if job is not None:
+        try:
+            view = pool().view(job)
+        except KeyError:
+            st.session_state.pop(state.TRAIN_JOB, None)
+            job = None
+    buttons(view, data)
+    experiments()
+    if job is None or view is None:
+        st.info("Nothing is training yet: press Start, or one of the guided experiments.")
+        return
+    polling = view.status not in DONE
+    st.fragment(run_every=0.5 if polling else None)(live)(job)
+    use_elsewhere(job, view)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,100 @@
+"""The "Train your own" page through AppTest: its controls start, pause, step and reset a job, the experiments set
+their choices, and a trained model is used on the Reconstruction page."""
+
+import time
+
+from apptest_helpers import captions, go, no_errors, run
+from streamlit.testing.v1 import AppTest
+
+from app_pages import _state as state
+
+
+def status(at: AppTest) -> str:
+    return next((m.value for m in at.markdown if "step " in m.value and m.value.startswith("**")), "")
+
+
+def step_of(at: AppTest) -> int:
+    text = status(at)
+    return int(text.split("step ")[1].split(" ")[0].replace(",", "")) if text else -1
+
+
+def poll(at: AppTest, until, timeout: float = 60.0) -> AppTest:
+    """Rerun the page (as its live fragment does in a browser) until `until(at)` holds."""
+    end = time.monotonic() + timeout
+    while not until(at):
+        assert time.monotonic() < end, f"timed out; the page says {status(at)!r}"
+        time.sleep(0.3)
+        at.run()
+        no_errors(at)
+    return at
+
+
+def test_nothing_trains_until_start():
+    at = run("train")
+    no_errors(at)
+    assert any("Nothing is training yet" in i.value for i in at.info)
+    assert at.number_input(key=state.TRAIN_DIM).value == 2
+    assert any("η = d / 784 = 0.00255: undercomplete" in c.value for c in at.caption)
+
+
+def test_start_pause_one_step_reset():
+    at = run("train")
+    at.button(key=state.TRAIN_START).click().run()
+    no_errors(at)
+    poll(at, lambda a: step_of(a) > 50 and bool(a.dataframe))
+    table = at.dataframe[0].value
+    assert "reconstruction MSE" in set(table["measured on held-out digits"])
+    assert any("Eight held-out digits" in c for c in captions(at))
+    at.button(key=state.TRAIN_PAUSE).click().run()
+    poll(at, lambda a: status(a).startswith("**Paused"))
+    paused_at = step_of(at)
+    time.sleep(0.5)
+    at.run()
+    assert step_of(at) == paused_at
+    at.button(key=state.TRAIN_STEP).click().run()
+    poll(at, lambda a: step_of(a) == paused_at + 1)
+    at.button(key=state.TRAIN_RESET).click().run()
+    no_errors(at)
+    assert any("Nothing is training yet" in i.value for i in at.info)
+
+
+def test_an_experiment_sets_its_choices_and_states_its_claim():
+    at = run("train")
+    at.button(key="train_exp_pca").click().run()
+    no_errors(at)
+    assert at.radio(key=state.TRAIN_ARCH).value == "linear" and at.number_input(key=state.TRAIN_DIM).value == 16
+    poll(at, lambda a: any("The claim: A linear AE is PCA" in m.value for m in a.markdown))
+    poll(at, lambda a: any("Mean principal angle to PCA-16" in m.value for m in a.markdown))
+
+
+def test_an_impossible_combination_is_refused_in_plain_words():
+    at = run("train")
+    at.radio(key=state.TRAIN_ARCH).set_value("conv").run()
+    at.radio(key=state.TRAIN_REG).set_value("sparse").run()
+    assert any("sparsity is offered on the MLP" in w.value for w in at.warning)
+    at.button(key=state.TRAIN_START).click().run()
+    no_errors(at)
+    assert any("Cannot train this" in w.value for w in at.warning)
+    assert any("Nothing is training yet" in i.value for i in at.info)
+
+
+def test_a_link_with_an_absurd_code_size_is_ignored_with_a_note():
+    at = run("train", query={"d": "1000000", "lr": "1e9"})
+    no_errors(at)
+    assert at.number_input(key=state.TRAIN_DIM).value == 2
+    notes = " ".join(e.value for e in [*at.warning, *at.info, *at.caption, *at.markdown])
+    assert "d" in notes and "1000000" in notes
+
+
+def test_the_trained_model_is_used_on_the_reconstruction_page():
+    at = run("train")
+    at.button(key=state.TRAIN_START).click().run()
+    poll(at, lambda a: step_of(a) > 100)
+    at.button(key=state.TRAIN_USE).click().run()
+    no_errors(at)
+    name = at.session_state[state.USER_MODEL]
+    assert name.startswith("yours-")
+    go(at, "reconstruct")
+    no_errors(at)
+    assert name in at.multiselect(key=state.RECON_MODELS).value
+    assert any(c == f"{name}: reconstruction" for c in captions(at))
