@@ -18,6 +18,7 @@ PAGES = {
     "denoise": "denoise",
     "latent": "latent",
     "sample": "sample",
+    "train": "train",
     "explorer": "explorer",
     "manifold": "manifold",
     "pca": "pca",

@@ -13,6 +13,7 @@ PAGES = [
     "denoise",
     "latent",
     "sample",
+    "train",
     "explorer",
     "manifold",
     "pca",

@@ -1,0 +1,40 @@
+"""Training in a real browser: the page redraws by itself while a model trains, pauses, and the trained model is
+then used on the Reconstruction page."""
+
+from playwright.sync_api import Page, expect
+
+from labtools.browser import errors_on, image_src, open_page, settle
+
+PICTURES = "Eight held-out digits"
+
+
+def test_training_redraws_by_itself_pauses_and_is_used_elsewhere(page: Page, app_url, screenshots):
+    open_page(page, app_url, "train")
+    page.get_by_role("button", name="Start", exact=True).click()
+    seen = [image_src(page, PICTURES)]
+    for _ in range(200):  # no input from here on: the page's own polling must bring new pictures
+        page.wait_for_timeout(250)
+        src = image_src(page, PICTURES)
+        if src != seen[-1]:
+            seen.append(src)
+        if len(seen) >= 4:
+            break
+    assert len(seen) >= 4, f"the reconstructions changed {len(seen) - 1} times in 50 s without input"
+    assert errors_on(page) == []
+    page.screenshot(path=str(screenshots / "train-running.png"), full_page=True)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    status = page.get_by_text("Paused", exact=False).first
+    expect(status).to_be_visible(timeout=30_000)
+    settle(page)
+    paused = image_src(page, PICTURES)
+    page.wait_for_timeout(1500)
+    assert image_src(page, PICTURES) == paused, "a paused training does not move"
+    page.get_by_role("button", name="Use it on the other pages").click()
+    settle(page)
+    expect(page.get_by_text("is now in the model choices")).to_be_visible(timeout=30_000)
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Reconstruction").first.click()
+    settle(page)
+    image_src(page, ": reconstruction")  # the shipped models' and yours
+    caption = page.locator('[data-testid="stImageCaption"]').filter(has_text="yours-")
+    expect(caption.first).to_be_visible(timeout=30_000)
+    assert errors_on(page) == []
