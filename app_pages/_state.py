@@ -121,6 +121,7 @@ TRAIN_BETA = "train_beta"
 TRAIN_DIGITS = "train_digits"
 TRAIN_LR = "train_lr"
 TRAIN_SEED = "train_seed"
+TRAIN_STEPS = "train_steps"
 TRAIN_JOB = "train_job"  # this session's job in the training pool
 TRAIN_OWNER = "train_owner"  # this session's identity in the pool (one job per owner)
 TRAIN_EXPERIMENT = "train_experiment"  # the guided experiment the current job runs, if any
@@ -345,6 +346,7 @@ FIELDS: tuple[Field, ...] = (
     Field(TRAIN_DIGITS, "digits", "train", fixed(10_000), integer(1_000, 60_000)),
     Field(TRAIN_LR, "lr", "train", fixed(1e-3), number(1e-4, 1.0), rounded),
     Field(TRAIN_SEED, "seed", "train", fixed(0), integer(0, 1_000_000)),
+    Field(TRAIN_STEPS, "steps", "train", fixed(5_000), integer(100, 20_000)),
 )
 # Widgets remembered for the session but not carried by links, with their defaults. (Values that are not widgets,
 # such as the prepared upload or the latent codes, stay in the session by themselves.)

@@ -27,7 +27,7 @@ from app_pages._widgets import plot, register_user_model
 
 DIGIT_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 60_000)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0)
-MAX_STEPS = 20_000
+STEP_CHOICES = (500, 1_000, 2_000, 5_000, 10_000, 20_000)
 MAX_SECONDS = 300.0
 ARCH_LABELS = {"linear": "tied linear", "mlp": "MLP", "conv": "convolutional"}
 REG_LABELS = {"none": "none", "denoising": "denoising", "sparse": "sparsity", "vae": "VAE"}
@@ -104,7 +104,7 @@ def current_spec(data: TrainData) -> TrainSpec:
         train_digits=min(int(ss[state.TRAIN_DIGITS]), len(data.x_train)),
         lr=float(ss[state.TRAIN_LR]),
         seed=int(ss[state.TRAIN_SEED]),
-        max_steps=MAX_STEPS,
+        max_steps=int(ss[state.TRAIN_STEPS]),
         max_seconds=MAX_SECONDS,
     )
 
@@ -124,7 +124,7 @@ def start(spec: TrainSpec, experiment: str | None = None) -> None:
 def start_experiment(key: str) -> None:
     _, _, choices = EXPERIMENTS[key]
     data = training_data()
-    base = TrainSpec(train_digits=min(10_000, len(data.x_train)), max_steps=MAX_STEPS)
+    base = TrainSpec(train_digits=min(10_000, len(data.x_train)), max_steps=STEP_CHOICES[-1])
     spec = replace(base, **choices)
     ss = st.session_state  # the choices on the page follow, so the user sees what runs
     ss[state.TRAIN_ARCH], ss[state.TRAIN_DIM], ss[state.TRAIN_REG] = (
@@ -173,6 +173,15 @@ def controls(data: TrainData) -> None:
             st.session_state[state.TRAIN_DIGITS] = options[-1] if len(options) < 3 else options[3 % len(options)]
         st.select_slider("Training digits", options, key=state.TRAIN_DIGITS, format_func=lambda n: f"{n:,}")
         st.select_slider("Learning rate", LEARNING_RATES, key=state.TRAIN_LR, format_func=lambda v: f"{v:g}")
+        if st.session_state[state.TRAIN_STEPS] not in STEP_CHOICES:
+            st.session_state[state.TRAIN_STEPS] = 5_000
+        st.select_slider(
+            "Train for (steps)",
+            STEP_CHOICES,
+            key=state.TRAIN_STEPS,
+            format_func=lambda n: f"{n:,}",
+            help=f"Training also stops after {MAX_SECONDS:.0f} s of training time.",
+        )
         st.number_input("Seed", 0, 1_000_000, key=state.TRAIN_SEED)
     st.caption(f"Training on {data.source}; measured on {len(data.x_held):,} held-out digits.")
 

@@ -82,6 +82,7 @@ class Client:
         self._uploads: dict[str, asyncio.Future[Any]] = {}
         self._reader: asyncio.Task[None] | None = None
         self._fetches: list[asyncio.Future[bytes]] = []  # pictures fetched as they come, as the browser does
+        self.auto_reruns: dict[str, float] = {}  # fragment id -> seconds: fragments the browser reruns by itself
         self.opener.addheaders = [("Accept-Encoding", "gzip, deflate"), ("User-Agent", "aemodels-protocol-driver")]
 
     # --- HTTP (what the browser fetches besides the websocket) -----------------------------------------------
@@ -154,6 +155,11 @@ class Client:
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             sidebar = bool(message.metadata.delta_path) and message.metadata.delta_path[0] == SIDEBAR
             self._element(message.delta.new_element, message.delta.fragment_id, sidebar)
+        elif kind == "auto_rerun":
+            self.auto_reruns[message.auto_rerun.fragment_id] = message.auto_rerun.interval
+        elif kind == "stop_auto_rerun":
+            for fragment in message.stop_auto_rerun.fragment_ids:
+                self.auto_reruns.pop(fragment, None)
         elif kind == "file_urls_response":
             waiting = self._uploads.pop(message.file_urls_response.response_id, None)
             if waiting is not None and not waiting.done():
@@ -203,8 +209,9 @@ class Client:
         rerun.context_info.url = f"{self.base}/{self.page}" + (f"?{self.query}" if self.query else "")
         rerun.widget_states.widgets.extend(states or [])
         self.run = Run()
-        if not fragment:  # a full run draws every element again; a fragment's run only its own
-            self.widgets = {}
+        if not fragment:  # a full run draws every element again (and registers its timed fragments); a fragment's
+            self.widgets = {}  # run only its own
+            self.auto_reruns = {}
         self._finished = asyncio.get_running_loop().create_future()
         await self.ws.send(message.SerializeToString())
         try:
@@ -290,6 +297,13 @@ class Client:
     async def click(self, key: str) -> Run:
         w = self.widget(key)
         return await self._rerun(states=self._states(WidgetState(id=w.id, trigger_value=True)), fragment=w.fragment)
+
+    async def poll(self) -> Run | None:
+        """Rerun the page's self-refreshing fragments once, as the browser does on their timer (None: it has none)."""
+        run = None
+        for fragment in list(self.auto_reruns):
+            run = await self._rerun(states=self._states(), fragment=fragment)
+        return run
 
     async def switch(self, path: str) -> Run:
         """Go to another page through the navigation (the browser sends the page's hash, no query string)."""

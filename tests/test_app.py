@@ -158,7 +158,7 @@ def test_class_conditional_samples_and_style_row():
     no_errors(at)
     assert image_by_caption(at, "samples of the class 7") != grid
     assert any("reads a 7 in" in c.value for c in at.caption)
-    at.slider(key=state.style_slider_key("cvae8", 0)).set_value(2.0).run()
+    at.slider(key=state.style_slider_key("cvae4", 0)).set_value(2.0).run()
     no_errors(at)
     assert image_by_caption(at, "Classes 0 to 9") != row
 

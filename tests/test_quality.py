@@ -146,7 +146,7 @@ def test_a_conditional_recipe_trains_with_labels_and_refuses_without(tmp_path):
         fit("toy", recipe, x, runs_dir=tmp_path, quiet=True)
     fitted = fit("toy", recipe, x, y_train=torch.randint(0, 10, (64,)), runs_dir=tmp_path, quiet=True)
     assert fitted is not None and isinstance(fitted[0], ConditionalVAE)
-    assert "conditional" in ZOO["cvae16"].roles
+    assert "conditional" in ZOO["cvae4"].roles
 
 
 def test_random_shift_moves_each_digit_by_at_most_two_pixels():

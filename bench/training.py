@@ -1,0 +1,216 @@
+"""What training on the "Train your own" page costs and how it shares the server.
+
+  .venv/bin/python bench/training.py speed        # steps per second per architecture, one torch thread
+  .venv/bin/python bench/training.py separation   # Start -> a 2-d MLP AE's code map separates the classes
+  .venv/bin/python bench/training.py load         # 10 sessions training while 5 others use the other pages
+
+speed: each choice trained alone for --seconds in this process (batch 64, one torch thread, as a job of the app's
+pool), on MNIST's training digits.
+
+separation: a fresh TrainingPool (as the page's) trains the page's default 2-d MLP AE; every 0.25 s the page's code
+map of held-out digits (the snapshot the page draws) is scored by a leave-one-out 5-nearest-neighbour probe; the
+time from submit until it first exceeds 80 %. --repeats runs with seeds 0, 1, ...
+
+load: an app server; 5 protocol users (labtools/protocol.py) do the load test's loop (pick a digit, move a slider,
+switch page, upload, switch back) a step every 5 s, first alone for --seconds, then again while 10 more protocol
+sessions open the Train page, press Start with 2,000 steps and keep polling its live fragment twice a second, as a
+browser does. Reported: the 5 users' step p50/p95 in both runs, errors, how many jobs finished, server CPU, and
+server RSS idle, at the peak, and after the trainers left and their jobs ended.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import torch
+from measuring import idle, percentile, process_cpu, rss_mb
+
+from aemodels.data import load_mnist
+from aemodels.jobs import TrainingPool
+from aemodels.playground import TrainData, TrainingRun, TrainSpec, knn_accuracy
+from labtools.appserver import ROOT, serve_app
+from labtools.protocol import Client, Log, StepError, user
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHOICES = {
+    "tied linear, d=16": TrainSpec(architecture="linear", latent_dim=16),
+    "MLP, d=2": TrainSpec(latent_dim=2),
+    "MLP, d=16": TrainSpec(latent_dim=16),
+    "MLP, d=1024": TrainSpec(latent_dim=1024),
+    "MLP + denoising, d=1024": TrainSpec(latent_dim=1024, regulariser="denoising"),
+    "sparse, d=1024": TrainSpec(latent_dim=1024, regulariser="sparse"),
+    "MLP VAE, d=16": TrainSpec(latent_dim=16, regulariser="vae"),
+    "convolutional, d=16": TrainSpec(architecture="conv", latent_dim=16),
+    "convolutional VAE, d=16": TrainSpec(architecture="conv", latent_dim=16, regulariser="vae"),
+}
+
+
+def mnist_data() -> TrainData:
+    x, y = load_mnist("train")
+    x_test, y_test = load_mnist("test")
+    return TrainData(x, y, x_test[:1000], y_test[:1000], "MNIST")
+
+
+def speed(args: argparse.Namespace) -> dict:
+    torch.set_num_threads(1)
+    data = mnist_data().limited(10_000)
+    rows = {}
+    print(f"{'choice':<28} {'steps/s':>8}  (batch 64, one thread, {args.seconds:.0f} s each)")
+    for name, spec in CHOICES.items():
+        run = TrainingRun(spec, data)
+        run.advance(5)  # first steps allocate
+        began, steps = time.perf_counter(), run.step
+        while time.perf_counter() - began < args.seconds:
+            run.advance(10)
+        rate = (run.step - steps) / (time.perf_counter() - began)
+        rows[name] = rate
+        print(f"{name:<28} {rate:8.0f}", flush=True)
+    return {"steps_per_second": rows}
+
+
+def separation(args: argparse.Namespace) -> dict:
+    data = mnist_data()
+    times = []
+    for seed in range(args.repeats):
+        pool = TrainingPool()
+        began = time.perf_counter()
+        job = pool.submit("bench", TrainSpec(latent_dim=2, seed=seed, train_digits=10_000), data)
+        reached = None
+        while time.perf_counter() - began < 120:
+            view = pool.view(job)
+            if view.code_map is not None:
+                points, labels, _ = view.code_map
+                accuracy = knn_accuracy(points, labels)
+                if accuracy > 0.8:
+                    reached = (time.perf_counter() - began, view.step, accuracy)
+                    break
+            time.sleep(0.25)
+        pool.close()
+        if reached is None:
+            print(f"seed {seed}: not separated within 120 s")
+            continue
+        times.append(reached[0])
+        print(f"seed {seed}: 5-NN accuracy {reached[2]:.1%} after {reached[0]:.1f} s (step {reached[1]:,})", flush=True)
+    if times:
+        print(f"median {statistics.median(times):.1f} s over {len(times)} runs (target: under 20 s)")
+    return {"seconds_to_separation": times}
+
+
+async def trainer(url: str, number: int, deadline: float, log: Log, finished: list[int]) -> None:
+    """A session that starts a 2,000-step training and watches it (the page's fragment, twice a second)."""
+    client = Client(url, fetch_media=True)
+    try:
+        await client.open("train")
+        await client.set("train_steps", 2_000)
+        await client.set("train_seed", number)
+        await client.click("train_start")
+        while time.perf_counter() < deadline:
+            began = time.perf_counter()
+            run = await client.poll()
+            log.add("poll", began, time.perf_counter() - began)
+            if run is None or any(text.startswith("**Finished") for text in run.texts):
+                finished.append(number)
+                break
+            await asyncio.sleep(max(0.0, 0.5 - (time.perf_counter() - began)))
+    except (StepError, OSError) as err:
+        log.errors.append((number, "train", repr(err)[:300]))
+    finally:
+        await client.close()
+
+
+async def one_run(url: str, seconds: float, trainers: int) -> tuple[Log, Log, list[int]]:
+    others, training, finished = Log(), Log(), list[int]()
+    deadline = time.perf_counter() + seconds
+    tasks = [user(url, n, deadline, others, every=5.0, arrive=n * 0.5) for n in range(5)]
+    tasks += [trainer(url, 100 + n, deadline + 60, training, finished) for n in range(trainers)]
+    await asyncio.gather(*tasks)
+    return others, training, finished
+
+
+async def measured_run(url: str, seconds: float, trainers: int, pid: int) -> tuple[Log, Log, list[int], list[float]]:
+    """one_run, with the server's RSS sampled every 2 s."""
+    peak = [rss_mb(pid)]
+
+    async def sample() -> None:
+        while True:
+            peak.append(rss_mb(pid))
+            await asyncio.sleep(2)
+
+    sampler = asyncio.ensure_future(sample())
+    try:
+        others, training, finished = await one_run(url, seconds, trainers)
+    finally:
+        sampler.cancel()
+    return others, training, finished, peak
+
+
+def summary(log: Log) -> dict:
+    seconds = [s for kind, values in log.latency.items() if kind != "first page" for s in values]
+    return {
+        "steps": len(seconds),
+        "p50_s": percentile(seconds, 0.5) if seconds else float("nan"),
+        "p95_s": percentile(seconds, 0.95) if seconds else float("nan"),
+        "errors": log.errors,
+    }
+
+
+def load(args: argparse.Namespace) -> dict:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve_app(log=ARTIFACTS / "bench-training.log") as (url, server, _):
+        pid = server.pid
+        asyncio.run(one_run(url, 12, 1))  # warm: imports, models, the training digits, the pool's threads
+        idle([pid])
+        idle_mb = rss_mb(pid)
+        result: dict = {"idle_rss_mb": idle_mb}
+        for label, trainers in (("alone", 0), ("with 10 training", 10)):
+            cpu0, t0 = process_cpu(pid), time.perf_counter()
+            others, training, finished, peak = asyncio.run(measured_run(url, args.seconds, trainers, pid))
+            window = time.perf_counter() - t0
+            row = summary(others) | {
+                "server_cores": (process_cpu(pid) - cpu0) / window,
+                "peak_rss_mb": max(peak),
+                "jobs_finished": len(finished),
+                "trainer_errors": training.errors,
+                "polls": len(training.steps),
+            }
+            result[label] = row
+            print(
+                f"{label:<17} others' steps {row['steps']:>4}: p50 {row['p50_s'] * 1000:.0f} ms, "
+                f"p95 {row['p95_s'] * 1000:.0f} ms, errors {len(row['errors'])}; jobs finished {len(finished)}/"
+                f"{trainers}, trainer errors {len(training.errors)}; server {row['server_cores']:.2f} cores, "
+                f"peak RSS {row['peak_rss_mb']:.0f} MB",
+                flush=True,
+            )
+        time.sleep(25)  # the pool stops jobs nobody polls for 20 s; Streamlit keeps closed sessions a while
+        idle([pid])
+        result["rss_after_mb"] = rss_mb(pid)
+        print(f"server RSS: idle {idle_mb:.0f} MB before, {result['rss_after_mb']:.0f} MB after the trainers left")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("part", choices=["speed", "separation", "load"])
+    parser.add_argument("--seconds", type=float, default=None, help="speed: per choice (5); load: per run (60)")
+    parser.add_argument("--repeats", type=int, default=3, help="separation: runs")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    if args.seconds is None:
+        args.seconds = 5.0 if args.part == "speed" else 60.0
+    result = {"speed": speed, "separation": separation, "load": load}[args.part](args)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1, default=str))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
