@@ -3,6 +3,7 @@ tangent planes (decoder Jacobians) with the tangent/normal experiment."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -128,6 +129,9 @@ def uniform_codes(low: list[float], high: list[float], n: int, *, seed: int = 0)
     return low_t + (high_t - low_t) * torch.rand(n, len(low), generator=g)
 
 
+_FORWARD_AD = threading.Lock()
+
+
 def decoder_jacobian(model: Autoencoder, z: torch.Tensor) -> torch.Tensor:
     """dD/dz at the codes z (B, d): (B, 784, d). Column j of each is the tangent direction of latent j."""
     decode = model.decode_unclipped
@@ -135,7 +139,9 @@ def decoder_jacobian(model: Autoencoder, z: torch.Tensor) -> torch.Tensor:
     def flat(v: torch.Tensor) -> torch.Tensor:  # (d,) -> (784,)
         return decode(v.unsqueeze(0)).flatten()
 
-    with torch.inference_mode(False), torch.enable_grad():
+    # Forward-mode AD keeps its levels in process-wide state: two threads taking Jacobians at once (two users of the
+    # Manifold page, or training jobs being measured) fail with "invalid forward ad level". One at a time.
+    with _FORWARD_AD, torch.inference_mode(False), torch.enable_grad():
         return torch.func.vmap(torch.func.jacfwd(flat))(z.detach().clone()).detach()
 
 

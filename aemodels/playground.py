@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -39,6 +39,36 @@ SHOWN = 8  # fixed test digits whose reconstructions the page shows
 MAP_POINTS = 600  # held-out codes on the code map
 PROBE_TRAIN = 5000  # digits the linear probe is fitted on (from the training set), scored on the held-out ones
 RATIO_DIGITS = 12  # digits of the normal/tangent measurement (Jacobians: the costly part)
+
+
+# The guided experiments: what the seed claims, and the choices that put it to the test.
+EXPERIMENTS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "identity": (
+        "Overcomplete, no regulariser: the identity",
+        "With more code than input (d = 1024 > 784) and nothing to stop it, an autoencoder can learn the identity: "
+        "near-zero reconstruction error, but the noise passes straight through (denoising PSNR ≈ the noisy "
+        "input's), pushes off the manifold survive as well as pushes along it (normal/tangent ≈ 1), and noise is "
+        "no longer flagged as an anomaly. A regulariser (denoising, sparsity) makes it a projection again.",
+        {"architecture": "mlp", "latent_dim": 1024, "regulariser": "none", "max_seconds": 60.0},
+    ),
+    "identity_denoising": (
+        "The same, with denoising",
+        "Trained to map x + noise back to x, the same overcomplete AE cannot simply copy its input: it has to "
+        "project onto the digits again.",
+        {"architecture": "mlp", "latent_dim": 1024, "regulariser": "denoising", "noise_std": 0.3, "max_seconds": 60.0},
+    ),
+    "identity_sparse": (
+        "The same, with sparsity",
+        "1024 sigmoid units held to a mean activation of ρ = 0.05: a sparse code, overcomplete but constrained.",
+        {"architecture": "mlp", "latent_dim": 1024, "regulariser": "sparse", "max_seconds": 60.0},
+    ),
+    "pca": (
+        "A linear AE is PCA",
+        "A tied linear autoencoder trained with squared error finds the subspace of the top principal components "
+        "(Baldi & Hornik 1989): the principal angles between its subspace and PCA's shrink toward 0 as it trains.",
+        {"architecture": "linear", "latent_dim": 16, "regulariser": "none", "lr": 3e-3, "max_seconds": 45.0},
+    ),
+}
 
 
 class SpecError(ValueError):
@@ -114,9 +144,10 @@ class TrainSpec:
                 sparsity_target=self.sparsity_target,
                 sparsity_weight=self.sparsity_weight,
             )
-        # The MLP has one hidden layer at least as wide as the code, so that a code wider than the input is
-        # overcomplete all the way through (a narrower layer would be the real bottleneck).
-        hidden = (max(256, self.latent_dim),)
+        # The MLP has hidden layers of 512 and 128 units for codes up to 128 numbers; a larger code gets one hidden
+        # layer as wide as itself, so that a code wider than the input is overcomplete all the way through (a
+        # narrower layer would be the real bottleneck).
+        hidden = (512, 128) if self.latent_dim <= 128 else (self.latent_dim,)
         if self.regulariser == "vae":
             vae_kind: Kind = "vae_mlp" if self.architecture == "mlp" else "vae_conv"
             return AEConfig(kind=vae_kind, latent_dim=self.latent_dim, hidden=hidden, channels=(16, 32))

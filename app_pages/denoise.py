@@ -11,7 +11,7 @@ from aemodels.losses import psnr
 from aemodels.zoo import models_for
 from app_pages import _state as state
 from app_pages._state import NOISE_LEVELS
-from app_pages._widgets import current_digit, load_model, picture, picture_row, plot
+from app_pages._widgets import choices, current_digit, load_model, picture, picture_row, plot
 
 NAMES = {"gaussian": "Gaussian", "salt_and_pepper": "Salt & pepper", "occlusion": "Occlusion"}
 
@@ -53,12 +53,16 @@ def render() -> None:
     plain_names, denoiser_names = models_for("denoise_plain"), models_for("denoiser")
     plain = load_model(plain_names[0]) if plain_names else None
     denoiser = load_model(denoiser_names[0]) if denoiser_names else None
+    mine = st.session_state.get(state.USER_MODEL)  # trained on the Train your own page, where the user chose to
+    yours = load_model(mine) if mine and mine in choices("reconstruction") else None
     outputs = [("Clean", x), ("Noisy", noisy)]
     with torch.inference_mode():
         if plain is not None:
             outputs.append((f"Plain AE ({plain_names[0]})", plain.reconstruct(noisy)))
         if denoiser is not None:
             outputs.append((f"Denoising AE ({denoiser_names[0]})", denoiser.reconstruct(noisy)))
+        if yours is not None:
+            outputs.append(("Your model", yours.reconstruct(noisy)))
         outputs.append(("Median filter 3×3", median_filter(noisy)))
     cols = picture_row("denoise", len(outputs))
     for col, (title, image) in zip(cols, outputs, strict=True):

@@ -19,7 +19,15 @@ from aemodels import DataError, load_digits, load_mnist
 from aemodels.charts import CLASS_COLOURS
 from aemodels.images import make_grid
 from aemodels.jobs import DONE, JobView, TrainingPool
-from aemodels.playground import ARCHITECTURES, REGULARISERS, Measurements, SpecError, TrainData, TrainSpec
+from aemodels.playground import (
+    ARCHITECTURES,
+    EXPERIMENTS,
+    REGULARISERS,
+    Measurements,
+    SpecError,
+    TrainData,
+    TrainSpec,
+)
 from aemodels.zoo import FORMAT_VERSION
 from app_pages import _state as state
 from app_pages._caches import fashion
@@ -31,35 +39,6 @@ STEP_CHOICES = (500, 1_000, 2_000, 5_000, 10_000, 20_000)
 MAX_SECONDS = 300.0
 ARCH_LABELS = {"linear": "tied linear", "mlp": "MLP", "conv": "convolutional"}
 REG_LABELS = {"none": "none", "denoising": "denoising", "sparse": "sparsity", "vae": "VAE"}
-
-# The guided experiments: what the seed claims, and the choices that put it to the test.
-EXPERIMENTS: dict[str, tuple[str, str, dict]] = {
-    "identity": (
-        "Overcomplete, no regulariser: the identity",
-        "With more code than input (d = 1024 > 784) and nothing to stop it, an autoencoder can learn the identity: "
-        "near-zero reconstruction error, but the noise passes straight through (denoising PSNR ≈ the noisy "
-        "input's), pushes off the manifold survive as well as pushes along it (normal/tangent ≈ 1), and noise is "
-        "no longer flagged as an anomaly. A regulariser (denoising, sparsity) makes it a projection again.",
-        {"architecture": "mlp", "latent_dim": 1024, "regulariser": "none", "max_seconds": 60.0},
-    ),
-    "identity_denoising": (
-        "The same, with denoising",
-        "Trained to map x + noise back to x, the same overcomplete AE cannot simply copy its input: it has to "
-        "project onto the digits again.",
-        {"architecture": "mlp", "latent_dim": 1024, "regulariser": "denoising", "noise_std": 0.3, "max_seconds": 60.0},
-    ),
-    "identity_sparse": (
-        "The same, with sparsity",
-        "1024 sigmoid units held to a mean activation of ρ = 0.05: a sparse code, overcomplete but constrained.",
-        {"architecture": "mlp", "latent_dim": 1024, "regulariser": "sparse", "max_seconds": 60.0},
-    ),
-    "pca": (
-        "A linear AE is PCA",
-        "A tied linear autoencoder trained with squared error finds the subspace of the top principal components "
-        "(Baldi & Hornik 1989): the principal angles between its subspace and PCA's shrink toward 0 as it trains.",
-        {"architecture": "linear", "latent_dim": 16, "regulariser": "none", "lr": 3e-3, "max_seconds": 45.0},
-    ),
-}
 
 
 @st.cache_resource(show_spinner=False)
@@ -393,8 +372,8 @@ def use_elsewhere(job: int, view: JobView) -> None:
         model_name = name
     if model_name:
         cols[2].caption(
-            "“your model” is now in the model choices of Reconstruction, Latent sliders, the Latent explorer, "
-            "Manifold geometry, Anomaly detection"
+            "“your model” is now in the model choices of Reconstruction, Denoising, Latent sliders, the Latent "
+            "explorer, Manifold geometry, Anomaly detection"
             + (" and Inside the VAE" if view.spec.regulariser == "vae" else "")
             + f" (as it was at step {view.step:,} when you clicked; click again after more training)."
         )

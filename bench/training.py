@@ -3,13 +3,16 @@
   .venv/bin/python bench/training.py speed        # steps per second per architecture, one torch thread
   .venv/bin/python bench/training.py separation   # Start -> a 2-d MLP AE's code map separates the classes
   .venv/bin/python bench/training.py load         # 10 sessions training while 5 others use the other pages
+  .venv/bin/python bench/training.py experiments  # the page's guided experiments, measured at start and end
 
 speed: each choice trained alone for --seconds in this process (batch 64, one torch thread, as a job of the app's
 pool), on MNIST's training digits.
 
 separation: a fresh TrainingPool (as the page's) trains the page's default 2-d MLP AE; every 0.25 s the page's code
 map of held-out digits (the snapshot the page draws) is scored by a leave-one-out 5-nearest-neighbour probe; the
-time from submit until it first exceeds 80 %. --repeats runs with seeds 0, 1, ...
+time from submit until it first exceeds 60, 70 and 80 %, and the best it reaches in --seconds (default 60).
+--repeats runs with seeds 0, 1, ... (For scale: the shipped ae2, a deeper 2-d AE trained 35 epochs, scores
+80.0 % by the same probe on the same 600 held-out digits.)
 
 load: an app server; 5 protocol users (labtools/protocol.py) do the load test's loop (pick a digit, move a slider,
 switch page, upload, switch back) a step every 5 s, first alone for --seconds, then again while 10 more protocol
@@ -24,7 +27,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -36,7 +38,7 @@ from measuring import idle, percentile, process_cpu, rss_mb
 
 from aemodels.data import load_mnist
 from aemodels.jobs import TrainingPool
-from aemodels.playground import TrainData, TrainingRun, TrainSpec, knn_accuracy
+from aemodels.playground import EXPERIMENTS, TrainData, TrainingRun, TrainSpec, knn_accuracy
 from labtools.appserver import ROOT, serve_app
 from labtools.protocol import Client, Log, StepError, user
 
@@ -52,6 +54,37 @@ CHOICES = {
     "convolutional, d=16": TrainSpec(architecture="conv", latent_dim=16),
     "convolutional VAE, d=16": TrainSpec(architecture="conv", latent_dim=16, regulariser="vae"),
 }
+
+
+def experiments(args: argparse.Namespace) -> dict:
+    """Each guided experiment of the page (its choices, 10,000 training digits), trained for its time limit of
+    training time in this process, measured on the held-out digits before and after."""
+    torch.set_num_threads(1)
+    data = mnist_data()
+    result = {}
+    for key, (title, _, choices) in EXPERIMENTS.items():
+        spec = TrainSpec(train_digits=10_000, max_steps=20_000, **choices)
+        run = TrainingRun(spec, data)
+        before = run.measure()
+        while run.seconds < spec.max_seconds and run.step < spec.max_steps:
+            run.advance(50)
+        after = run.measure()
+        result[key] = {"steps": run.step, "seconds": run.seconds, "before": before.__dict__, "after": after.__dict__}
+        print(f"{title} ({run.step:,} steps in {run.seconds:.0f} s of training)")
+        for name in (
+            "mse",
+            "denoise_psnr",
+            "noisy_psnr",
+            "normal_tangent_ratio",
+            "auc_noise",
+            "probe_codes",
+            "pca_angle",
+        ):
+            a, b = getattr(before, name), getattr(after, name)
+            if a is not None and b is not None:
+                print(f"  {name:<22} {a:10.4f} -> {b:10.4f}")
+        sys.stdout.flush()
+    return result
 
 
 def mnist_data() -> TrainData:
@@ -77,32 +110,37 @@ def speed(args: argparse.Namespace) -> dict:
     return {"steps_per_second": rows}
 
 
+THRESHOLDS = (0.6, 0.7, 0.8)
+
+
 def separation(args: argparse.Namespace) -> dict:
     data = mnist_data()
-    times = []
+    runs = []
     for seed in range(args.repeats):
         pool = TrainingPool()
         began = time.perf_counter()
         job = pool.submit("bench", TrainSpec(latent_dim=2, seed=seed, train_digits=10_000), data)
-        reached = None
-        while time.perf_counter() - began < 120:
+        reached: dict[float, tuple[float, int]] = {}
+        best = (0.0, 0.0, 0)
+        while time.perf_counter() - began < args.seconds and len(reached) < len(THRESHOLDS):
             view = pool.view(job)
             if view.code_map is not None:
                 points, labels, _ = view.code_map
                 accuracy = knn_accuracy(points, labels)
-                if accuracy > 0.8:
-                    reached = (time.perf_counter() - began, view.step, accuracy)
-                    break
+                now = time.perf_counter() - began
+                best = max(best, (accuracy, now, view.step))
+                for threshold in THRESHOLDS:
+                    if accuracy > threshold and threshold not in reached:
+                        reached[threshold] = (now, view.step)
             time.sleep(0.25)
         pool.close()
-        if reached is None:
-            print(f"seed {seed}: not separated within 120 s")
-            continue
-        times.append(reached[0])
-        print(f"seed {seed}: 5-NN accuracy {reached[2]:.1%} after {reached[0]:.1f} s (step {reached[1]:,})", flush=True)
-    if times:
-        print(f"median {statistics.median(times):.1f} s over {len(times)} runs (target: under 20 s)")
-    return {"seconds_to_separation": times}
+        runs.append({"reached": {str(k): v for k, v in reached.items()}, "best": best})
+        found = ", ".join(f"{k:.0%} after {t:.1f} s (step {n:,})" for k, (t, n) in sorted(reached.items()))
+        print(
+            f"seed {seed}: {found or 'no threshold'}; best {best[0]:.1%} at {best[1]:.1f} s (step {best[2]:,})",
+            flush=True,
+        )
+    return {"runs": runs, "seconds": args.seconds}
 
 
 async def trainer(url: str, number: int, deadline: float, log: Log, finished: list[int]) -> None:
@@ -110,7 +148,7 @@ async def trainer(url: str, number: int, deadline: float, log: Log, finished: li
     client = Client(url, fetch_media=True)
     try:
         await client.open("train")
-        await client.set("train_steps", 2_000)
+        await client.set("train_steps", "2,000")
         await client.set("train_seed", number)
         await client.click("train_start")
         while time.perf_counter() < deadline:
@@ -199,14 +237,15 @@ def load(args: argparse.Namespace) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", choices=["speed", "separation", "load"])
+    parser.add_argument("part", choices=["speed", "separation", "load", "experiments"])
     parser.add_argument("--seconds", type=float, default=None, help="speed: per choice (5); load: per run (60)")
     parser.add_argument("--repeats", type=int, default=3, help="separation: runs")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     if args.seconds is None:
-        args.seconds = 5.0 if args.part == "speed" else 60.0
-    result = {"speed": speed, "separation": separation, "load": load}[args.part](args)
+        args.seconds = 5.0 if args.part == "speed" else 60.0  # separation and load: 60 s
+    parts = {"speed": speed, "separation": separation, "load": load, "experiments": experiments}
+    result = parts[args.part](args)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1, default=str))
     sys.stdout.flush()

@@ -243,6 +243,11 @@ class Client:
         its default (a slider's and a segmented control's as one value)."""
         w = self.widget(key)
         p = w.proto
+        if w.kind == "slider" and p.options:  # a select slider: its value is the chosen option's label
+            if p.set_value and p.raw_value:
+                labels = list(p.raw_value)
+                return labels[0] if len(labels) == 1 else labels
+            return self.sent.get(key, p.options[int(p.default[0])] if p.default else p.options[0])
         if w.kind in ("checkbox", "slider", "number_input") and p.set_value:
             value = list(p.value) if w.kind == "slider" else p.value
         elif key in self.sent:
@@ -259,6 +264,8 @@ class Client:
         state = WidgetState(id=w.id)
         if w.kind in ("checkbox", "toggle"):
             state.bool_value = bool(value)
+        elif w.kind == "slider" and w.proto.options:  # a select slider sends its option's label, as the browser does
+            state.string_array_value.data.extend([str(value)])
         elif w.kind == "slider":
             state.double_array_value.data.extend([float(value)])
         elif w.kind == "number_input":
@@ -290,6 +297,8 @@ class Client:
     async def set(self, key: str, value: Any) -> Run:
         """Change a widget the way its browser element does and wait for the run (the fragment's, if it is in one)."""
         w = self.widget(key)
+        if w.kind == "slider" and w.proto.options and value not in w.proto.options:  # a select slider: by label
+            raise StepError(f"{key} offers no {value!r} (it offers {', '.join(w.proto.options)})")
         state = self._state(w, value)
         self.sent[key] = value
         return await self._rerun(states=self._states(state), fragment=w.fragment)

@@ -57,3 +57,29 @@ def test_lerp_and_slerp_endpoints_and_norms():
     mid = slerp(z0, z1, 3)[1]
     assert torch.isclose(mid.norm(), torch.tensor(1.5), atol=1e-5)  # norm interpolated linearly
     assert torch.isclose(mid[0], mid[1] / 1.0, atol=1e-5)  # on the 45-degree ray
+
+
+def test_decoder_jacobians_from_several_threads_at_once():
+    # Forward-mode AD levels are process-wide; training jobs and page runs take Jacobians from different threads.
+    import threading
+
+    from aemodels.geometry import decoder_jacobian
+
+    model = build_model(AEConfig(kind="mlp", latent_dim=4, hidden=(32,))).eval()
+    z = torch.randn(3, 4)
+    expected = decoder_jacobian(model, z)
+    failures, results = [], []
+
+    def work() -> None:
+        try:
+            for _ in range(20):
+                results.append(torch.allclose(decoder_jacobian(model, z), expected))
+        except RuntimeError as err:
+            failures.append(str(err))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == [] and all(results) and len(results) == 80

@@ -11,7 +11,16 @@ from aemodels import AEConfig, build_model, load_digits
 from aemodels.geometry import pca
 from aemodels.jobs import TrainingPool
 from aemodels.models import Autoencoder
-from aemodels.playground import SpecError, TrainData, TrainingRun, TrainSpec, knn_accuracy, measure, ridge_probe
+from aemodels.playground import (
+    EXPERIMENTS,
+    SpecError,
+    TrainData,
+    TrainingRun,
+    TrainSpec,
+    knn_accuracy,
+    measure,
+    ridge_probe,
+)
 
 SMALL = {"latent_dim": 2, "train_digits": 1000, "batch_size": 16}
 
@@ -198,3 +207,9 @@ def test_a_training_run_records_its_curves(data):
     assert run.test_history["step"] == [60]
     points, labels, axes = run.code_map()
     assert points.shape[1] == 2 and len(points) == len(labels) and axes == "z1, z2"
+
+
+def test_every_guided_experiment_is_a_valid_choice():
+    for key, (title, claim, choices) in EXPERIMENTS.items():
+        assert TrainSpec(**choices).problems() == [], key
+        assert title and claim
