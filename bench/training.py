@@ -17,8 +17,9 @@ time from submit until it first exceeds 60, 70 and 80 %, and the best it reaches
 load: an app server; 5 protocol users (labtools/protocol.py) do the load test's loop (pick a digit, move a slider,
 switch page, upload, switch back) a step every 5 s, first alone for --seconds, then again while 10 more protocol
 sessions open the Train page, press Start with 2,000 steps and keep polling its live fragment twice a second, as a
-browser does. Reported: the 5 users' step p50/p95 in both runs, errors, how many jobs finished, server CPU, and
-server RSS idle, at the peak, and after the trainers left and their jobs ended.
+browser does, until their job finishes (at most 240 s after the 5 users stop). Reported: the 5 users' step
+p50/p95 in both runs, errors, how many jobs finished and when, server CPU, and server RSS idle, at the peak, and
+after the trainers left and their jobs ended.
 """
 
 from __future__ import annotations
@@ -143,20 +144,22 @@ def separation(args: argparse.Namespace) -> dict:
     return {"runs": runs, "seconds": args.seconds}
 
 
-async def trainer(url: str, number: int, deadline: float, log: Log, finished: list[int]) -> None:
-    """A session that starts a 2,000-step training and watches it (the page's fragment, twice a second)."""
+async def trainer(url: str, number: int, deadline: float, log: Log, finished: list[tuple[int, float]]) -> None:
+    """A session that starts a 2,000-step training and watches it (the page's fragment, twice a second) until it
+    finishes (or `deadline`); `finished` gets (number, seconds from Start)."""
     client = Client(url, fetch_media=True)
     try:
         await client.open("train")
         await client.set("train_steps", "2,000")
         await client.set("train_seed", number)
         await client.click("train_start")
+        started = time.perf_counter()
         while time.perf_counter() < deadline:
             began = time.perf_counter()
             run = await client.poll()
             log.add("poll", began, time.perf_counter() - began)
             if run is None or any(text.startswith("**Finished") for text in run.texts):
-                finished.append(number)
+                finished.append((number, time.perf_counter() - started))
                 break
             await asyncio.sleep(max(0.0, 0.5 - (time.perf_counter() - began)))
     except (StepError, OSError) as err:
@@ -165,16 +168,18 @@ async def trainer(url: str, number: int, deadline: float, log: Log, finished: li
         await client.close()
 
 
-async def one_run(url: str, seconds: float, trainers: int) -> tuple[Log, Log, list[int]]:
-    others, training, finished = Log(), Log(), list[int]()
+async def one_run(url: str, seconds: float, trainers: int) -> tuple[Log, Log, list[tuple[int, float]]]:
+    others, training, finished = Log(), Log(), list[tuple[int, float]]()
     deadline = time.perf_counter() + seconds
     tasks = [user(url, n, deadline, others, every=5.0, arrive=n * 0.5) for n in range(5)]
-    tasks += [trainer(url, 100 + n, deadline + 60, training, finished) for n in range(trainers)]
+    tasks += [trainer(url, 100 + n, deadline + 240, training, finished) for n in range(trainers)]
     await asyncio.gather(*tasks)
     return others, training, finished
 
 
-async def measured_run(url: str, seconds: float, trainers: int, pid: int) -> tuple[Log, Log, list[int], list[float]]:
+async def measured_run(
+    url: str, seconds: float, trainers: int, pid: int
+) -> tuple[Log, Log, list[tuple[int, float]], list[float]]:
     """one_run, with the server's RSS sampled every 2 s."""
     peak = [rss_mb(pid)]
 
@@ -217,6 +222,7 @@ def load(args: argparse.Namespace) -> dict:
                 "server_cores": (process_cpu(pid) - cpu0) / window,
                 "peak_rss_mb": max(peak),
                 "jobs_finished": len(finished),
+                "seconds_to_finish": sorted(t for _, t in finished),
                 "trainer_errors": training.errors,
                 "polls": len(training.steps),
             }
@@ -224,7 +230,9 @@ def load(args: argparse.Namespace) -> dict:
             print(
                 f"{label:<17} others' steps {row['steps']:>4}: p50 {row['p50_s'] * 1000:.0f} ms, "
                 f"p95 {row['p95_s'] * 1000:.0f} ms, errors {len(row['errors'])}; jobs finished {len(finished)}/"
-                f"{trainers}, trainer errors {len(training.errors)}; server {row['server_cores']:.2f} cores, "
+                f"{trainers}"
+                + (f" (the last {max(t for _, t in finished):.0f} s after Start)" if finished else "")
+                + f", trainer errors {len(training.errors)}; server {row['server_cores']:.2f} cores, "
                 f"peak RSS {row['peak_rss_mb']:.0f} MB",
                 flush=True,
             )

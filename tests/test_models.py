@@ -19,7 +19,9 @@ EXPECTED_TERMS = {
 
 
 def test_every_registered_kind_has_a_test_config():
-    assert set(CONFIGS) == set(MODELS)
+    # The class-conditional VAE has no encode(x) / decode(z) of its own (both need the class): its own tests are in
+    # tests/test_quality.py.
+    assert set(CONFIGS) | {"cvae_mlp"} == set(MODELS)
 
 
 @pytest.mark.parametrize("kind", sorted(CONFIGS))
