@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import uuid
 import zipfile
 from dataclasses import asdict, replace
@@ -43,8 +44,10 @@ REG_LABELS = {"none": "none", "denoising": "denoising", "sparse": "sparsity", "v
 
 @st.cache_resource(show_spinner=False)
 def pool() -> TrainingPool:
-    """The process's training pool, shared by every session (aemodels.jobs)."""
-    return TrainingPool()
+    """The process's training pool, shared by every session (aemodels.jobs): one worker per core, or
+    $AEMODELS_TRAIN_WORKERS (fewer leaves more of the machine to the other pages' users)."""
+    workers = os.environ.get("AEMODELS_TRAIN_WORKERS", "")
+    return TrainingPool(int(workers) if workers.isdigit() and int(workers) > 0 else None)
 
 
 @st.cache_resource(show_spinner="Loading the training digits…")
@@ -438,8 +441,9 @@ def render() -> None:
     if job is None or view is None:
         st.info("Nothing is training yet: press Start, or one of the guided experiments.")
         return
-    polling = view.status not in DONE
-    st.fragment(run_every=0.5 if polling else None)(live)(job)
+    # Twice a second while it trains or waits; a paused job only needs to know someone still has the page open.
+    every = {"running": 0.5, "queued": 0.5, "paused": 5.0}.get(view.status)
+    st.fragment(run_every=every)(live)(job)
     use_elsewhere(job, view)
 
 
