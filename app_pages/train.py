@@ -153,7 +153,11 @@ def controls(data: TrainData) -> None:
         options = [n for n in DIGIT_CHOICES if n <= len(data.x_train)] or [len(data.x_train)]
         if st.session_state[state.TRAIN_DIGITS] not in options:
             st.session_state[state.TRAIN_DIGITS] = options[-1] if len(options) < 3 else options[3 % len(options)]
-        st.select_slider("Training digits", options, key=state.TRAIN_DIGITS, format_func=lambda n: f"{n:,}")
+        if len(options) > 1:
+            st.select_slider("Training digits", options, key=state.TRAIN_DIGITS, format_func=lambda n: f"{n:,}")
+        else:
+            st.session_state[state.TRAIN_DIGITS] = options[0]
+            st.caption(f"Training digits: {options[0]:,} (install MNIST for up to 60,000)")
         st.select_slider("Learning rate", LEARNING_RATES, key=state.TRAIN_LR, format_func=lambda v: f"{v:g}")
         if st.session_state[state.TRAIN_STEPS] not in STEP_CHOICES:
             st.session_state[state.TRAIN_STEPS] = 5_000
