@@ -17,7 +17,6 @@ move that changes the predicted property by Δ; the page decodes the moved code 
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from dataclasses import asdict, dataclass
@@ -26,9 +25,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aemodels.data import DataError, load_mnist
 from aemodels.models import Autoencoder
-from aemodels.zoo import ZOO, CheckpointError, load_pretrained, pretrained_dir
+from aemodels.zoo import ZOO, CheckpointError, load_pretrained, pretrained_dir, refit_command
 
 PROPERTIES: dict[str, str] = {"slant": "degrees", "thickness": "pixels", "width": "pixels"}
 INK = 0.5
@@ -146,16 +144,9 @@ def slider_models() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fit the attribute directions of the Latent sliders page's models.")
-    parser.add_argument("models", nargs="*", help=f"default: {' '.join(slider_models())}")
-    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $AEMODELS_DATA or data/mnist)")
-    parser.add_argument("--out-dir", type=Path, default=None, help="the zoo folder (default: pretrained/)")
-    args = parser.parse_args(argv)
-    try:
-        x_train, _ = load_mnist("train", directory=args.data_dir)
-    except DataError as err:
-        raise SystemExit(f"error: {err}") from None
-    for name in args.models or slider_models():
+    description = "Fit the attribute directions of the Latent sliders page's models."
+    args, x_train = refit_command(description, slider_models(), argv)
+    for name in args.models:
         directions = fit_directions(load_pretrained(name, directory=args.out_dir), x_train)
         path = save_directions(name, directions, args.out_dir)
         print(f"wrote {path}: " + ", ".join(f"{k} R² {v.r2:.2f}" for k, v in directions.items()))

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from dataclasses import dataclass
@@ -24,10 +23,9 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from aemodels.data import DataError, load_mnist
 from aemodels.geometry import code_range
 from aemodels.models import VAE, Autoencoder
-from aemodels.zoo import ZOO, CheckpointError, load_pretrained, pretrained_dir, sha256_file
+from aemodels.zoo import ZOO, CheckpointError, load_pretrained, pretrained_dir, refit_command, sha256_file
 
 SamplerKind = Literal["box", "prior", "mixture"]
 COMPONENTS = 20
@@ -181,16 +179,9 @@ def load_samplers(name: str, directory: Path | None = None) -> ModelSamplers:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Refit the box and Gaussian-mixture samplers of the zoo's models.")
-    parser.add_argument("models", nargs="*", help=f"default: {' '.join(sampled_models())}")
-    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $AEMODELS_DATA or data/mnist)")
-    parser.add_argument("--out-dir", type=Path, default=None, help="the zoo folder (default: pretrained/)")
-    args = parser.parse_args(argv)
-    try:
-        x_train, _ = load_mnist("train", directory=args.data_dir)
-    except DataError as err:
-        raise SystemExit(f"error: {err}") from None
-    for name in args.models or sampled_models():
+    description = "Refit the box and Gaussian-mixture samplers of the zoo's models."
+    args, x_train = refit_command(description, sampled_models(), argv)
+    for name in args.models:
         began = time.perf_counter()
         model = load_pretrained(name, directory=args.out_dir)
         samplers = fit_samplers(name, model, x_train)

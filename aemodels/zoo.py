@@ -7,6 +7,7 @@ verifies the hash and loads the weights strictly.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import hashlib
 import json
@@ -19,7 +20,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from aemodels.data import PRETRAINED_DIR
+from aemodels.data import PRETRAINED_DIR, DataError, load_mnist
 from aemodels.models import AEConfig, Autoencoder, build_model
 
 # What a model is used for in the app; each page asks the zoo for the models of its role, so adding a model
@@ -270,3 +271,22 @@ def _load_pretrained(name: str, directory: Path) -> Autoencoder:
     model.info = {k: v for k, v in record.items() if k not in ("config",)}
     model.info.setdefault("name", name)
     return model.eval()
+
+
+def refit_command(
+    description: str, defaults: list[str], argv: list[str] | None
+) -> tuple[argparse.Namespace, torch.Tensor]:
+    """The command line of the commands that refit something of the zoo's models on the training digits
+    (`python -m aemodels.samplers`, `python -m aemodels.attributes`): (arguments, the 60,000 training digits).
+    args.models is the models named, or `defaults`."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("models", nargs="*", help=f"default: {' '.join(defaults)}")
+    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $AEMODELS_DATA or data/mnist)")
+    parser.add_argument("--out-dir", type=Path, default=None, help="the zoo folder (default: pretrained/)")
+    args = parser.parse_args(argv)
+    args.models = args.models or defaults
+    try:
+        x_train, _ = load_mnist("train", directory=args.data_dir)
+    except DataError as err:
+        raise SystemExit(f"error: {err}") from None
+    return args, x_train
