@@ -123,19 +123,18 @@ def sparse_metrics(model: SparseAE, x: torch.Tensor) -> dict:
 def conditional_metrics(model: ConditionalVAE, x_test: torch.Tensor, y_test: torch.Tensor, x_bin: torch.Tensor) -> dict:
     """Reconstruction and -ELBO given each test digit's true class (the conditional likelihood log p(x | y))."""
     torch.manual_seed(0)
-    mse, recon, kl = [], [], []
+    x_hats, recon, kl = [], [], []
     for i in range(0, len(x_test), 500):
         mu, _ = model.posterior_given(x_test[i : i + 500], y_test[i : i + 500])
-        x_hat = model.decode_given(mu, y_test[i : i + 500])
-        mse.append(losses.mse(x_hat, x_test[i : i + 500]))
+        x_hats.append(model.decode_given(mu, y_test[i : i + 500]))
         out = model(x_bin[i : i + 500], y_test[i : i + 500])
         terms = losses.negative_elbo(out["logits"], x_bin[i : i + 500], out["mu"], out["logvar"])
         recon.append(terms["recon"])
         kl.append(terms["kl"])
-    mse_all = torch.cat(mse)
+    x_hat = torch.cat(x_hats)
     return {
-        "test_mse": mse_all.mean().item(),
-        "test_psnr_db": (10 * torch.log10(1 / mse_all.clamp_min(1e-10))).mean().item(),
+        "test_mse": losses.mse(x_hat, x_test).mean().item(),
+        "test_psnr_db": psnr(x_hat, x_test).mean().item(),
         "neg_elbo_nats": (torch.cat(recon) + torch.cat(kl)).mean().item(),
         "recon_nats": torch.cat(recon).mean().item(),
         "kl_nats": torch.cat(kl).mean().item(),

@@ -327,7 +327,7 @@ def measure(
         denoised = torch.cat([model.reconstruct(xb) for xb in noisy.split(500)])
         denoise_psnr = losses.psnr(denoised, x).mean().item()
         noisy_psnr = losses.psnr(noisy, x).mean().item()
-        normal = reconstruction_error(model, x[:500]).numpy()
+        normal = losses.mse(recon[:500], x[:500]).numpy()  # reconstruction_error's score, from `recon`
         auc_noise = auc(normal, reconstruction_error(model, noise_images("uniform", 200, seed=1)).numpy())
         auc_fashion = (
             auc(normal, reconstruction_error(model, data.fashion[:500]).numpy()) if data.fashion is not None else None

@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import io
 import json
 import os
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -209,6 +212,18 @@ def save_checkpoint(
     path = directory / f"{name}.json"
     path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return path
+
+
+def checkpoint_archive(model: Autoencoder, name: str, meta: dict | None = None) -> bytes:
+    """NAME.safetensors and NAME.json (save_checkpoint's files) in one zip: unpacked into a folder,
+    `load_pretrained(NAME, directory=folder)` reads it."""
+    with tempfile.TemporaryDirectory() as folder:
+        save_checkpoint(model, name, directory=Path(folder), meta=meta)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for suffix in (".safetensors", ".json"):
+                archive.write(Path(folder) / f"{name}{suffix}", f"{name}{suffix}")
+        return buffer.getvalue()
 
 
 def read_record(name: str, directory: Path | None = None) -> dict:

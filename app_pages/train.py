@@ -3,18 +3,13 @@ and the seed's claims about capacity and regularisation happen (or not), measure
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import os
 import uuid
-import zipfile
 from dataclasses import asdict, replace
 
 import plotly.graph_objects as go
 import streamlit as st
 import torch
-from safetensors.torch import save as save_tensors
 
 from aemodels import DataError, load_digits, load_mnist
 from aemodels.charts import CLASS_COLOURS
@@ -29,7 +24,7 @@ from aemodels.playground import (
     TrainData,
     TrainSpec,
 )
-from aemodels.zoo import FORMAT_VERSION
+from aemodels.zoo import checkpoint_archive
 from app_pages import _state as state
 from app_pages._caches import fashion
 from app_pages._widgets import plot, register_user_model
@@ -401,23 +396,12 @@ def describe(view: JobView) -> str:
 
 
 def checkpoint_zip(job: int, view: JobView) -> bytes:
-    """The model as `load_pretrained` reads it from a folder: NAME.safetensors beside NAME.json."""
-    model = pool().model(job)
-    weights = save_tensors({k: v.contiguous() for k, v in model.state_dict().items()})
-    record = {
-        "format_version": FORMAT_VERSION,
-        "name": "mine",
-        "config": asdict(model.config),
-        "weights": "mine.safetensors",
-        "sha256": hashlib.sha256(weights).hexdigest(),
+    """The model as `load_pretrained` reads it from a folder: mine.safetensors beside mine.json."""
+    meta = {
         "description": describe(view),
         "training": {"spec": asdict(view.spec), "steps": view.step, "seconds": round(view.seconds, 1)},
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("mine.safetensors", weights)
-        archive.writestr("mine.json", json.dumps(record, indent=2, sort_keys=True))
-    return buffer.getvalue()
+    return checkpoint_archive(pool().model(job), "mine", meta)
 
 
 def render() -> None:

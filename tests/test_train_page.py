@@ -98,3 +98,13 @@ def test_the_trained_model_is_used_on_the_reconstruction_page():
     no_errors(at)
     assert name in at.multiselect(key=state.RECON_MODELS).value
     assert any(c == f"{name}: reconstruction" for c in captions(at))
+
+
+def test_a_trained_model_no_longer_on_the_server_gets_a_plain_message():
+    import pytest
+
+    from aemodels import CheckpointError
+    from app_pages._widgets import cached_model
+
+    with pytest.raises(CheckpointError, match="no longer on the server"):
+        cached_model("yours-00000000")

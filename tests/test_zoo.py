@@ -68,3 +68,18 @@ def test_broken_or_missing_description_is_refused(saved):
 def test_no_pickle_in_checkpoints(saved):
     _, directory = saved
     assert not (directory / "tiny.safetensors").read_bytes().startswith(b"\x80")  # pickle protocol marker
+
+
+def test_a_checkpoint_archive_unpacks_into_what_load_pretrained_reads(tmp_path):
+    # The Train your own page's download.
+    import io
+    import zipfile
+
+    from aemodels.zoo import checkpoint_archive
+
+    model = build_model(AEConfig(kind="mlp", latent_dim=3, hidden=(16,))).eval()
+    data = checkpoint_archive(model, "mine", {"description": "MLP AE, d=3, 10 steps"})
+    zipfile.ZipFile(io.BytesIO(data)).extractall(tmp_path)
+    loaded = load_pretrained("mine", directory=tmp_path)
+    assert all(torch.equal(v, loaded.state_dict()[k]) for k, v in model.state_dict().items())
+    assert loaded.info["description"] == "MLP AE, d=3, 10 steps"
