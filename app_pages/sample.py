@@ -84,9 +84,9 @@ def measured_table(names: list[str]) -> None:
                 "what is decoded": what,
                 "Fréchet distance": round(q["frechet"], 2),
                 "× floor": round(q["frechet"] / floor["frechet"], 1),
+                "classes 0–9": q["class_counts"],
                 "confidence": q["confidence"],
                 "class entropy (bits)": round(q["class_bits"], 2),
-                "classes 0–9": q["class_counts"],
             }
             for model, what, q in rows
         ],

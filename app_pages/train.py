@@ -215,7 +215,7 @@ def loss_chart(view: JobView) -> go.Figure:
     figure.update_layout(
         height=320,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        title="Loss terms: training batches (solid), held-out digits (dotted)",
+        title="Loss per digit: training (solid), held-out (dotted)",
         xaxis_title="step",
         yaxis_title=unit,
         yaxis_type="log",
