@@ -8,6 +8,10 @@
 - A job stops at its step limit, its time limit, on a loss that is not a number (with the reason in plain
   words), when cancelled, or when nobody has looked at it for `idle_seconds` (the page polls it; a closed tab
   or a page left stops polling, so nothing keeps training for nobody).
+- A job that has ended keeps its model (for the page's figures, "use it elsewhere" and the download) but drops
+  what only training needed (the optimiser's moments, the gradients: three quarters of its memory) at once, and
+  is forgotten altogether when nobody has looked at it for `keep_seconds` (the page polls an ended job too,
+  slowly, while it is open); then the freed memory is handed back to the system (`release_memory`).
 - Pause, resume and one step are requests the worker honours between slices. The cheap pictures (held-out
   loss, reconstructions, code map) are refreshed every `show_every` seconds of a job's turns; the costly
   measurements every `measure_every` seconds, and never more than a quarter of the job's time.
@@ -18,6 +22,7 @@ Nothing here imports streamlit; the page holds a job id and reads `view(job_id)`
 from __future__ import annotations
 
 import atexit
+import ctypes
 import itertools
 import os
 import threading
@@ -35,6 +40,7 @@ from aemodels.playground import Measurements, SpecError, TrainData, TrainingRun,
 
 Status = Literal["queued", "running", "paused", "finished", "stopped", "failed"]
 DONE: tuple[Status, ...] = ("finished", "stopped", "failed")
+KEEP_SECONDS = 180.0  # an ended job nobody has looked at for this long is forgotten
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,7 @@ class Job:
     reconstructions: torch.Tensor | None = None
     code_map: tuple[np.ndarray, np.ndarray, str] | None = None
     rate: float = 0.0  # steps per second of training time, smoothed
+    trimmed: bool = False  # ended, and what only training needed is dropped
 
 
 class TrainingPool:
@@ -88,6 +95,7 @@ class TrainingPool:
         max_active: int | None = None,
         slice_seconds: float = 0.2,
         idle_seconds: float = 20.0,
+        keep_seconds: float = KEEP_SECONDS,
         measure_every: float = 3.0,
         show_every: float = 0.4,
         clock: Callable[[], float] = time.monotonic,
@@ -96,6 +104,7 @@ class TrainingPool:
         self.max_active = max_active or 2 * self.workers
         self.slice_seconds = slice_seconds
         self.idle_seconds = idle_seconds
+        self.keep_seconds = keep_seconds
         self.measure_every = measure_every
         self.show_every = show_every
         self.clock = clock
@@ -261,9 +270,21 @@ class TrainingPool:
 
     def _reap(self) -> None:
         now = self.clock()
+        forgotten = 0
         for job in list(self._jobs.values()):
-            if job.status not in DONE and now - job.last_seen > self.idle_seconds and job.job_id not in self._busy:
+            if job.job_id in self._busy:
+                continue
+            if job.status not in DONE and now - job.last_seen > self.idle_seconds:
                 self._finish(job, "stopped", "stopped: nobody was watching it (the page was closed or left)")
+            if job.status in DONE and not job.trimmed:
+                if job.run is not None:
+                    job.run.end_training()
+                job.trimmed = True
+            if job.status in DONE and now - job.last_seen > self.keep_seconds:
+                del self._jobs[job.job_id]
+                forgotten += 1
+        if forgotten:
+            release_memory()
 
     def _take(self) -> Job | None:
         """The next job to train, moved to the back of the turn; None when the pool closes."""
@@ -357,3 +378,16 @@ class TrainingPool:
             job.measurements.append(measurements)
             job.measured_at = self.clock()
             job.measure_cost = time.perf_counter() - began
+
+
+def release_memory() -> bool:
+    """Hand memory freed by Python and torch back to the system (glibc's malloc_trim): a large tensor's memory
+    freed inside an arena stays in the process otherwise, and the server's resident size never comes back down
+    after a burst of training. False where there is no glibc (the memory is then reused, not returned)."""
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
+    return True

@@ -249,6 +249,12 @@ class TrainingRun:
                 self.history.setdefault(key, []).append(total / self._count)
             self._running, self._count = {}, 0
 
+    def end_training(self) -> None:
+        """Drop what only further training needs (Adam's two moments and the gradients: three times the
+        weights' memory); the model stays usable for every measurement and picture."""
+        self.optimizer.state.clear()
+        self.model.zero_grad(set_to_none=True)
+
     @torch.inference_mode()
     def test_loss(self) -> dict[str, float]:
         """Each loss term on the held-out digits, recorded in test_history."""

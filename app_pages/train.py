@@ -3,8 +3,10 @@ and the seed's claims about capacity and regularisation happen (or not), measure
 
 from __future__ import annotations
 
+import io
 import os
 import uuid
+import zipfile
 from dataclasses import asdict, replace
 
 import plotly.graph_objects as go
@@ -33,6 +35,11 @@ DIGIT_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 60_000)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0)
 STEP_CHOICES = (500, 1_000, 2_000, 5_000, 10_000, 20_000)
 MAX_SECONDS = 300.0
+GONE = (
+    "Your last training is no longer on the server: an ended training is kept while its page is open and for three "
+    "minutes after (or it was reset, or the server restarted). A model you chose to use on the other pages stays "
+    "there. Start again to train a new one."
+)
 ARCH_LABELS = {"linear": "tied linear", "mlp": "MLP", "conv": "convolutional"}
 REG_LABELS = {"none": "none", "denoising": "denoising", "sparse": "sparsity", "vae": "VAE"}
 
@@ -335,7 +342,7 @@ def live(job: int) -> None:
         view = pool().view(job)
     except KeyError:
         st.session_state.pop(state.TRAIN_JOB, None)
-        st.info("The training is no longer on the server (it was reset, or the server restarted). Start again.")
+        st.info(GONE)
         return
     if view.status in DONE and st.session_state.get(state.TRAIN_SEEN_DONE) != job:
         st.session_state[state.TRAIN_SEEN_DONE] = job
@@ -367,7 +374,11 @@ def use_elsewhere(job: int, view: JobView) -> None:
     model_name = st.session_state.get(state.USER_MODEL)
     cols = st.columns([1, 1, 2])
     if cols[0].button("Use it on the other pages", key=state.TRAIN_USE, disabled=view.step == 0):
-        model = pool().model(job)
+        try:
+            model = pool().model(job)
+        except KeyError:
+            st.session_state.pop(state.TRAIN_JOB, None)
+            st.rerun()  # the page then says the training is gone
         name = register_user_model(model, describe(view))
         chosen = list(st.session_state.get(state.RECON_MODELS, []))
         st.session_state[state.RECON_MODELS] = [*chosen, name][-4:]
@@ -401,7 +412,14 @@ def checkpoint_zip(job: int, view: JobView) -> bytes:
         "description": describe(view),
         "training": {"spec": asdict(view.spec), "steps": view.step, "seconds": round(view.seconds, 1)},
     }
-    return checkpoint_archive(pool().model(job), "mine", meta)
+    try:
+        model = pool().model(job)
+    except KeyError:  # dropped since the page was drawn: the archive says so instead of a broken download
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("README.txt", GONE + "\n")
+        return buffer.getvalue()
+    return checkpoint_archive(model, "mine", meta)
 
 
 def render() -> None:
@@ -424,13 +442,15 @@ def render() -> None:
         except KeyError:
             st.session_state.pop(state.TRAIN_JOB, None)
             job = None
+            st.info(GONE)
     buttons(view, data)
     experiments()
     if job is None or view is None:
         st.info("Nothing is training yet: press Start, or one of the guided experiments.")
         return
-    # Twice a second while it trains or waits; a paused job only needs to know someone still has the page open.
-    every = {"running": 0.5, "queued": 0.5, "paused": 5.0}.get(view.status)
+    # Twice a second while it trains or waits; a paused or ended job only needs the pool to know that someone still
+    # has the page open (a paused job nobody looks at for 20 s is stopped, an ended one forgotten after 3 minutes).
+    every = {"running": 0.5, "queued": 0.5, "paused": 5.0}.get(view.status, 30.0)
     st.fragment(run_every=every)(live)(job)
     use_elsewhere(job, view)
 

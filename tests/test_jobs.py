@@ -1,6 +1,7 @@
 """The training pool of the "Train your own" page and the measurements it shows (aemodels.jobs, playground)."""
 
 import math
+import sys
 import time
 
 import numpy as np
@@ -9,7 +10,7 @@ import torch
 
 from aemodels import AEConfig, build_model, load_digits
 from aemodels.geometry import pca
-from aemodels.jobs import TrainingPool
+from aemodels.jobs import TrainingPool, release_memory
 from aemodels.models import Autoencoder
 from aemodels.playground import (
     EXPERIMENTS,
@@ -141,6 +142,31 @@ def test_a_job_nobody_watches_is_stopped(pool, data):
     now[0] += 10.0  # ten seconds without a view
     wait_for(lambda: p.counts().get("stopped") == 1)
     assert "nobody was watching" in p.view(job).message
+
+
+def test_an_ended_job_drops_its_training_state_then_is_forgotten_when_nobody_looks(pool, data):
+    now = [0.0]
+    p = pool(workers=1, keep_seconds=60.0, clock=lambda: now[0])
+    job = p.submit("a", TrainSpec(**SMALL, max_steps=30), data)
+    wait_for(lambda: p.view(job).status == "finished")
+    run = p._jobs[job].run
+    assert run is not None
+    wait_for(lambda: not run.optimizer.state)  # Adam's moments go once the job has ended
+    assert all(w.grad is None for w in run.model.parameters())
+    weights = {k: v.clone() for k, v in p.model(job).state_dict().items()}
+    now[0] += 50.0
+    p.view(job)  # an open page looks at it now and then: it stays
+    now[0] += 50.0
+    time.sleep(1.5)  # a few of the workers' rounds
+    assert all(torch.equal(v, weights[k]) for k, v in p.model(job).state_dict().items())
+    now[0] += 61.0  # then nobody looks for longer than keep_seconds
+    wait_for(lambda: job not in p._jobs)
+    with pytest.raises(KeyError):
+        p.view(job)
+
+
+def test_release_memory_reaches_glibc():
+    assert release_memory() == (sys.platform == "linux")
 
 
 def test_the_model_copy_is_independent(pool, data):
