@@ -42,6 +42,7 @@ GALLERY_CSS = """
 _upload_guard = st.components.v2.component("aemodels_upload_guard", js=(HERE / "upload_guard.js").read_text())
 UPLOAD_LIMIT_MB = 10  # as server.maxUploadSize in .streamlit/config.toml, and open_image's own check
 _gallery = st.components.v2.component("aemodels_gallery", js=(HERE / "gallery.js").read_text(), css=GALLERY_CSS)
+_preload = st.components.v2.component("aemodels_preload", js=(HERE / "preload.js").read_text())
 
 
 @st.cache_resource(show_spinner="Loading model…")
@@ -409,6 +410,18 @@ GLOSSARY = {
     "PSNR": "Peak signal-to-noise ratio, 10·log10(1 / MSE) in dB for pixels in [0, 1]: higher means closer.",
     "AUC": "Area under the ROC curve: the chance that a random anomaly scores above a random normal input.",
 }
+
+
+@st.cache_resource(show_spinner=False)
+def plotly_chunk() -> str:
+    """The file name of Streamlit's Plotly chart module in its build (hashed per release), or "" if none is found."""
+    found = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
+    return found[0].name if found else ""
+
+
+def preload_charts() -> None:
+    """Let the browser load the chart module while it is idle on whatever page it is (app_pages/preload.js)."""
+    _preload(key="aemodels_preload", data={"chunk": plotly_chunk()}, height=0)
 
 
 def glossary() -> None:

@@ -261,3 +261,21 @@ def test_the_upload_preview_shows_the_photo_as_taken(page: Page, app_url, tmp_pa
     )
     assert left and right and left["x"] + left["width"] <= right["x"] + 1  # preview and prepared digit do not overlap
     assert errors_on(page) == []
+
+
+def test_the_chart_module_loads_while_a_page_without_charts_is_idle(page: Page, app_url):
+    """app_pages/preload.js: on the Start page (no chart), the browser fetches and runs Streamlit's Plotly module
+    once idle, so the first chart page does not wait for it; then opening a chart page fetches it no more."""
+    open_page(page, app_url, "")
+    assert page.locator(".js-plotly-plot").count() == 0
+    page.wait_for_function("() => window.__aemodelsPreloaded && window.__aemodelsPreloaded.startsWith('PlotlyChart.')")
+    page.wait_for_function(
+        "() => performance.getEntriesByType('resource').some(e => e.name.includes('/static/js/PlotlyChart.'))",
+        timeout=15_000,
+    )
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Latent explorer").first.click()
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 2", timeout=60_000)
+    fetched = page.evaluate(
+        "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/static/js/PlotlyChart.')).length"
+    )
+    assert fetched == 1
