@@ -46,13 +46,14 @@ def scatter(name: str, marked: int | None) -> go.Figure:
                 line={"color": "grey", "dash": "dot", "width": 1},
                 showlegend=False,
             )
-            figure.add_annotation(
-                x=radius * np.cos(np.pi / 4),
-                y=radius * np.sin(np.pi / 4),
+            figure.add_annotation(  # on top of its circle, on a pale ground: legible over the dots
+                x=0,
+                y=radius,
                 text=f"{radius}σ of the prior",
                 showarrow=False,
-                xanchor="left",
+                xanchor="center",
                 yanchor="bottom",
+                bgcolor="rgba(255, 255, 255, 0.75)",
                 font={"color": "dimgrey", "size": 11},
             )
         figure.update_yaxes(scaleanchor="x", scaleratio=1)
