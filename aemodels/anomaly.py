@@ -17,6 +17,8 @@ from aemodels.models import Autoencoder
 @torch.inference_mode()
 def reconstruction_error(model: Autoencoder, x: torch.Tensor, *, batch: int = 500) -> torch.Tensor:
     """Mean squared error per image between x (B, 1, 28, 28) and its reconstruction: (B,)."""
+    if x.dim() != 4:  # an extra axis would broadcast against the (B, 1, 28, 28) reconstruction: B × B errors
+        raise ValueError(f"images must be a (B, 1, 28, 28) tensor, not {tuple(x.shape)}")
     parts = [(model.reconstruct(xb) - xb).pow(2).flatten(1).mean(1) for xb in x.split(batch)]
     return torch.cat(parts) if parts else torch.zeros(0)
 

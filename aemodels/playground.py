@@ -166,6 +166,12 @@ class TrainData:
     source: str
     fashion: torch.Tensor | None = None  # Fashion-MNIST items for the anomaly AUC, where installed
 
+    def __post_init__(self) -> None:
+        for name in ("x_train", "x_held", "fashion"):
+            images = getattr(self, name)
+            if images is not None and tuple(images.shape[1:]) != (1, 28, 28):
+                raise ValueError(f"{name} must be images of shape (N, 1, 28, 28), not {tuple(images.shape)}")
+
     def limited(self, n: int) -> TrainData:
         return replace(self, x_train=self.x_train[:n], y_train=self.y_train[:n])
 

@@ -57,7 +57,7 @@ def training_data() -> TrainData:
     """MNIST's 60,000 training digits and the first 1,000 test digits held out, where MNIST is installed; otherwise
     the shipped 2,000-digit sample, 1,500 to train on and 500 held out."""
     items = fashion()
-    extra = None if isinstance(items, str) else torch.from_numpy(items[0].copy()).unsqueeze(1)
+    extra = None if isinstance(items, str) else torch.from_numpy(items[0].copy())  # (2000, 1, 28, 28)
     try:
         x, y = load_mnist("train")
         x_test, y_test = load_mnist("test")

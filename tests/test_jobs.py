@@ -65,6 +65,20 @@ def test_absurd_choices_get_plain_messages():
     assert TrainSpec().problems() == []
 
 
+def test_training_data_must_be_images(data):
+    with pytest.raises(ValueError, match="fashion must be images"):
+        TrainData(data.x_train, data.y_train, data.x_held, data.y_held, "x", fashion=data.x_held.unsqueeze(1))
+
+
+def test_the_train_pages_data_is_well_shaped():
+    """The page's Fashion-MNIST items once had an extra axis: each measurement broadcast 500 × 500 errors (0.8 GB,
+    0.9 s) and reported a wrong AUC."""
+    from app_pages.train import training_data
+
+    x = training_data()
+    assert x.fashion is None or x.fashion.shape[1:] == (1, 28, 28)
+
+
 def test_a_bad_spec_is_refused_before_it_reaches_a_worker(pool, data):
     p = pool(workers=1)
     with pytest.raises(SpecError):

@@ -133,6 +133,8 @@ def test_reconstruction_error_and_noise_images():
     with torch.no_grad():
         expected = (model.reconstruct(x) - x).pow(2).mean((1, 2, 3))
     assert torch.allclose(reconstruction_error(model, x, batch=3), expected)
+    with pytest.raises(ValueError, match=r"\(B, 1, 28, 28\)"):  # would broadcast to 7 × 7 errors per pixel
+        reconstruction_error(model, x.unsqueeze(1))
     for kind in ("uniform", "blobs"):
         a = noise_images(kind, 4, seed=2)
         assert a.shape == (4, 1, 28, 28) and a.min() >= 0 and a.max() <= 1
