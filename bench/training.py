@@ -38,7 +38,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import torch
 from measuring import idle, percentile, process_cpu, rss_mb
 
-from aemodels.data import load_mnist
+from aemodels.data import DataError, load_fashion_mnist, load_mnist
 from aemodels.jobs import KEEP_SECONDS, TrainingPool
 from aemodels.playground import EXPERIMENTS, TrainData, TrainingRun, TrainSpec, knn_accuracy
 from labtools.appserver import ROOT, serve_app
@@ -79,6 +79,7 @@ def experiments(args: argparse.Namespace) -> dict:
             "noisy_psnr",
             "normal_tangent_ratio",
             "auc_noise",
+            "auc_fashion",
             "probe_codes",
             "pca_angle",
         ):
@@ -90,9 +91,14 @@ def experiments(args: argparse.Namespace) -> dict:
 
 
 def mnist_data() -> TrainData:
+    """As the page's: MNIST, 1,000 test digits held out, and 2,000 Fashion-MNIST items where installed."""
     x, y = load_mnist("train")
     x_test, y_test = load_mnist("test")
-    return TrainData(x, y, x_test[:1000], y_test[:1000], "MNIST")
+    try:
+        fashion: torch.Tensor | None = load_fashion_mnist("test", limit=2000)[0]
+    except DataError:
+        fashion = None
+    return TrainData(x, y, x_test[:1000], y_test[:1000], "MNIST", fashion)
 
 
 def speed(args: argparse.Namespace) -> dict:
