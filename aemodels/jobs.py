@@ -26,6 +26,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import itertools
+import math
 import os
 import threading
 import time
@@ -231,6 +232,11 @@ class TrainingPool:
         for thread in self._threads:
             thread.join(timeout=5)
 
+    def __contains__(self, job_id: object) -> bool:
+        """Whether the pool still holds the job (an ended one is forgotten in time; see keep_seconds)."""
+        with self._lock:
+            return job_id in self._jobs
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             out: dict[str, int] = {}
@@ -239,10 +245,15 @@ class TrainingPool:
             return out
 
     def forget(self, job_id: int) -> None:
-        """Drop a finished job's data and model (its owner has no further use for them)."""
+        """Drop an ended job's data and model (its owner has no further use for them): now, or, while a worker
+        still holds it (a slice that was under way when it was cancelled), as soon as the worker lets go."""
         with self._lock:
             job = self._jobs.get(job_id)
-            if job is not None and job.status in DONE and job_id not in self._busy:
+            if job is None or job.status not in DONE:
+                return
+            if job_id in self._busy:
+                job.last_seen = -math.inf  # the workers' next round of _reap drops it
+            else:
                 del self._jobs[job_id]
 
     # --- inside the pool -----------------------------------------------------------------------------------------

@@ -174,13 +174,22 @@ def test_an_ended_job_drops_its_training_state_then_is_forgotten_when_nobody_loo
     time.sleep(1.5)  # a few of the workers' rounds
     assert all(torch.equal(v, weights[k]) for k, v in p.model(job).state_dict().items())
     now[0] += 61.0  # then nobody looks for longer than keep_seconds
-    wait_for(lambda: job not in p._jobs)
+    wait_for(lambda: job not in p)
     with pytest.raises(KeyError):
         p.view(job)
 
 
 def test_release_memory_reaches_glibc():
     assert release_memory() == (sys.platform == "linux")
+
+
+def test_forgetting_a_job_a_worker_still_holds_drops_it_when_the_worker_lets_go(pool, data):
+    p = pool(workers=1, slice_seconds=0.5)
+    job = p.submit("a", TrainSpec(**SMALL, max_steps=100_000), data)
+    wait_for(lambda: p.view(job).step > 0)
+    p.cancel(job)
+    p.forget(job)  # most likely mid-slice: the worker holds it
+    wait_for(lambda: job not in p)
 
 
 def test_the_model_copy_is_independent(pool, data):

@@ -108,3 +108,23 @@ def test_a_trained_model_no_longer_on_the_server_gets_a_plain_message():
 
     with pytest.raises(CheckpointError, match="no longer on the server"):
         cached_model("yours-00000000")
+
+
+def test_a_training_the_pool_has_forgotten_is_explained_once():
+    """An ended training is forgotten 3 minutes after its page last looked (aemodels.jobs); coming back then gets
+    a plain message, not an error, and the page is ready for a new one."""
+    at = run("train")
+    at.button(key=state.TRAIN_START).click().run()
+    poll(at, lambda a: step_of(a) > 10)
+    job = at.session_state[state.TRAIN_JOB]
+    at.button(key=state.TRAIN_RESET).click().run()  # the pool stops and forgets the job (once its slice ends) ...
+    end = time.monotonic() + 30
+    while not any("no longer on the server" in i.value and "three minutes" in i.value for i in at.info):
+        assert time.monotonic() < end, [i.value for i in at.info]
+        time.sleep(0.2)
+        at.session_state[state.TRAIN_JOB] = job  # ... which this session still holds, as after 3 minutes unseen
+        at.run()
+        no_errors(at)
+    at.run()
+    assert not any("no longer on the server" in i.value for i in at.info)
+    assert any("Nothing is training yet" in i.value for i in at.info)
