@@ -4,11 +4,11 @@ thread started at the first visit can fill them before the user reaches the page
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import os
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -150,16 +150,27 @@ class WarmUp:
     failed: list[str] = field(default_factory=list)
     delay: float = 1.0  # seconds before it starts
     thread: threading.Thread | None = field(default=None, repr=False)
+    stopping: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def finished(self) -> bool:
         return self.done >= len(self.tasks)
 
+    def stop(self, timeout: float = 10.0) -> None:
+        """Let the task under way finish, start no other (at exit: a daemon thread killed inside torch aborts the
+        interpreter, "terminate called without an active exception")."""
+        self.stopping.set()
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout)
+
     def run(self) -> None:
-        time.sleep(self.delay)  # let the page that started it finish first: it is what the user waits for
+        if self.stopping.wait(self.delay):  # let the page that started it finish first: it is what the user waits for
+            return
         with contextlib.suppress(OSError, AttributeError):  # Linux: lower this thread's priority only
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         for label, task in self.tasks:
+            if self.stopping.is_set():
+                return
             self.current = label
             try:
                 task()
@@ -211,4 +222,5 @@ def warm_up() -> WarmUp:
     job = WarmUp(tasks=warm_up_tasks())
     job.thread = threading.Thread(target=job.run, name="aemodels-warm-up", daemon=True)
     job.thread.start()
+    atexit.register(job.stop)
     return job
