@@ -96,6 +96,14 @@ def conv_decoder(channels: tuple[int, ...], latent_dim: int) -> nn.Sequential:
     )
 
 
+def run_conv_decoder(decoder: nn.Sequential, z: torch.Tensor) -> torch.Tensor:
+    """conv_decoder's layers, with the feature maps in channels-last order from the first transposed convolution on:
+    the same numbers to 1e-5 and 1.5-1.8x faster on the CPU, whose convolution kernels prefer that order (32 codes
+    through ae16's decoder, one thread: 14 -> 8.5 ms)."""
+    h = decoder[:5](z)  # (B, d) -> (B, c2, 7, 7)
+    return decoder[5:](h.contiguous(memory_format=torch.channels_last))  # -> (B, 1, 28, 28) logits
+
+
 class Autoencoder(nn.Module):
     """The shared interface. x is (B, 1, 28, 28) in [0, 1]; z is (B, d)."""
 
@@ -205,7 +213,11 @@ class ConvAE(Autoencoder):
         return self.encoder(x)
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
+        return run_conv_decoder(self.decoder, z)
+
+    def decode_unclipped(self, z: torch.Tensor) -> torch.Tensor:
+        # The decoder Jacobians run it under torch.func's vmap, which takes no channels-last tensors: the plain order.
+        return torch.sigmoid(self.decoder(z))
 
 
 class SparseAE(Autoencoder):
@@ -293,7 +305,11 @@ class ConvVAE(VAE):
         return self.encoder(x)
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
+        return run_conv_decoder(self.decoder, z)
+
+    def decode_unclipped(self, z: torch.Tensor) -> torch.Tensor:
+        # The decoder Jacobians run it under torch.func's vmap, which takes no channels-last tensors: the plain order.
+        return torch.sigmoid(self.decoder(z))
 
 
 class ConditionalVAE(VAE):

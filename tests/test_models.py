@@ -80,3 +80,17 @@ def test_config_rejects_unknown_fields_and_kinds():
         AEConfig.from_dict({"kind": "mlp", "latent_dim": 2, "colour": "red"})
     with pytest.raises(ValueError, match="unknown model kind"):
         AEConfig.from_dict({"kind": "gan", "latent_dim": 2})
+
+
+@pytest.mark.parametrize("kind", ["conv", "vae_conv"])
+def test_the_channels_last_decoder_gives_the_plain_decoders_numbers(kind):
+    """run_conv_decoder reorders the feature maps for speed; decode_unclipped (the Jacobians' path) keeps the plain
+    order: both must draw the same digits."""
+    torch.manual_seed(0)
+    model = build_model(AEConfig(kind=kind, latent_dim=8)).eval()
+    z = torch.randn(5, 8)
+    with torch.inference_mode():
+        plain = torch.sigmoid(model.decoder(z))
+        assert torch.allclose(model.decode(z), plain, atol=1e-5)
+        assert torch.allclose(model.decode_unclipped(z), plain, atol=1e-6)
+        assert model.decode(z).shape == (5, 1, 28, 28)
