@@ -128,3 +128,30 @@ def test_a_training_the_pool_has_forgotten_is_explained_once():
     at.run()
     assert not any("no longer on the server" in i.value for i in at.info)
     assert any("Nothing is training yet" in i.value for i in at.info)
+
+
+def test_a_download_of_a_training_that_is_gone_says_so():
+    """The download button builds its zip when clicked; if the pool has forgotten the job by then, the zip holds the
+    plain message instead of a model (no error on the page)."""
+    import io
+    import zipfile
+
+    from aemodels import load_digits
+    from aemodels.jobs import TrainingPool
+    from aemodels.playground import TrainData, TrainSpec
+    from app_pages.train import GONE, checkpoint_zip
+
+    x, y = load_digits()
+    pool = TrainingPool(1)
+    try:
+        job = pool.submit("t", TrainSpec(train_digits=1000, batch_size=16, max_steps=5), TrainData(x, y, x, y, "s"))
+        end = time.monotonic() + 60
+        while pool.view(job).status != "finished":
+            assert time.monotonic() < end
+            time.sleep(0.05)
+        view = pool.view(job)
+    finally:
+        pool.close()
+    with zipfile.ZipFile(io.BytesIO(checkpoint_zip(10**9, view))) as archive:
+        assert archive.namelist() == ["README.txt"]
+        assert archive.read("README.txt").decode().strip() == GONE
