@@ -26,7 +26,6 @@ from __future__ import annotations
 import atexit
 import ctypes
 import itertools
-import math
 import os
 import threading
 import time
@@ -88,6 +87,7 @@ class Job:
     code_map: tuple[np.ndarray, np.ndarray, str] | None = None
     rate: float = 0.0  # steps per second of training time, smoothed
     trimmed: bool = False  # ended, and what only training needed is dropped
+    forgotten: bool = False  # its owner is done with it: gone to every caller, dropped once no worker holds it
 
 
 class TrainingPool:
@@ -144,7 +144,7 @@ class TrainingPool:
     def view(self, job_id: int) -> JobView:
         """A snapshot of the job; also tells the pool someone is still looking at it."""
         with self._lock:
-            job = self._jobs[job_id]
+            job = self._get(job_id)
             job.last_seen = self.clock()
             run = job.run
             position = self._waiting.index(job_id) + 1 if job_id in self._waiting else None
@@ -174,7 +174,7 @@ class TrainingPool:
     def model(self, job_id: int) -> Autoencoder:
         """A copy of the job's model as it is now (eval mode), for use elsewhere while the job goes on."""
         with self._lock:
-            job = self._jobs[job_id]
+            job = self._get(job_id)
             if job.run is None:
                 raise LookupError("this training has not started yet")
             while job_id in self._busy:
@@ -185,7 +185,7 @@ class TrainingPool:
 
     def pause(self, job_id: int) -> None:
         with self._lock:
-            job = self._jobs[job_id]
+            job = self._get(job_id)
             if job.status in ("running", "queued"):
                 job.pause_requested = True
                 job.wanted_steps = 0
@@ -197,7 +197,7 @@ class TrainingPool:
 
     def resume(self, job_id: int) -> None:
         with self._lock:
-            job = self._jobs[job_id]
+            job = self._get(job_id)
             job.pause_requested = False
             if job.status == "paused":
                 job.status, job.message = "running", "training"
@@ -206,7 +206,7 @@ class TrainingPool:
     def one_step(self, job_id: int) -> None:
         """Pause the job (if running) and train exactly one more step."""
         with self._lock:
-            job = self._jobs[job_id]
+            job = self._get(job_id)
             if job.status in DONE:
                 return
             job.pause_requested = True
@@ -235,7 +235,15 @@ class TrainingPool:
     def __contains__(self, job_id: object) -> bool:
         """Whether the pool still holds the job (an ended one is forgotten in time; see keep_seconds)."""
         with self._lock:
-            return job_id in self._jobs
+            job = self._jobs.get(job_id) if isinstance(job_id, int) else None
+            return job is not None and not job.forgotten
+
+    def _get(self, job_id: int) -> Job:
+        """The job, or KeyError when the pool no longer holds it (or its owner has forgotten it)."""
+        job = self._jobs[job_id]
+        if job.forgotten:
+            raise KeyError(job_id)
+        return job
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -252,7 +260,7 @@ class TrainingPool:
             if job is None or job.status not in DONE:
                 return
             if job_id in self._busy:
-                job.last_seen = -math.inf  # the workers' next round of _reap drops it
+                job.forgotten = True  # gone to callers now; the workers' next round of _reap drops it
             else:
                 del self._jobs[job_id]
 
@@ -293,7 +301,7 @@ class TrainingPool:
                 if job.run is not None:
                     job.run.end_training()
                 job.trimmed = True
-            if job.status in DONE and now - job.last_seen > self.keep_seconds:
+            if job.status in DONE and (job.forgotten or now - job.last_seen > self.keep_seconds):
                 del self._jobs[job.job_id]
                 forgotten += 1
         if forgotten:

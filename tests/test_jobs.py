@@ -189,7 +189,14 @@ def test_forgetting_a_job_a_worker_still_holds_drops_it_when_the_worker_lets_go(
     wait_for(lambda: p.view(job).step > 0)
     p.cancel(job)
     p.forget(job)  # most likely mid-slice: the worker holds it
-    wait_for(lambda: job not in p)
+    assert job not in p
+
+    def dropped() -> bool:
+        with pytest.raises(KeyError):  # gone to callers at once; a look at it does not keep it alive
+            p.view(job)
+        return job not in p._jobs  # and the worker drops its data and model once it lets go
+
+    wait_for(dropped)
 
 
 def test_the_model_copy_is_independent(pool, data):
