@@ -72,6 +72,8 @@ def serve_app(
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     with contextlib.ExitStack() as files:
+        if log:
+            log.parent.mkdir(parents=True, exist_ok=True)  # test-artifacts/ is not in a fresh checkout
         out = files.enter_context(open(log, "w")) if log else subprocess.DEVNULL
         yield from _serve(url, port, out, log, extra_args, env, root, script)
 
