@@ -100,7 +100,10 @@ def measured_table(names: list[str]) -> None:
     )
 
 
+@st.fragment
 def conditional_section(count: int, seed: int) -> None:
+    """Its class, temperature and style sliders rerun only this section: the four samplers above are not drawn
+    and sent again."""
     names = models_for("conditional")
     if not names:
         return
@@ -130,6 +133,7 @@ def conditional_section(count: int, seed: int) -> None:
             f"lowest {min(entry['per_class_accuracy']):.1%})."
         )
     style_section(name, model)
+    state.sync_url("sample")  # a fragment run does not reach the router, which writes the URL after full runs
 
 
 def style_section(name: str, model: ConditionalVAE) -> None:

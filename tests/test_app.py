@@ -154,10 +154,11 @@ def test_class_conditional_samples_and_style_row():
     at = run("sample")
     grid = image_by_caption(at, "samples of the class 3")
     row = image_by_caption(at, "Classes 0 to 9")
-    at.radio(key=state.SAMPLE_CLASS).set_value(7).run()
+    at.radio(key=state.SAMPLE_CLASS).set_value(7).run()  # a fragment: only this section runs again ...
     no_errors(at)
     assert image_by_caption(at, "samples of the class 7") != grid
     assert any("reads a 7 in" in c.value for c in at.caption)
+    assert at.query_params["c"] == "7"  # ... and it writes the URL itself
     at.slider(key=state.style_slider_key("cvae4", 0)).set_value(2.0).run()
     no_errors(at)
     assert image_by_caption(at, "Classes 0 to 9") != row
