@@ -2,7 +2,7 @@
 
   .venv/bin/python bench/image_bytes.py [--root OTHER_CHECKOUT]
 
-Headless Chromium opens every page of a fresh server in turn (one session, the default digit) and adds up the
+Headless Chromium (the same bytes at any window size) opens every page of a fresh server in turn (one session, the default digit) and adds up the
 pictures it fetches from the server (Streamlit's /media/ files: every st.image); then it picks another test
 digit on the pages that use one, or presses the page's redraw button, and adds up what that one interaction
 fetched. Prints a table of pictures and kilobytes per page.
@@ -30,7 +30,7 @@ def interact(page: Page, path: str) -> bool:
     elif path in ("pca", "train"):
         return False
     else:
-        box = page.get_by_label("Index in the test sample (0–1999)")
+        box = page.get_by_label("Index in the test sample (0–1999)").first  # the sidebar's
         box.fill("17")
         box.press("Enter")
     settle(page)
@@ -44,7 +44,7 @@ def main() -> None:
     rows = []
     with serve_app(root=args.root) as (url, _, _), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844})
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         fetched: list[int] = []
 
