@@ -315,7 +315,7 @@ def upload_picker(slot: Slot) -> None:
         left, right = st.columns(2)
         left.image(shown, caption="Your upload", width="stretch")
         if stored is not None:
-            right.image(to_image(stored[0], scale=4), caption="What the model receives", width="stretch")
+            pixels(to_image(stored[0], scale=1), caption="What the model receives", where=right)
     error = st.session_state.get(keys.upload_error)
     if error:
         st.error(error)
@@ -455,8 +455,16 @@ def picture_row(name: str, spec: int | list[float]) -> list[DeltaGenerator]:
     return list(st.container(key=f"pictures-{name}").columns(spec))
 
 
+def pixels(image: Image.Image, *, caption: str | None = None, zoom: int | None = None, where: Any = None) -> None:
+    """A picture made of pixels (digits, weights, codes), sent at its own size as a PNG and enlarged by the browser
+    without blurring (app.css): `zoom` times its size, or the width of its column where zoom is None. Streamlit
+    would otherwise send the enlarged picture as a JPEG, several times the bytes (bench/image_bytes.py)."""
+    width = "stretch" if zoom is None else image.width * zoom
+    (where or st).image(image, caption=caption, width=width, output_format="PNG")
+
+
 def picture(x: torch.Tensor, caption: str, *, scale: int = 5, container: DeltaGenerator | None = None) -> None:
-    (container or st).image(to_image(x, scale=scale), caption=caption, width=28 * scale)
+    pixels(to_image(x, scale=1), caption=caption, zoom=scale, where=container)
 
 
 def error_picture(
@@ -464,7 +472,7 @@ def error_picture(
 ) -> None:
     """The error map |x − x̂| with its colour bar under it, so a colour can be read as a number."""
     where = container or st
-    where.image(error_map(x, x_hat, scale=scale), caption=caption, width=28 * scale)
+    pixels(error_map(x, x_hat, scale=1), caption=caption, zoom=scale, where=where)
     where.image(error_scale(width=28 * scale, height=8), width=28 * scale)
     where.caption("error 0 (black) · 0.5 (red) · 1 (yellow)")
 

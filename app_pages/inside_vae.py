@@ -10,7 +10,7 @@ from aemodels.models import VAE
 from aemodels.posterior import posterior_draws
 from app_pages import _state as state
 from app_pages._caches import ACTIVE_NATS, kl_over_sample
-from app_pages._widgets import current_digit, load_model, model_choice, next_seed, picture, plot
+from app_pages._widgets import current_digit, load_model, model_choice, next_seed, picture, pixels, plot
 
 ACTIVE, INACTIVE = "#1f77b4", "#c7c7c7"
 
@@ -59,7 +59,12 @@ def render() -> None:
     left, right = st.columns([1, 4])
     picture(x, "The digit", scale=3, container=left)
     picture(draws.at_mean, "Decoded at μ", scale=3, container=left)
-    right.image(make_grid(draws.draws, ncol=8, scale=3), caption=f"Decoded from 8 draws z = μ + σ ⊙ ε (draw {seed})")
+    pixels(
+        make_grid(draws.draws, ncol=8, scale=1),
+        caption=f"Decoded from 8 draws z = μ + σ ⊙ ε (draw {seed})",
+        zoom=3,
+        where=right,
+    )
 
     st.header("The ELBO of this digit, term by term")
     terms = elbo_terms(model, x, samples=64, generator=torch.Generator().manual_seed(0))
@@ -94,8 +99,9 @@ def render() -> None:
     st.header("Temperature: sampling z ~ N(0, T² I)")
     temperatures = [0.5, 0.8, 1.0, 1.3]
     rows = [model.sample(8, t, generator=torch.Generator().manual_seed(7)) for t in temperatures]
-    st.image(
-        make_grid(torch.cat(rows), ncol=8, scale=2),
+    pixels(
+        make_grid(torch.cat(rows), ncol=8, scale=1),
+        zoom=2,
         caption="Rows: T = " + ", ".join(str(t) for t in temperatures) + " (the same ε in every row, scaled). "
         "Low T stays near the prior's centre: clean, typical digits; high T reaches the edges: odd ones.",
     )

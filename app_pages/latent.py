@@ -23,6 +23,7 @@ from app_pages._widgets import (
     load_model,
     model_choice,
     picture,
+    pixels,
     plot,
 )
 
@@ -259,8 +260,9 @@ def interpolation(name: str, model: Autoencoder) -> None:
             za, zb = model.encode(start.x)[0], model.encode(end.x)[0]
             path = (lerp if method == "linear" else slerp)(za, zb, steps)
             frames = model.decode(path)
-        st.image(
-            make_grid(frames, ncol=steps, scale=3),
+        pixels(
+            make_grid(frames, ncol=steps, scale=1),
+            zoom=3,
             caption=f"{method} path from {start.caption} to {end.caption} in {name}'s latent space",
         )
 

@@ -21,6 +21,7 @@ from app_pages._widgets import (
     model_choice,
     picture,
     picture_row,
+    pixels,
     plot,
 )
 
@@ -82,8 +83,9 @@ def render() -> None:
         picture(smooth_reconstruct(model, x).clamp(0, 1), "D(E(x)), the point on the manifold", scale=4)
     with right:
         ncol = min(8, model.latent_dim)
-        st.image(
-            filter_grid(jacobian.T, ncol=ncol, scale=3),
+        pixels(
+            filter_grid(jacobian.T, ncol=ncol, scale=1),
+            zoom=3,
             caption=f"The {model.latent_dim} columns ∂D/∂z_j as images (each scaled to its own range; grey = 0, "
             "white = the pixel brightens as z_j grows, black = it darkens)",
         )

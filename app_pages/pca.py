@@ -10,7 +10,7 @@ from aemodels.geometry import decorrelated_basis, principal_angles
 from aemodels.images import filter_grid
 from aemodels.models import LinearAE
 from aemodels.zoo import models_for
-from app_pages._widgets import load_model, plot, sample_tensor
+from app_pages._widgets import load_model, pixels, plot, sample_tensor
 
 
 @st.cache_data(show_spinner=False)
@@ -117,12 +117,21 @@ def render() -> None:
         codes = model.encode(sample_tensor())
     rotated = decorrelated_basis(weights, codes, reference=pca16)
     left, middle, right = st.columns(3)
-    left.image(filter_grid(weights, ncol=4, scale=2), caption="Rows of A: what the linear AE learned (a mixed basis)")
-    middle.image(
-        filter_grid(rotated, ncol=4, scale=2),
+    pixels(
+        filter_grid(weights, ncol=4, scale=1),
+        zoom=2,
+        where=left,
+        caption="Rows of A: what the linear AE learned (a mixed basis)",
+    )
+    pixels(
+        filter_grid(rotated, ncol=4, scale=1),
+        zoom=2,
+        where=middle,
         caption="The same subspace, rotated to decorrelate the codes of the 2,000 sample digits",
     )
-    right.image(filter_grid(pca16.T, ncol=4, scale=2), caption="The first 16 principal components of MNIST")
+    pixels(
+        filter_grid(pca16.T, ncol=4, scale=1), zoom=2, where=right, caption="The first 16 principal components of MNIST"
+    )
 
 
 if __name__ == "__main__":

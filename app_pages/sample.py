@@ -12,7 +12,7 @@ from aemodels.samplers import SAMPLER_LABELS, ModelSamplers, SamplerKind
 from aemodels.zoo import ZOO, models_for
 from app_pages import _state as state
 from app_pages._caches import sample_report, samplers_of
-from app_pages._widgets import load_model, model_choice, next_seed
+from app_pages._widgets import load_model, model_choice, next_seed, pixels
 
 TITLES: dict[SamplerKind, str] = {
     "box": "uniform random codes",
@@ -49,7 +49,7 @@ def sampler_panel(
 ) -> None:
     images = samplers.draw(model, kind, count, temperature=t, seed=seed)
     title = TITLES[kind].replace("T²", f"{t:g}²")
-    where.image(make_grid(images, ncol=8, scale=2), width="stretch", caption=f"{name}: {title}")
+    pixels(make_grid(images, ncol=8, scale=1), caption=f"{name}: {title}", where=where)
     if kind == "prior":
         key = prior_key(t)
         where.caption(
@@ -121,9 +121,7 @@ def conditional_section(count: int, seed: int) -> None:
     klass = left.radio("Digit class", list(range(10)), key=state.SAMPLE_CLASS, horizontal=True)
     t = right.slider("Temperature", 0.1, 1.5, step=0.05, key=state.SAMPLE_CLASS_TEMPERATURE)
     images = model.sample_given(int(klass), count, t, generator=torch.Generator().manual_seed(seed))
-    st.image(
-        make_grid(images, ncol=8, scale=2), width="stretch", caption=f"{name}: {count} samples of the class {klass}"
-    )
+    pixels(make_grid(images, ncol=8, scale=1), caption=f"{name}: {count} samples of the class {klass}")
     report = sample_report()
     entry = report["conditional"].get(name) if not isinstance(report, str) else None
     if entry is not None:
@@ -154,7 +152,7 @@ def style_section(name: str, model: ConditionalVAE) -> None:
     code = torch.tensor([z], dtype=torch.float32).expand(10, -1)
     with torch.inference_mode():
         row = model.decode_given(code, torch.arange(10))
-    st.image(make_grid(row, ncol=10, scale=3), width="stretch", caption="Classes 0 to 9, one code")
+    pixels(make_grid(row, ncol=10, scale=1), caption="Classes 0 to 9, one code")
 
 
 def render() -> None:
@@ -222,7 +220,7 @@ def render() -> None:
         n = st.slider("Grid size", 8, 25, key=state.SAMPLE_GRID)
         with torch.inference_mode():
             images = vae.decode(normal_icdf_grid(n))
-        st.image(make_grid(images, ncol=n, scale=2, pad=0))
+        pixels(make_grid(images, ncol=n, scale=1, pad=0), zoom=2)
 
 
 if __name__ == "__main__":

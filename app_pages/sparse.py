@@ -12,7 +12,7 @@ from aemodels.sparsity import SparsityStats, sparsity_stats
 from aemodels.zoo import models_for
 from app_pages import _state as state
 from app_pages._caches import codes
-from app_pages._widgets import current_digit, load_model, picture, plot, styled
+from app_pages._widgets import current_digit, load_model, picture, pixels, plot, styled
 
 
 @st.cache_data(show_spinner=False)
@@ -112,16 +112,18 @@ def render() -> None:
         title=f"{int((code > s.strong).sum())} of {len(code)} units above {s.strong}",
     )
     plot(cells[2], figure, key="sparse_code")
-    st.image(
-        filter_grid(model.decoder.weight.T[strongest], ncol=16, scale=2),
+    pixels(
+        filter_grid(model.decoder.weight.T[strongest], ncol=16, scale=1),
+        zoom=2,
         caption="The decoder weights of the 16 most active units for this digit: the parts it is drawn from, "
         "strongest first",
     )
 
     st.header("What each unit detects")
     shown = st.slider("Units shown", 16, h.shape[1], step=16, key=state.SPARSE_SHOWN)
-    st.image(
-        filter_grid(model.encoder.weight[s.order[:shown].tolist()], ncol=20, scale=2),
+    pixels(
+        filter_grid(model.encoder.weight[s.order[:shown].tolist()], ncol=20, scale=1),
+        zoom=2,
         caption="Input weights of the units, most often active first (each scaled to its own range; grey = 0)",
     )
 

@@ -6,7 +6,7 @@ import torch
 from aemodels.images import code_strip
 from aemodels.losses import mse
 from aemodels.zoo import models_for
-from app_pages._widgets import current_digit, load_model, picture, picture_row
+from app_pages._widgets import current_digit, load_model, picture, picture_row, pixels
 
 QUESTIONS = [  # (question, what the pages show, [(page file, label)])
     (
@@ -63,7 +63,7 @@ def render() -> None:
         picture(digit.x, f"784 pixels: {digit.caption}", scale=5, container=cells[0])
         with cells[1]:
             st.markdown("**encoder →**")
-            st.image(code_strip(z[0], cell=18), width="stretch")
+            pixels(code_strip(z[0], cell=1))
             st.caption(f"the code: {model.latent_dim} numbers (blue negative, red positive)")
             st.markdown("**→ decoder**")
         picture(x_hat, f"redrawn from the code (error {mse(x_hat, digit.x).item():.4f} per pixel)", container=cells[2])

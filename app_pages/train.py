@@ -29,7 +29,7 @@ from aemodels.playground import (
 from aemodels.zoo import checkpoint_archive
 from app_pages import _state as state
 from app_pages._caches import fashion
-from app_pages._widgets import plot, register_user_model
+from app_pages._widgets import pixels, plot, register_user_model
 
 DIGIT_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 60_000)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0)
@@ -358,10 +358,9 @@ def live(job: int) -> None:
             plot(st, figure, key="train_code_map")
     if view.reconstructions is not None:
         pairs = torch.cat([view.originals, view.reconstructions])
-        st.image(
-            make_grid(pairs, ncol=8, scale=2),
+        pixels(
+            make_grid(pairs, ncol=8, scale=1),
             caption=f"Eight held-out digits (top) and their reconstructions at step {view.step:,} (bottom)",
-            width="stretch",
         )
     if view.measurements:
         m = view.measurements[-1]

@@ -2,17 +2,19 @@
 
   .venv/bin/python bench/image_bytes.py [--root OTHER_CHECKOUT]
 
-Headless Chromium (the same bytes at any window size) opens every page of a fresh server in turn (one session, the default digit) and adds up the
-pictures it fetches from the server (Streamlit's /media/ files: every st.image); then it picks another test
-digit on the pages that use one, or presses the page's redraw button, and adds up what that one interaction
-fetched. Prints a table of pictures and kilobytes per page.
+Headless Chromium (the same bytes at any window size) opens every page of a fresh server in turn (one session,
+the default digit) and adds up the pictures it fetches from the server (Streamlit's /media/ files: every
+st.image); then it picks another test digit on the pages that use one, or presses the page's redraw button, and
+adds up what that one interaction fetched. Prints a table of pictures and kilobytes per page.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Response, sync_playwright
 
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
@@ -50,7 +52,8 @@ def main() -> None:
 
         def count(response: Response) -> None:
             if "/media/" in response.url and response.ok:
-                fetched.append(len(response.body()))
+                with contextlib.suppress(PlaywrightError):  # a picture replaced while it arrived: not shown
+                    fetched.append(len(response.body()))
 
         page.on("response", count)
         for path in PAGES:
