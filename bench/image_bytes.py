@@ -51,7 +51,7 @@ def main() -> None:
         fetched: list[int] = []
 
         def count(response: Response) -> None:
-            if "/media/" in response.url and response.ok:
+            if "/media/" in response.url and "/static/" not in response.url and response.ok:  # not the fonts
                 with contextlib.suppress(PlaywrightError):  # a picture replaced while it arrived: not shown
                     fetched.append(len(response.body()))
 
