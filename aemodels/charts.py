@@ -1,5 +1,5 @@
 """Small, pure helpers for the app's charts (no plotting library here): one palette for the ten digit classes,
-and tick marks a reader can trust on logarithmic axes."""
+tick marks a reader can trust on logarithmic axes, and the data of the app's own canvas scatter."""
 
 from __future__ import annotations
 
@@ -72,3 +72,50 @@ def click_grid(low: tuple[float, float], high: tuple[float, float], n: int = 30)
     xs = [x0 + (x1 - x0) * i / (n - 1) for i in range(n)]
     ys = [y0 + (y1 - y0) * j / (n - 1) for j in range(n)]
     return [x for _ in ys for x in xs], [y for y in ys for _ in xs]
+
+
+def scatter_spec(
+    xy: Any,
+    labels: Any,
+    *,
+    title: str,
+    axis_titles: tuple[str, str] | list[str],
+    circles: tuple[float, ...] = (),
+    plane: bool = False,
+    height: int = 460,
+) -> dict[str, Any]:
+    """What app_pages/scatter.js draws: points xy (n, 2) coloured by their labels (n,), in JSON-ready lists, with
+    the box it shows first. `circles` (radii about the origin, e.g. a VAE prior's 1σ and 2σ) are drawn with equal
+    axis scales so that they stay circles, and the box then holds the largest of them. `plane`: every spot of the
+    box can be clicked (a 2-d latent space, where any spot can be decoded), so the box has a wider margin of empty
+    plane around the points. `version` changes with the points: the browser keeps its zoom and hidden classes for as
+    long as it stays the same."""
+    points = [[float(x), float(y)] for x, y in xy]
+    classes = [int(label) for label in labels]
+    if len(points) != len(classes) or not points:
+        raise ValueError(f"a scatter needs as many labels as points, and some points: {len(points)}, {len(classes)}")
+    if not all(math.isfinite(v) for point in points for v in point):
+        raise ValueError("a scatter's points must be finite numbers")
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    reach = max(circles, default=0.0)
+    low = [min(min(xs), -reach), min(min(ys), -reach)]
+    high = [max(max(xs), reach), max(max(ys), reach)]
+    margin = 0.15 if plane else 0.05
+    pad = [margin * ((high[k] - low[k]) or 1.0) for k in range(2)]
+    rounded = lambda values: [round(v, 4) for v in values]  # noqa: E731 - 0.1 mm on a chart: plenty, and a third of the bytes
+    digest = hash((tuple(rounded(xs)), tuple(rounded(ys)), tuple(classes), circles, plane))
+    return {
+        "version": f"{len(points)}-{digest & 0xFFFFFFFF:08x}",
+        "title": title,
+        "x_title": axis_titles[0],
+        "y_title": axis_titles[1],
+        "x": rounded(xs),
+        "y": rounded(ys),
+        "labels": classes,
+        "colours": list(CLASS_COLOURS),
+        "bounds": [low[0] - pad[0], high[0] + pad[0], low[1] - pad[1], high[1] + pad[1]],
+        "circles": list(circles),
+        "equal": bool(circles),
+        "plane": plane,
+        "height": height,
+    }

@@ -95,7 +95,6 @@ EXPLORER_RIGHT = "explorer_right"
 EXPLORER_SELECTED = "explorer_selected"
 EXPLORER_USE = "explorer_use"
 EXPLORER_SPOT = "explorer_spot"  # (model, x, y): a clicked spot of a 2-d latent plane
-EXPLORER_MARKED = "explorer_marked"  # the digit the charts select when drawn (clicks are marked by plotly itself)
 MANIFOLD_MODEL = "manifold_model"
 MANIFOLD_EPS = "manifold_eps"
 MANIFOLD_SEED = "manifold_seed"

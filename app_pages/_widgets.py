@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -43,6 +44,24 @@ _upload_guard = st.components.v2.component("aemodels_upload_guard", js=(HERE / "
 UPLOAD_LIMIT_MB = 10  # as server.maxUploadSize in .streamlit/config.toml, and open_image's own check
 _gallery = st.components.v2.component("aemodels_gallery", js=(HERE / "gallery.js").read_text(), css=GALLERY_CSS)
 _preload = st.components.v2.component("aemodels_preload", js=(HERE / "preload.js").read_text())
+SCATTER_CSS = """
+.aemodels-scatter { font-family: var(--st-font); color: var(--st-text-color); }
+.title { font-weight: 600; font-size: 0.95rem; margin: 0 0 0.2rem 0.2rem; }
+.stage { position: relative; width: 100%; }
+canvas { display: block; cursor: grab; touch-action: pan-y pinch-zoom; }
+.tip { position: absolute; pointer-events: none; background: rgba(255, 255, 255, 0.95); color: #262730;
+       border: 1px solid #ccc; border-radius: 4px; padding: 2px 6px; font-size: 12px; white-space: nowrap; }
+.tools { position: absolute; top: 2px; right: 14px; display: flex; gap: 3px; }
+.tools button { width: 28px; height: 28px; padding: 0; border: 1px solid var(--st-border-color, #ccc);
+                border-radius: 4px; background: transparent; color: inherit; cursor: pointer; font-size: 15px; }
+.legend { display: flex; flex-wrap: wrap; align-items: center; gap: 0 0.3rem; font-size: 0.8rem; margin-left: 50px; }
+.legend-title { opacity: 0.7; margin-right: 0.2rem; }
+.entry { display: inline-flex; align-items: center; gap: 0.25rem; min-height: 28px; padding: 0 0.3rem;
+         background: none; border: none; color: inherit; cursor: pointer; font: inherit; }
+.entry[aria-pressed="false"] { opacity: 0.35; }
+.dot { width: 10px; height: 10px; border-radius: 50%; display: inline-block; }
+"""
+_scatter = st.components.v2.component("aemodels_scatter", js=(HERE / "scatter.js").read_text(), css=SCATTER_CSS)
 
 
 @st.cache_resource(show_spinner="Loading model…")
@@ -505,6 +524,44 @@ def clicked(event: Any) -> Click | None:
             return Click(point=(float(point["x"]), float(point["y"])))
         return Click(index=int(data))
     return None
+
+
+def scatter_click(value: Any) -> Click | None:
+    """The click app_pages/scatter.js sends: {"index": i} for a digit's dot, {"point": [x, y]} for a spot of a 2-d
+    plane; None for anything else."""
+    if not isinstance(value, dict):
+        return None
+    index, point = value.get("index"), value.get("point")
+    if isinstance(index, int) and not isinstance(index, bool) and index >= 0:
+        return Click(index=index)
+    if isinstance(point, list) and len(point) == 2 and all(isinstance(v, int | float) for v in point):
+        return Click(point=(float(point[0]), float(point[1])))
+    return None
+
+
+def digit_map(
+    spec: dict[str, Any],
+    *,
+    key: str,
+    marked: int | None,
+    spot: tuple[float, float] | None,
+    on_click: Callable[[Click], None],
+) -> None:
+    """The sample digits' codes on a canvas of our own (app_pages/scatter.js; aemodels.charts.scatter_spec builds
+    `spec`): `marked` is the digit's dot to mark, `spot` a spot of the plane; a click calls on_click before the
+    page runs again."""
+    _scatter(
+        key=key,
+        data={**spec, "marked": marked, "spot": list(spot) if spot else None},
+        on_clicked_change=partial(_map_clicked, key, on_click),
+        height="content",
+    )
+
+
+def _map_clicked(key: str, on_click: Callable[[Click], None]) -> None:
+    click = scatter_click(_trigger(key, "clicked"))
+    if click is not None:
+        on_click(click)
 
 
 def clicked_index(event: Any) -> int | None:

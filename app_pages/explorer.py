@@ -1,75 +1,43 @@
 """Latent explorer: the shipped digits' codes under two models side by side; click one to see it."""
 
-import numpy as np
-import plotly.graph_objects as go
+from functools import partial
+from typing import Any
+
 import streamlit as st
 import torch
 
+from aemodels.charts import scatter_spec
 from aemodels.geometry import spot_report
 from app_pages import _state as state
 from app_pages._caches import points
 from app_pages._widgets import (
-    add_click_grid,
+    Click,
     cached_model,
-    class_scatter,
-    clicked,
+    digit_map,
     digit_tensor,
     digits,
     load_model,
     model_choice,
     picture,
     picture_row,
-    plot,
-    styled,
 )
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def scatter(name: str, marked: int | None) -> go.Figure:
-    """The chart of one model's codes, built once per process for every session (passed to `plot` as shared).
-    It depends on nothing a click changes (plotly marks the clicked dot or spot itself), so a click does not make
-    the browser draw both charts again: `marked` is the dot selected when the charts are drawn anew (a link's
-    digit, the last click's when the page is opened again)."""
+@st.cache_data(show_spinner=False, max_entries=64)
+def scatter(name: str) -> dict[str, Any]:
+    """What the map of one model's codes draws (aemodels.charts.scatter_spec), built once per process and model.
+    A 2-d VAE's prior gets its 1σ and 2σ circles; a 2-d code's plane is clickable everywhere (any spot of it can
+    be decoded)."""
     xy, titles = points(name)
-    figure = go.Figure()
-    class_scatter(figure, xy, marked=marked)
     model = cached_model(name)
-    prior = model.variational and model.latent_dim == 2
-    if prior:  # the prior's 1- and 2-sigma circles, labelled; equal axis scales keep them circles
-        t = np.linspace(0, 2 * np.pi, 100)
-        for radius in (1, 2):
-            figure.add_scatter(
-                x=radius * np.cos(t),
-                y=radius * np.sin(t),
-                mode="lines",
-                hoverinfo="skip",
-                line={"color": "grey", "dash": "dot", "width": 1},
-                showlegend=False,
-            )
-            figure.add_annotation(  # on top of its circle, on a pale ground: legible over the dots
-                x=0,
-                y=radius,
-                text=f"{radius}σ of the prior",
-                showarrow=False,
-                xanchor="center",
-                yanchor="bottom",
-                bgcolor="rgba(255, 255, 255, 0.75)",
-                font={"color": "dimgrey", "size": 11},
-            )
-        figure.update_yaxes(scaleanchor="x", scaleratio=1)
-    if titles == ["z1", "z2"]:  # the plane is the latent space itself: every spot of it can be decoded
-        add_click_grid(figure, xy[:, 0], xy[:, 1])
-    figure.update_layout(
-        height=460,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis_title=titles[0],
-        yaxis_title=titles[1],
+    return scatter_spec(
+        xy,
+        digits()[1],
         title=f"{name}: codes of the 2,000 sample digits",
-        legend_title="label",
-        clickmode="event+select",
-        dragmode="pan",
+        axis_titles=titles,
+        circles=(1.0, 2.0) if model.variational and model.latent_dim == 2 else (),
+        plane=titles == ["z1", "z2"],
     )
-    return styled(figure)
 
 
 def decoded_spot(name: str, x: float, y: float) -> None:
@@ -94,6 +62,13 @@ def decoded_spot(name: str, x: float, y: float) -> None:
     )
 
 
+def take_click(name: str, click: Click) -> None:
+    """A click on a map (before the page runs again): a digit's dot selects that digit; a spot of a 2-d plane is
+    decoded by that model."""
+    st.session_state[state.EXPLORER_SELECTED] = click.index
+    st.session_state[state.EXPLORER_SPOT] = (name, *click.point) if click.point else None
+
+
 def use_digit(index: int) -> None:
     st.session_state[state.MAIN.source] = state.SOURCES[0]
     st.session_state[state.MAIN.index] = index
@@ -114,25 +89,18 @@ def render() -> None:
     if left_name is None or right_name is None:
         return
     sides = {"left": left_name, "right": right_name}
-    keys = {side: state.explorer_chart_key(side, name) for side, name in sides.items()}
-    by_click = False
-    for side, key in keys.items():  # a click is in the chart's state before the script runs: no second run needed
-        click = clicked(st.session_state.get(key))
-        if click is not None and click != st.session_state.get(f"{key}_seen"):
-            st.session_state[f"{key}_seen"] = click
-            st.session_state[state.EXPLORER_SELECTED] = click.index
-            st.session_state[state.EXPLORER_SPOT] = (sides[side], *click.point) if click.point else None
-            by_click = True
     selected = st.session_state.get(state.EXPLORER_SELECTED)
     spot_of = st.session_state.get(state.EXPLORER_SPOT)
-    if not by_click:  # a run a click did not cause: the charts may show the selection from the start
-        st.session_state[state.EXPLORER_MARKED] = selected
-
     for column, (side, name) in zip(st.columns(2), sides.items(), strict=True):
         if load_model(name) is not None:
             with column:
-                figure = scatter(name, st.session_state.get(state.EXPLORER_MARKED))
-                plot(st, figure, shared=True, key=keys[side], on_select="rerun", selection_mode="points")
+                digit_map(
+                    scatter(name),
+                    key=state.explorer_chart_key(side, name),
+                    marked=selected,  # the clicked digit, marked in both maps
+                    spot=(spot_of[1], spot_of[2]) if spot_of and spot_of[0] == name else None,
+                    on_click=partial(take_click, name),
+                )
 
     if spot_of is not None:
         decoded_spot(*spot_of)

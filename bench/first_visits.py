@@ -19,18 +19,23 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
-from labtools.browser import settle, sidebar_choice
+from labtools.browser import MAPS, settle, sidebar_choice
 
 WAIT = 300_000
+
+
+def drawn(charts: int) -> str:
+    """A page's charts are drawn: its Plotly charts, or the Latent explorer's two canvas maps."""
+    return (
+        f"() => document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot').length >= {charts}"
+        f" || document.querySelectorAll('{MAPS}').length >= {charts}"
+    )
 
 
 def visit(path: str, charts: int) -> Callable[[Page, str], None]:
     def step(page: Page, url: str) -> None:
         page.goto(f"{url}/{path}")
-        page.wait_for_function(
-            f"document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot').length >= {charts}",
-            timeout=WAIT,
-        )
+        page.wait_for_function(drawn(charts), timeout=WAIT)
         settle(page, timeout=WAIT)
 
     return step
@@ -72,10 +77,7 @@ def after_reading(title: str, charts: int, seconds: float = 10.0) -> Callable[[P
         page.wait_for_timeout(seconds * 1000)
         began = time.perf_counter()
         page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
-        page.wait_for_function(
-            f"document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot').length >= {charts}",
-            timeout=WAIT,
-        )
+        page.wait_for_function(drawn(charts), timeout=WAIT)
         settle(page, timeout=WAIT)
         page.evaluate(f"window.__measured = {time.perf_counter() - began}")
 

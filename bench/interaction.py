@@ -29,7 +29,7 @@ from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
-from labtools.browser import IDLE, click_scatter_point, settle, sidebar_choice
+from labtools.browser import IDLE, MAPS_DRAWN, click_map, settle, sidebar_choice
 
 WATCH_JS = """
 (target) => {
@@ -143,23 +143,15 @@ def new_sessions(browser, url: str, server: Server, path: str, n: int) -> list[f
 
 
 def explorer_first_render(page: Page, url: str, n: int) -> list[float]:
-    """Milliseconds from a click on the Latent explorer's link to both of its scatter plots drawn (every dot),
-    from the Start page of a warmed-up session each time."""
+    """Milliseconds from a click on the Latent explorer's link to both of its maps drawn (every dot), from the
+    Start page of a warmed-up session each time."""
     times = []
     for _ in range(n):
         page.goto(url)
         settle(page)
         began = time.perf_counter()
         page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Latent explorer").first.click()
-        page.wait_for_function(
-            """() => {
-              const charts = document.querySelectorAll('.js-plotly-plot');
-              return charts.length === 2 && [...charts].every(c => c.querySelectorAll('.scatterlayer path.point')
-                .length >= 2000);
-            }""",
-            timeout=60_000,
-            polling="raf",
-        )
+        page.wait_for_function(MAPS_DRAWN, timeout=60_000, polling="raf")
         times.append((time.perf_counter() - began) * 1000)
         settle(page)
     return times
@@ -218,9 +210,9 @@ def page_cases(page: Page):
 
     clicked = [-1]
 
-    def click_point(i):  # a different point every time (and on every retry): the shown one changes nothing
-        start = max(5 + 7 * i, clicked[0] + 3)
-        clicked[0] = click_scatter_point(page.locator('[data-testid="stPlotlyChart"]').first, start=start)
+    def click_point(i):  # a different digit every time (and on every retry): the shown one changes nothing
+        clicked[0] = max(5 + 7 * i, clicked[0] + 3)
+        click_map(page, 0, index=clicked[0])
 
     def server_sliders():
         page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(

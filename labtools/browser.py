@@ -36,25 +36,31 @@ def image_src(page: Page, caption: str, timeout: int = 60_000) -> str:
     return figure.locator("img").first.get_attribute("src") or ""
 
 
-CLEAR_SPOT = """(el) => {
-  el.scrollIntoView({block: 'center'});
-  const r = el.getBoundingClientRect();
-  const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-  return !!top && !top.closest('.legend') && !top.closest('.modebar');
-}"""
+MAPS = ".aemodels-scatter[data-ready=true]"  # the Latent explorer's canvas maps (app_pages/scatter.js), once drawn
+MAPS_DRAWN = f"() => document.querySelectorAll('{MAPS}').length >= 2"  # both maps, for wait_for_function
 
 
-def click_scatter_point(chart, start: int = 0) -> int:
-    """Click the first plotly point from the start-th on that is not hidden under the legend or the mode bar
-    (plotly hit-tests clicks by position, so a point under the legend would toggle a trace instead). Returns
-    the index of the point clicked."""
-    points = chart.locator(".scatterlayer .trace path.point")
-    points.nth(start).wait_for(timeout=60_000)
-    for k in range(start, points.count()):
-        if points.nth(k).evaluate(CLEAR_SPOT):
-            points.nth(k).click(force=True)
-            return k
-    raise AssertionError("no clickable point in the chart")
+def map_position(page: Page, which: int, *, index: int | None = None, corner: bool = False) -> tuple[float, float]:
+    """Where on the screen a map draws the dot of the index-th sample digit, or (corner) the bottom-left corner of
+    its plotted area, where no digit lies; the map is scrolled into view first."""
+    chart = page.locator(MAPS).nth(which)
+    chart.wait_for(timeout=60_000)
+    chart.scroll_into_view_if_needed()
+    return tuple(
+        chart.evaluate(
+            """(el, [index, corner]) => {
+              const s = el.__scatter, f = s.frame, box = s.canvas.getBoundingClientRect();
+              return corner ? [box.left + f.plot.x0 + 3, box.top + f.plot.y1 - 3]
+                            : [box.left + f.sx(s.data.x[index]), box.top + f.sy(s.data.y[index])];
+            }""",
+            [index, corner],
+        )
+    )
+
+
+def click_map(page: Page, which: int, *, index: int | None = None, corner: bool = False) -> None:
+    """Click a digit's dot (or the empty corner) of one of the explorer's maps."""
+    page.mouse.click(*map_position(page, which, index=index, corner=corner))
 
 
 def sidebar_choice(page: Page, label: str, option: str) -> None:

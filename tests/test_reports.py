@@ -11,7 +11,7 @@ import torch
 
 from aemodels import AEConfig, CheckpointError, build_model, corrupt, load_digits, load_pretrained
 from aemodels.anomaly import anomaly_report, log_histograms
-from aemodels.charts import CLASS_COLOURS, click_grid, log_axis, log_ticks
+from aemodels.charts import CLASS_COLOURS, click_grid, log_axis, log_ticks, scatter_spec
 from aemodels.geometry import LatentProfile, push_directions, push_summary, spot_report
 from aemodels.images import code_strip
 from aemodels.losses import elbo_terms, importance_weighted_log_likelihood, negative_elbo, reparameterize, sparsity_kl
@@ -275,3 +275,27 @@ def test_a_model_loaded_inside_inference_mode_can_still_be_differentiated():
     assert not any(p.is_inference() for p in model.parameters())
     summary = push_summary(model, load_digits()[0][:3])  # decoder Jacobians need ordinary weights
     assert summary.digits == 3
+
+
+def test_scatter_spec_box_circles_and_version():
+    xy = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 20.0]])
+    spec = scatter_spec(xy, np.array([3, 1, 3]), title="t", axis_titles=("a", "b"))
+    assert spec["x"] == [0.0, 10.0, 0.0] and spec["labels"] == [3, 1, 3] and spec["colours"] == list(CLASS_COLOURS)
+    assert spec["bounds"] == pytest.approx([-0.5, 10.5, -1.0, 21.0])  # 5 % of each side's span around the points
+    assert not spec["equal"] and spec["circles"] == [] and not spec["plane"]
+    plane = scatter_spec(xy, [3, 1, 3], title="t", axis_titles=("a", "b"), plane=True)
+    assert plane["bounds"] == pytest.approx([-1.5, 11.5, -3.0, 23.0])  # room to click beside the points
+    assert plane["version"] != spec["version"]
+    prior = scatter_spec(np.array([[0.5, 0.5], [-0.5, 1.0]]), [0, 1], title="t", axis_titles=("a", "b"), circles=(1, 2))
+    assert prior["equal"] and prior["bounds"] == pytest.approx([-2.2, 2.2, -2.2, 2.2])  # the 2σ circle fits
+    moved = scatter_spec(xy + 1, [3, 1, 3], title="t", axis_titles=("a", "b"))
+    assert moved["version"] != spec["version"]
+    assert json.loads(json.dumps(spec)) == spec  # what the browser gets is plain JSON
+
+
+@pytest.mark.parametrize(
+    ("xy", "labels"), [(np.zeros((3, 2)), [1, 2]), (np.zeros((0, 2)), []), (np.array([[0.0, np.nan]]), [1])]
+)
+def test_scatter_spec_refuses_mismatched_empty_or_broken_points(xy, labels):
+    with pytest.raises(ValueError, match="scatter"):
+        scatter_spec(xy, labels, title="t", axis_titles=("a", "b"))

@@ -38,6 +38,11 @@ def chart_data(at: AppTest, y_title: str) -> list:
     raise AssertionError(f"no chart with y axis {y_title!r}")
 
 
+def digit_maps(at: AppTest) -> list[dict]:
+    """The data of the explorer's canvas maps (app_pages/scatter.js), as the browser gets it."""
+    return [json.loads(e.proto.json) for e in at.get("bidi_component") if "aemodels_scatter" in e.proto.component_name]
+
+
 def markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
@@ -46,26 +51,45 @@ def markdown(at: AppTest) -> str:
 def test_theory_page_default_render(page):
     at = run(page)
     assert at.title[0].value
-    assert at.get("plotly_chart") or at.get("image")
+    assert at.get("plotly_chart") or at.get("image") or digit_maps(at)
     assert not at.warning, [w.value for w in at.warning]  # every part has what it needs in a full checkout
 
 
 def test_explorer_shows_ae_and_vae_side_by_side_and_the_clicked_digit():
     at = run("explorer")
-    assert chart_titles(at) == ["ae2: codes of the 2,000 sample digits", "vae2: codes of the 2,000 sample digits"]
+    maps = digit_maps(at)
+    titles = ["ae2: codes of the 2,000 sample digits", "vae2: codes of the 2,000 sample digits"]
+    assert [m["title"] for m in maps] == titles
+    assert [len(m["x"]) for m in maps] == [2000, 2000] and maps[0]["plane"] and maps[1]["circles"] == [1.0, 2.0]
+    assert all(m["marked"] is None for m in maps)
     assert any("Click a dot" in info.value for info in at.info)
-    at.session_state[state.EXPLORER_SELECTED] = 5  # what a click on digit #5 records
+    at.session_state[state.EXPLORER_SELECTED] = 5  # what a click on digit #5's dot records (explorer.take_click)
     at.run()
     no_errors(at)
     assert "Test digit #5 (a 1)" in captions(at)
     assert {"ae2 reconstruction", "vae2 reconstruction"} <= set(captions(at))
+    assert [m["marked"] for m in digit_maps(at)] == [5, 5]  # the same digit marked in both maps
+    at.session_state[state.EXPLORER_SPOT] = ("ae2", -50.0, 10.0)
+    at.run()
+    no_errors(at)
+    assert [m["spot"] for m in digit_maps(at)] == [[-50.0, 10.0], None]  # a spot is marked on its own plane only
+    assert any("The decoder of ae2 at z = (-50.00, 10.00)" in h.value for h in at.header)
     at.selectbox(key=state.EXPLORER_LEFT).set_value("vae16").run()
     no_errors(at)
-    left = chart_layouts(at)[0]
-    assert left["xaxis"]["title"]["text"].startswith("PC1 of the 16-d codes")
+    left = digit_maps(at)[0]
+    assert left["x_title"].startswith("PC1 of the 16-d codes") and not left["plane"]
 
 
-def test_explorer_click_handler_reads_plotly_events():
+def test_the_maps_clicks_are_read_plainly():
+    from app_pages._widgets import Click, scatter_click
+
+    assert scatter_click({"index": 17, "at": 1}) == Click(index=17)
+    assert scatter_click({"point": [0.5, -1]}) == Click(point=(0.5, -1.0))
+    for broken in (None, {}, {"index": True}, {"index": -1}, {"index": "3"}, {"point": [1]}, {"point": ["a", 1]}):
+        assert scatter_click(broken) is None
+
+
+def test_latent_map_click_handler_reads_plotly_events():
     from app_pages._widgets import clicked_index
 
     assert clicked_index({"selection": {"points": [{"customdata": 17, "x": 0.1}]}}) == 17

@@ -6,7 +6,16 @@ import torch
 from playwright.sync_api import Page, expect
 
 from aemodels import load_pretrained
-from labtools.browser import click_scatter_point, errors_on, image_src, open_page, settle, sidebar_choice
+from labtools.browser import (
+    MAPS,
+    click_map,
+    errors_on,
+    image_src,
+    map_position,
+    open_page,
+    settle,
+    sidebar_choice,
+)
 from labtools.samples import photo_bytes
 from labtools.screenshots import PAGES
 
@@ -106,29 +115,51 @@ def test_draw_a_stroke_and_it_is_prepared(page: Page, app_url, screenshots):
     page.screenshot(path=str(screenshots / "reconstruct-draw.png"), full_page=True)
 
 
-WATCH_CHARTS = """() => {
-  window.__redraws = 0;
-  window.__charts = [...document.querySelectorAll('.js-plotly-plot')];
-  for (const chart of window.__charts) chart.on('plotly_afterplot', () => window.__redraws++);
-}"""
-
-
-def test_click_a_scatter_point_shows_its_digit(page: Page, app_url, screenshots):
+def test_click_a_dot_of_the_map_shows_its_digit(page: Page, app_url, screenshots):
     open_page(page, app_url, "explorer")
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
-    chart.locator(".scatterlayer .trace path.point").nth(40).wait_for(timeout=60_000)
-    page.evaluate(WATCH_CHARTS)
-    click_scatter_point(chart, start=40)
+    click_map(page, 0, index=40)
     settle(page)
-    caption = page.locator('[data-testid="stImageCaption"]').filter(has_text="Test digit #").first
+    caption = page.locator('[data-testid="stImageCaption"]').filter(has_text="Test digit #40").first
     expect(caption).to_be_visible(timeout=60_000)
     assert errors_on(page) == []
-    # The click is marked by plotly's own selection: neither chart is drawn again (that cost 0.6-0.9 s). Before,
-    # the changed figures made Streamlit replace both chart elements; now the same two stay, not redrawn.
-    assert page.evaluate("window.__charts.length") == 2
-    assert page.evaluate("window.__charts.every(chart => chart.isConnected)")
-    assert page.evaluate("window.__redraws") == 0
+    assert "selected=40" in page.url
+    # The click is marked in both maps, by the maps themselves: neither rebuilds its dots (the page's answer brings
+    # the same points; only the mark is drawn again), and both stay the same elements.
+    maps = page.locator(MAPS)
+    assert maps.count() == 2
+    assert [maps.nth(i).get_attribute("data-builds") for i in range(2)] == ["1", "1"]
+    assert [maps.nth(i).evaluate("el => el.__scatter.marked") for i in range(2)] == [40, 40]
     page.screenshot(path=str(screenshots / "explorer-clicked.png"), full_page=True)
+
+
+def test_click_an_empty_spot_of_the_plane_decodes_it(page: Page, app_url, screenshots):
+    open_page(page, app_url, "explorer")
+    click_map(page, 0, corner=True)
+    settle(page)
+    heading = page.locator("h2").filter(has_text="The decoder of ae2 at z = (").first
+    expect(heading).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("this is a hole").first).to_be_visible()
+    image_src(page, "D(z) at (")
+    assert errors_on(page) == []
+    page.screenshot(path=str(screenshots / "explorer-hole.png"), full_page=True)
+
+
+def test_the_maps_legend_hides_a_class_and_the_view_zooms(page: Page, app_url):
+    open_page(page, app_url, "explorer")
+    chart = page.locator(MAPS).first
+    chart.get_by_role("button", name="1", exact=True).click()
+    assert chart.get_by_role("button", name="1", exact=True).get_attribute("aria-pressed") == "false"
+    one = chart.evaluate("el => el.__scatter.data.labels.indexOf(1)")  # a 1 among the sample digits
+    page.mouse.click(*map_position(page, 0, index=one))  # a hidden dot cannot be clicked
+    settle(page)
+    expect(page.get_by_text("Click a dot in either chart").first).to_be_visible()
+    before = chart.evaluate("el => el.__scatter.frame.range")
+    chart.get_by_role("button", name="Zoom in").click()
+    after = chart.evaluate("el => el.__scatter.frame.range")
+    assert after[1] - after[0] < before[1] - before[0]
+    chart.get_by_role("button", name="Reset the view").click()
+    assert chart.evaluate("el => el.__scatter.frame.range") == before
+    assert errors_on(page) == []
 
 
 def grid_point(chart, which: int) -> None:
@@ -139,19 +170,6 @@ def grid_point(chart, which: int) -> None:
     box = point.bounding_box()
     assert box is not None
     chart.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-
-
-def test_click_an_empty_spot_of_the_plane_decodes_it(page: Page, app_url, screenshots):
-    open_page(page, app_url, "explorer")
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
-    grid_point(chart, 0)
-    settle(page)
-    heading = page.locator("h2").filter(has_text="The decoder of ae2 at z = (").first
-    expect(heading).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("this is a hole").first).to_be_visible()
-    image_src(page, "D(z) at (")
-    assert errors_on(page) == []
-    page.screenshot(path=str(screenshots / "explorer-hole.png"), full_page=True)
 
 
 def test_click_the_latent_map_sets_the_code(page: Page, app_url):
