@@ -28,7 +28,8 @@ def drawn(charts: int) -> str:
     """A page's charts are drawn: its Plotly charts, or the Latent explorer's two canvas maps."""
     return (
         f"() => document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot').length >= {charts}"
-        f" || document.querySelectorAll('{MAPS}').length >= {charts}"
+        f" || [...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]"
+        f".filter(host => host.shadowRoot && host.shadowRoot.querySelector('{MAPS}')).length >= {charts}"
     )
 
 

@@ -37,7 +37,10 @@ def image_src(page: Page, caption: str, timeout: int = 60_000) -> str:
 
 
 MAPS = ".aemodels-scatter[data-ready=true]"  # the Latent explorer's canvas maps (app_pages/scatter.js), once drawn
-MAPS_DRAWN = f"() => document.querySelectorAll('{MAPS}').length >= 2"  # both maps, for wait_for_function
+# Both maps drawn, for wait_for_function: each is in the shadow root of its component's host, where Playwright's
+# locators look but document.querySelectorAll does not.
+MAPS_DRAWN = f"""() => [...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]
+  .filter(host => host.shadowRoot && host.shadowRoot.querySelector('{MAPS}')).length >= 2"""
 
 
 def map_position(page: Page, which: int, *, index: int | None = None, corner: bool = False) -> tuple[float, float]:
