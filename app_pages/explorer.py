@@ -108,7 +108,7 @@ def render() -> None:
     st.header("The clicked digit")
     if selected is None:
         st.info(
-            "Click a dot in either chart to see its digit and both reconstructions here. On a 2-d model's map, "
+            "Click a dot in either map to see its digit and both reconstructions here. On a 2-d model's map, "
             "click anywhere, holes included, to see what the decoder makes of that spot."
         )
         return

@@ -145,14 +145,14 @@ function draw(s) {
   g.fillStyle = ink;
   g.textAlign = "center";
   g.textBaseline = "top";
-  for (const [v, text] of ticks(xlo, xhi, Math.max(3, Math.round((plot.x1 - plot.x0) / 90)))) {
+  for (const [v, text] of ticks(xlo, xhi, Math.max(3, Math.round((plot.x1 - plot.x0) / 60)))) {
     const x = Math.round(f.sx(v)) + 0.5;
     g.beginPath(); g.moveTo(x, plot.y0); g.lineTo(x, plot.y1); g.stroke();
     g.fillText(text, x, plot.y1 + 6);
   }
   g.textAlign = "right";
   g.textBaseline = "middle";
-  for (const [v, text] of ticks(ylo, yhi, Math.max(3, Math.round((plot.y1 - plot.y0) / 70)))) {
+  for (const [v, text] of ticks(ylo, yhi, Math.max(3, Math.round((plot.y1 - plot.y0) / 50)))) {
     const y = Math.round(f.sy(v)) + 0.5;
     g.beginPath(); g.moveTo(plot.x0, y); g.lineTo(plot.x1, y); g.stroke();
     g.fillText(text, plot.x0 - 6, y);
@@ -172,8 +172,9 @@ function draw(s) {
   g.beginPath();
   g.rect(plot.x0, plot.y0, plot.x1 - plot.x0, plot.y1 - plot.y0);
   g.clip();
-  g.setLineDash([2, 3]);
-  g.strokeStyle = "grey";
+  g.setLineDash([4, 3]);
+  g.lineWidth = 1.3;
+  g.strokeStyle = "rgba(60, 60, 60, 0.85)";
   for (const radius of data.circles) {
     g.beginPath();
     g.ellipse(f.sx(0), f.sy(0), Math.abs(f.sx(radius) - f.sx(0)), Math.abs(f.sy(radius) - f.sy(0)), 0, 0, 2 * Math.PI);
