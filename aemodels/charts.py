@@ -82,14 +82,18 @@ def scatter_spec(
     axis_titles: tuple[str, str] | list[str],
     circles: tuple[float, ...] = (),
     plane: bool = False,
+    clickable: bool = True,
     height: int = 460,
+    version: str | None = None,
 ) -> dict[str, Any]:
     """What app_pages/scatter.js draws: points xy (n, 2) coloured by their labels (n,), in JSON-ready lists, with
     the box it shows first. `circles` (radii about the origin, e.g. a VAE prior's 1σ and 2σ) are drawn with equal
     axis scales so that they stay circles, and the box then holds the largest of them. `plane`: every spot of the
     box can be clicked (a 2-d latent space, where any spot can be decoded), so the box has a wider margin of empty
-    plane around the points. `version` changes with the points: the browser keeps its zoom and hidden classes for as
-    long as it stays the same."""
+    plane around the points. `clickable`: a click on a dot chooses that sample digit (False for points that are not
+    the sample's, such as a training's held-out digits). `version` changes with the points unless given: the
+    browser keeps its zoom and hidden classes for as long as it stays the same (a given version keeps them while
+    the points move, as in a live training's map)."""
     points = [[float(x), float(y)] for x, y in xy]
     classes = [int(label) for label in labels]
     if len(points) != len(classes) or not points:
@@ -105,7 +109,7 @@ def scatter_spec(
     rounded = lambda values: [round(v, 4) for v in values]  # noqa: E731 - 0.1 mm on a chart: plenty, and a third of the bytes
     digest = hash((tuple(rounded(xs)), tuple(rounded(ys)), tuple(classes), circles, plane))
     return {
-        "version": f"{len(points)}-{digest & 0xFFFFFFFF:08x}",
+        "version": version or f"{len(points)}-{digest & 0xFFFFFFFF:08x}",
         "title": title,
         "x_title": axis_titles[0],
         "y_title": axis_titles[1],
@@ -117,5 +121,6 @@ def scatter_spec(
         "circles": list(circles),
         "equal": bool(circles),
         "plane": plane,
+        "clickable": clickable,
         "height": height,
     }

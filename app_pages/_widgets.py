@@ -543,17 +543,17 @@ def digit_map(
     spec: dict[str, Any],
     *,
     key: str,
-    marked: int | None,
-    spot: tuple[float, float] | None,
-    on_click: Callable[[Click], None],
+    marked: int | None = None,
+    spot: tuple[float, float] | None = None,
+    on_click: Callable[[Click], None] | None = None,
 ) -> None:
-    """The sample digits' codes on a canvas of our own (app_pages/scatter.js; aemodels.charts.scatter_spec builds
-    `spec`): `marked` is the digit's dot to mark, `spot` a spot of the plane; a click calls on_click before the
-    page runs again."""
+    """Digits' codes on a canvas of our own (app_pages/scatter.js; aemodels.charts.scatter_spec builds `spec`):
+    `marked` is the digit's dot to mark, `spot` a spot of the plane; a click calls on_click before the page runs
+    again."""
     _scatter(
         key=key,
         data={**spec, "marked": marked, "spot": list(spot) if spot else None},
-        on_clicked_change=partial(_map_clicked, key, on_click),
+        on_clicked_change=partial(_map_clicked, key, on_click) if on_click else None,
         height="content",
     )
 

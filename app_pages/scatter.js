@@ -268,9 +268,11 @@ function listen(s) {
       }
     }
     const hit = nearest(s, px, py, HIT[event.pointerType] || HIT.mouse);
-    canvas.style.cursor = hit >= 0 || (s.data.plane && inside(px, py)) ? "pointer" : "grab";
+    const clickable = s.data.clickable && (hit >= 0 || (s.data.plane && inside(px, py)));
+    canvas.style.cursor = clickable ? "pointer" : "grab";
     if (hit < 0) { s.tip.hidden = true; return; }
-    s.tip.textContent = `digit #${hit} · label ${s.data.labels[hit]}`;
+    const label = s.data.labels[hit];
+    s.tip.textContent = s.data.clickable ? `digit #${hit} · label ${label}` : `label ${label}`;
     s.tip.style.left = `${Math.min(px + 12, s.frame.width - 150)}px`;
     s.tip.style.top = `${Math.max(py - 30, 0)}px`;
     s.tip.hidden = false;
@@ -280,7 +282,7 @@ function listen(s) {
     if (!press || event.pointerId !== press.id) return;
     const moved = press.moved;
     press = null;
-    if (moved) return;
+    if (moved || !s.data.clickable) return;
     const [px, py] = at(event);
     const hit = nearest(s, px, py, HIT[event.pointerType] || HIT.mouse);
     if (hit >= 0) {

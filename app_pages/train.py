@@ -8,13 +8,14 @@ import os
 import uuid
 import zipfile
 from dataclasses import asdict, replace
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from aemodels import DataError, load_digits, load_mnist
-from aemodels.charts import CLASS_COLOURS
+from aemodels.charts import scatter_spec
 from aemodels.images import make_grid
 from aemodels.jobs import DONE, JobView, TrainingPool
 from aemodels.playground import (
@@ -29,7 +30,7 @@ from aemodels.playground import (
 from aemodels.zoo import checkpoint_archive
 from app_pages import _state as state
 from app_pages._caches import fashion
-from app_pages._widgets import pixels, plot, register_user_model
+from app_pages._widgets import digit_map, pixels, plot, register_user_model
 
 DIGIT_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 60_000)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0)
@@ -231,34 +232,24 @@ def loss_chart(view: JobView) -> go.Figure:
     return figure
 
 
-def code_map_chart(view: JobView) -> go.Figure | None:
+def code_map_spec(view: JobView) -> dict[str, Any] | None:
+    """The live code map, drawn in the browser like the explorer's (app_pages/scatter.js): its version stays the
+    job's, so the user's zoom and hidden classes stay while the points move."""
     if view.code_map is None:
         return None
     points, labels, axes = view.code_map
-    figure = go.Figure()
-    for digit in range(10):
-        mask = labels == digit
-        figure.add_scatter(
-            x=points[mask, 0],
-            y=points[mask, 1],
-            mode="markers",
-            name=str(digit),
-            marker={"size": 5, "color": CLASS_COLOURS[digit], "opacity": 0.75},
-            hovertemplate=f"label {digit}<extra></extra>",
-        )
     x_title, y_title = (
         ("z1", "class") if axes.startswith("z1 against") else axes.split(", ", 1) if ", " in axes else ("", "")
     )
-    figure.update_layout(
-        height=320,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    return scatter_spec(
+        points,
+        labels,
         title=f"Codes of {len(points)} held-out digits ({axes})",
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        legend_title="label",
-        uirevision="code-map",  # keep the user's zoom while the points move
+        axis_titles=(x_title, y_title),
+        clickable=False,
+        height=300,
+        version=f"train-{view.job_id}-{axes}",
     )
-    return figure
 
 
 def measurement_rows(m: Measurements, spec: TrainSpec) -> list[dict[str, str]]:
@@ -353,9 +344,9 @@ def live(job: int) -> None:
     with left:
         plot(st, loss_chart(view), key="train_loss_chart")
     with right:
-        figure = code_map_chart(view)
-        if figure is not None:
-            plot(st, figure, key="train_code_map")
+        spec = code_map_spec(view)
+        if spec is not None:
+            digit_map(spec, key="train_code_map")
     if view.reconstructions is not None:
         pairs = torch.cat([view.originals, view.reconstructions])
         pixels(

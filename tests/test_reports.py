@@ -289,7 +289,9 @@ def test_scatter_spec_box_circles_and_version():
     prior = scatter_spec(np.array([[0.5, 0.5], [-0.5, 1.0]]), [0, 1], title="t", axis_titles=("a", "b"), circles=(1, 2))
     assert prior["equal"] and prior["bounds"] == pytest.approx([-2.2, 2.2, -2.2, 2.2])  # the 2σ circle fits
     moved = scatter_spec(xy + 1, [3, 1, 3], title="t", axis_titles=("a", "b"))
-    assert moved["version"] != spec["version"]
+    assert moved["version"] != spec["version"] and spec["clickable"]
+    live = scatter_spec(xy + 1, [3, 1, 3], title="t", axis_titles=("a", "b"), version="job-7", clickable=False)
+    assert live["version"] == "job-7" and not live["clickable"]  # a live map keeps one version as its points move
     assert json.loads(json.dumps(spec)) == spec  # what the browser gets is plain JSON
 
 

@@ -29,6 +29,27 @@ def poll(at: AppTest, until, timeout: float = 60.0) -> AppTest:
     return at
 
 
+def code_map(at: AppTest) -> dict | None:
+    """The live code map's data (app_pages/scatter.js), as the browser gets it; None before the first one."""
+    import json
+
+    found = [e for e in at.get("bidi_component") if "aemodels_scatter" in e.proto.component_name]
+    return json.loads(found[0].proto.json) if found else None
+
+
+def test_the_code_map_moves_and_keeps_its_version():
+    """The map redraws as the codes move, under one version (the browser keeps the user's zoom), and its dots
+    choose nothing (they are held-out digits, not the sample's)."""
+    at = run("train")
+    at.button(key=state.TRAIN_START).click().run()
+    poll(at, lambda a: code_map(a) is not None)
+    first = code_map(at)
+    assert first is not None and not first["clickable"] and first["title"].startswith("Codes of ")
+    poll(at, lambda a: code_map(a)["x"] != first["x"])
+    assert code_map(at)["version"] == first["version"]
+    at.button(key=state.TRAIN_RESET).click().run()
+
+
 def test_nothing_trains_until_start():
     at = run("train")
     no_errors(at)
