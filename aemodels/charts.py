@@ -63,17 +63,6 @@ def log_axis(values: Iterable[float], **extra: Any) -> dict[str, Any]:
     return {"type": "log", "tickvals": ticks, "ticktext": labels, **extra}
 
 
-def click_grid(low: tuple[float, float], high: tuple[float, float], n: int = 30) -> tuple[list[float], list[float]]:
-    """An n x n grid of points covering the box [low, high] of a 2-d plot (x and y lists, row by row). Drawn as
-    invisible markers, it makes every spot of the plane clickable: a click lands on the nearest grid point."""
-    if n < 2:
-        raise ValueError(f"a click grid needs at least 2 points a side, got {n}")
-    (x0, y0), (x1, y1) = low, high
-    xs = [x0 + (x1 - x0) * i / (n - 1) for i in range(n)]
-    ys = [y0 + (y1 - y0) * j / (n - 1) for j in range(n)]
-    return [x for _ in ys for x in xs], [y for y in ys for _ in xs]
-
-
 def scatter_spec(
     xy: Any,
     labels: Any,

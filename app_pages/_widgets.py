@@ -20,7 +20,6 @@ from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
 
 from aemodels import CheckpointError, ImageInputError, load_digits, load_pretrained, open_image, prepare_digit
-from aemodels.charts import CLASS_COLOURS, click_grid
 from aemodels.images import error_map, error_scale, to_image
 from aemodels.models import Autoencoder
 from aemodels.preprocess import drawing_problem, upload_preview
@@ -496,34 +495,12 @@ def error_picture(
     where.caption("error 0 (black) · 0.5 (red) · 1 (yellow)")
 
 
-GRID_MARK = -1  # the customdata of the invisible grid points that make a 2-d plane clickable
-
-
 @dataclass(frozen=True)
 class Click:
     """What a click on a scatter chose: a test digit (its index) or a spot of the plane (its coordinates)."""
 
     index: int | None = None
     point: tuple[float, float] | None = None
-
-
-def clicked(event: Any) -> Click | None:
-    """The click in st.plotly_chart's selection event: a digit's dot carries its index as customdata, a grid
-    point (GRID_MARK) stands for the spot of the plane under the pointer. None when nothing was clicked."""
-    try:
-        chosen = event["selection"]["points"]
-    except (KeyError, TypeError):
-        return None
-    for point in chosen:
-        data = point.get("customdata")
-        if isinstance(data, list):
-            data = data[0] if data else None
-        if data is None:
-            continue
-        if int(data) == GRID_MARK:
-            return Click(point=(float(point["x"]), float(point["y"])))
-        return Click(index=int(data))
-    return None
 
 
 def scatter_click(value: Any) -> Click | None:
@@ -564,55 +541,6 @@ def _map_clicked(key: str, on_click: Callable[[Click], None]) -> None:
         on_click(click)
 
 
-def clicked_index(event: Any) -> int | None:
-    """The index a clicked plotly point carries as customdata, from st.plotly_chart's selection event."""
-    click = clicked(event)
-    return click.index if click is not None else None
-
-
-def class_scatter(figure: go.Figure, xy: np.ndarray, *, opacity: float = 0.7, marked: int | None = None) -> None:
-    """The sample digits at positions xy (2000, 2), one trace per class in the app's palette; each dot carries its
-    digit's index as customdata, so a click on it says which digit it is. A clicked dot is shown by plotly itself
-    (its selection: a larger black dot), so the figure, and with it the chart in the browser, stays the same when
-    the user clicks; `marked` selects a digit's dot from the start (a link's, or the last click's on a new page)."""
-    labels = digits()[1]
-    for digit in range(10):
-        index = np.flatnonzero(labels == digit)
-        position = np.flatnonzero(index == marked)
-        figure.add_scatter(
-            x=xy[index, 0],
-            y=xy[index, 1],
-            mode="markers",
-            name=str(digit),
-            customdata=index,
-            marker={"size": 5, "opacity": opacity, "color": CLASS_COLOURS[digit]},
-            selected={"marker": {"size": 14, "color": "black", "opacity": 1}},
-            unselected={"marker": {"opacity": opacity}},  # the other dots stay as they were
-            selectedpoints=position.tolist() if len(position) else None,
-            hovertemplate=f"digit #%{{customdata}} · label {digit}<extra></extra>",
-        )
-
-
 def next_seed(key: str, *, limit: int = 1_000_000) -> None:
     """A button's callback: the seed under `key` moves on by one (so the next draw differs), up to `limit`."""
     st.session_state[key] = min(limit, int(st.session_state.get(key, 0)) + 1)
-
-
-def add_click_grid(figure: go.Figure, x: np.ndarray, y: np.ndarray, *, n: int = 20) -> None:
-    """Invisible points over the plotted area (a margin around x, y): a click anywhere lands on one."""
-    pad_x, pad_y = 0.15 * float(np.ptp(x) or 1.0), 0.15 * float(np.ptp(y) or 1.0)
-    xs, ys = click_grid(
-        (float(x.min()) - pad_x, float(y.min()) - pad_y), (float(x.max()) + pad_x, float(y.max()) + pad_y), n
-    )
-    figure.add_scatter(
-        x=xs,
-        y=ys,
-        mode="markers",
-        marker={"size": 20, "opacity": 0},
-        selected={"marker": {"size": 14, "color": "black", "opacity": 0.8}},  # the clicked spot, shown by plotly
-        unselected={"marker": {"opacity": 0}},
-        customdata=[GRID_MARK] * len(xs),
-        hovertemplate="decode z = (%{x:.2f}, %{y:.2f})<extra></extra>",
-        showlegend=False,
-        name="plane",
-    )

@@ -1,12 +1,15 @@
 """Latent sliders and interpolation: move the app's digit's code coordinate by coordinate, and walk between two
 digits in latent space."""
 
-import plotly.graph_objects as go
+from functools import partial
+from typing import Any
+
 import streamlit as st
 import torch
 
 from aemodels import lerp, slerp
 from aemodels.attributes import PROPERTIES, measure
+from aemodels.charts import scatter_spec
 from aemodels.geometry import LatentProfile
 from aemodels.images import make_grid
 from aemodels.models import Autoencoder
@@ -14,17 +17,16 @@ from app_pages import _state as state
 from app_pages._caches import attribute_directions, codes, profile
 from app_pages._live import decoder_url, live_sliders
 from app_pages._widgets import (
-    add_click_grid,
+    Click,
     cached_model,
-    class_scatter,
-    clicked,
     current_digit,
+    digit_map,
     digit_picker,
+    digits,
     load_model,
     model_choice,
     picture,
     pixels,
-    plot,
 )
 
 SHOWN = 8
@@ -32,33 +34,22 @@ SHOWN = 8
 ATTRIBUTE_RANGE = {"slant": (30.0, 1.0), "thickness": (1.5, 0.05), "width": (6.0, 0.2)}
 
 
-def latent_map(name: str, point: list[float]) -> go.Figure:
-    z_all = codes(name)
-    figure = go.Figure()
-    class_scatter(figure, z_all, opacity=0.6)
-    add_click_grid(figure, z_all[:, 0], z_all[:, 1])
-    figure.add_scatter(
-        x=[point[0]], y=[point[1]], mode="markers", name="current", marker={"size": 16, "color": "black", "symbol": "x"}
-    )
-    figure.update_layout(
-        height=380,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis_title="z1",
-        yaxis_title="z2",
+@st.cache_data(show_spinner=False, max_entries=16)
+def latent_map(name: str) -> dict[str, Any]:
+    """A 2-d model's plane with the sample digits' codes (drawn by app_pages/scatter.js): every spot clickable."""
+    return scatter_spec(
+        codes(name),
+        digits()[1],
         title=f"Codes of the 2,000 sample digits under {name}: click to set the code",
-        legend_title="label",
-        clickmode="event+select",
-        dragmode="pan",
+        axis_titles=("z1", "z2"),
+        plane=True,
+        height=380,
     )
-    return figure
 
 
-def take_map_click(name: str) -> None:
-    """A click on the 2-d map sets the code: a digit's dot gives its code, any other spot that spot."""
-    click = clicked(st.session_state.get(state.LATENT_MAP))
-    if click is None or click == st.session_state.get(f"{state.LATENT_MAP}_seen"):
-        return
-    st.session_state[f"{state.LATENT_MAP}_seen"] = click
+def take_map_click(name: str, click: Click) -> None:
+    """A click on the 2-d map sets the code (before the sliders run again): a digit's dot gives its code, any other
+    spot that spot."""
     if click.point is not None:
         set_code(name, list(click.point))
     elif click.index is not None:
@@ -66,7 +57,8 @@ def take_map_click(name: str) -> None:
 
 
 def map_chart(name: str, z: list[float]) -> None:
-    plot(st, latent_map(name, z), key=state.LATENT_MAP, on_select="rerun", selection_mode="points")
+    """The map, with the current code marked (a cross)."""
+    digit_map(latent_map(name), key=state.LATENT_MAP, spot=(z[0], z[1]), on_click=partial(take_map_click, name))
 
 
 def set_code(name: str, z: list[float]) -> None:
@@ -120,8 +112,6 @@ def sliders(name: str, z0: list[float]) -> None:
     """Moving a slider reruns only this fragment. Live mode decodes in the browser on every movement and
     reports the code here on release; server mode decodes here when a slider is released."""
     model, prof = cached_model(name), profile(name)
-    if model.latent_dim == 2:
-        take_map_click(name)
     top = st.columns([1, 1, 2])
     top[0].button("Reset to the digit", on_click=set_code, args=(name, z0), key=state.LATENT_RESET)
     live = top[1].toggle(

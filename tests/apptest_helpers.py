@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -58,3 +59,9 @@ def captions(at: AppTest) -> list[str]:
 
 def metric_values(at: AppTest) -> list[str]:
     return [m.value for m in at.metric]
+
+
+def digit_maps(at: AppTest) -> list[dict]:
+    """The data of the page's canvas maps (app_pages/scatter.js), as the browser gets it."""
+    found = at.get("bidi_component")
+    return [json.loads(e.proto.json) for e in found if "aemodels_scatter" in e.proto.component_name]

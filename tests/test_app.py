@@ -1,7 +1,16 @@
 """The pages driven through Streamlit's AppTest: what a user sees, and that each main widget changes it."""
 
 import pytest
-from apptest_helpers import blank_bytes, captions, image_by_caption, metric_values, no_errors, photo_bytes, run
+from apptest_helpers import (
+    blank_bytes,
+    captions,
+    digit_maps,
+    image_by_caption,
+    metric_values,
+    no_errors,
+    photo_bytes,
+    run,
+)
 from streamlit.testing.v1 import AppTest
 
 from app_pages import _state as state
@@ -120,7 +129,10 @@ def test_latent_two_d_model_shows_the_map():
     at.selectbox(key=state.LATENT_MODEL).set_value("vae2").run()
     no_errors(at)
     assert len(code_sliders(at, "vae2")) == 2
-    assert at.get("plotly_chart")
+    (plane,) = digit_maps(at)
+    assert plane["plane"] and plane["title"].startswith("Codes of the 2,000 sample digits under vae2")
+    code = {int(s.key.rsplit("_", 1)[1]): s.value for s in code_sliders(at, "vae2")}  # by dimension
+    assert plane["spot"] == pytest.approx([code[0], code[1]], abs=0.01)  # the current code, marked on the plane
 
 
 def test_sample_seed_temperature_and_manifold_map():

@@ -11,7 +11,7 @@ import torch
 
 from aemodels import AEConfig, CheckpointError, build_model, corrupt, load_digits, load_pretrained
 from aemodels.anomaly import anomaly_report, log_histograms
-from aemodels.charts import CLASS_COLOURS, click_grid, log_axis, log_ticks, scatter_spec
+from aemodels.charts import CLASS_COLOURS, log_axis, log_ticks, scatter_spec
 from aemodels.geometry import LatentProfile, push_directions, push_summary, spot_report
 from aemodels.images import code_strip
 from aemodels.losses import elbo_terms, importance_weighted_log_likelihood, negative_elbo, reparameterize, sparsity_kl
@@ -227,15 +227,6 @@ def test_log_ticks_label_every_tick_with_its_own_value():
 
 def test_one_palette_for_the_ten_classes():
     assert len(CLASS_COLOURS) == 10 and len(set(CLASS_COLOURS)) == 10
-
-
-def test_click_grid_covers_the_plane():
-    xs, ys = click_grid((-2.0, -1.0), (2.0, 3.0), n=5)
-    assert len(xs) == len(ys) == 25
-    assert (min(xs), max(xs), min(ys), max(ys)) == (-2.0, 2.0, -1.0, 3.0)
-    assert sorted(set(xs)) == [-2.0, -1.0, 0.0, 1.0, 2.0]
-    with pytest.raises(ValueError):
-        click_grid((0.0, 0.0), (1.0, 1.0), n=1)
 
 
 def test_spot_report_tells_a_hole_from_a_crowd():

@@ -6,7 +6,7 @@ import json
 import os
 
 import pytest
-from apptest_helpers import captions, image_by_caption, no_errors
+from apptest_helpers import captions, digit_maps, image_by_caption, no_errors
 from apptest_helpers import run as run_page
 from streamlit.testing.v1 import AppTest
 
@@ -36,11 +36,6 @@ def chart_data(at: AppTest, y_title: str) -> list:
         if spec["layout"].get("yaxis", {}).get("title", {}).get("text") == y_title:
             return spec["data"]
     raise AssertionError(f"no chart with y axis {y_title!r}")
-
-
-def digit_maps(at: AppTest) -> list[dict]:
-    """The data of the explorer's canvas maps (app_pages/scatter.js), as the browser gets it."""
-    return [json.loads(e.proto.json) for e in at.get("bidi_component") if "aemodels_scatter" in e.proto.component_name]
 
 
 def markdown(at: AppTest) -> str:
@@ -87,15 +82,6 @@ def test_the_maps_clicks_are_read_plainly():
     assert scatter_click({"point": [0.5, -1]}) == Click(point=(0.5, -1.0))
     for broken in (None, {}, {"index": True}, {"index": -1}, {"index": "3"}, {"point": [1]}, {"point": ["a", 1]}):
         assert scatter_click(broken) is None
-
-
-def test_latent_map_click_handler_reads_plotly_events():
-    from app_pages._widgets import clicked_index
-
-    assert clicked_index({"selection": {"points": [{"customdata": 17, "x": 0.1}]}}) == 17
-    assert clicked_index({"selection": {"points": [{"customdata": [23]}]}}) == 23
-    assert clicked_index({"selection": {"points": [{"x": 1}]}}) is None
-    assert clicked_index({"selection": {"points": []}}) is None and clicked_index(None) is None
 
 
 def test_manifold_model_switch_and_measure_every_model():

@@ -3,7 +3,7 @@ their choices, and a trained model is used on the Reconstruction page."""
 
 import time
 
-from apptest_helpers import captions, go, no_errors, run
+from apptest_helpers import captions, digit_maps, go, no_errors, run
 from streamlit.testing.v1 import AppTest
 
 from app_pages import _state as state
@@ -31,10 +31,8 @@ def poll(at: AppTest, until, timeout: float = 60.0) -> AppTest:
 
 def code_map(at: AppTest) -> dict | None:
     """The live code map's data (app_pages/scatter.js), as the browser gets it; None before the first one."""
-    import json
-
-    found = [e for e in at.get("bidi_component") if "aemodels_scatter" in e.proto.component_name]
-    return json.loads(found[0].proto.json) if found else None
+    maps = digit_maps(at)
+    return maps[0] if maps else None
 
 
 def test_the_code_map_moves_and_keeps_its_version():

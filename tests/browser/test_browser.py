@@ -162,23 +162,13 @@ def test_the_maps_legend_hides_a_class_and_the_view_zooms(page: Page, app_url):
     assert errors_on(page) == []
 
 
-def grid_point(chart, which: int) -> None:
-    """Click one of the invisible grid points that make a 2-d latent plane clickable (0: the bottom-left corner of
-    the padded box around the codes, where no digit lies)."""
-    point = chart.locator(".scatterlayer .trace").nth(10).locator("path.point").nth(which)
-    point.wait_for(state="attached", timeout=60_000)
-    box = point.bounding_box()
-    assert box is not None
-    chart.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-
-
 def test_click_the_latent_map_sets_the_code(page: Page, app_url):
     open_page(page, app_url, "latent?model=vae2")
     toggle = page.locator('[data-testid="stToggle"], [data-testid="stCheckbox"]').filter(has_text="Live dragging")
     toggle.first.click()
     settle(page)
     before = image_src(page, "Decoded from the sliders")
-    grid_point(page.locator('[data-testid="stPlotlyChart"]').first, 0)
+    click_map(page, 0, corner=True)  # an empty spot of the plane
     settle(page)
     assert image_src(page, "Decoded from the sliders") != before
     assert "z=" in page.url and errors_on(page) == []
