@@ -278,6 +278,7 @@ function listen(s) {
     s.tip.hidden = false;
   });
   canvas.addEventListener("pointerleave", () => { s.tip.hidden = true; });
+  canvas.addEventListener("pointercancel", () => { press = null; }); // the page took the gesture (a scroll)
   canvas.addEventListener("pointerup", (event) => {
     if (!press || event.pointerId !== press.id) return;
     const moved = press.moved;
