@@ -7,6 +7,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 # One colour per digit class, the same on every chart (Plotly's and matplotlib's qualitative "tab10").
 CLASS_COLOURS: tuple[str, ...] = (
     "#1f77b4",
@@ -61,6 +63,14 @@ def log_axis(values: Iterable[float], **extra: Any) -> dict[str, Any]:
     """A Plotly axis specification (a plain dict) for a log axis with `log_ticks`; `extra` adds keys (title…)."""
     ticks, labels = log_ticks(values)
     return {"type": "log", "tickvals": ticks, "ticktext": labels, **extra}
+
+
+def finite_points(xy: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The points (and their labels) with both coordinates finite: a training that diverges can give some codes
+    that are not numbers, and a map draws the others."""
+    points, classes = np.asarray(xy, dtype=np.float64).reshape(-1, 2), np.asarray(labels)
+    keep = np.isfinite(points).all(axis=1)
+    return points[keep], classes[keep]
 
 
 def scatter_spec(

@@ -104,6 +104,19 @@ def run_conv_decoder(decoder: nn.Sequential, z: torch.Tensor) -> torch.Tensor:
     return decoder[5:](h.contiguous(memory_format=torch.channels_last))  # -> (B, 1, 28, 28) logits
 
 
+class ConvDecoding:
+    """How ConvAE and ConvVAE run their `decoder` (a conv_decoder): channels-last for speed, the plain order under
+    torch.func's vmap (the decoder Jacobians), which takes no channels-last tensors."""
+
+    decoder: nn.Sequential
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        return run_conv_decoder(self.decoder, z)
+
+    def decode_unclipped(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.decoder(z))
+
+
 class Autoencoder(nn.Module):
     """The shared interface. x is (B, 1, 28, 28) in [0, 1]; z is (B, d)."""
 
@@ -203,7 +216,7 @@ class MLPAE(Autoencoder):
         return self.decoder(z).view(-1, 1, 28, 28)  # (B, d) -> (B, 1, 28, 28)
 
 
-class ConvAE(Autoencoder):
+class ConvAE(ConvDecoding, Autoencoder):
     def __init__(self, config: AEConfig):
         super().__init__(config)
         self.encoder = conv_encoder(config.channels, config.latent_dim)
@@ -211,13 +224,6 @@ class ConvAE(Autoencoder):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
-
-    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        return run_conv_decoder(self.decoder, z)
-
-    def decode_unclipped(self, z: torch.Tensor) -> torch.Tensor:
-        # The decoder Jacobians run it under torch.func's vmap, which takes no channels-last tensors: the plain order.
-        return torch.sigmoid(self.decoder(z))
 
 
 class SparseAE(Autoencoder):
@@ -295,7 +301,7 @@ class MLPVAE(VAE):
         return self.decoder(z).view(-1, 1, 28, 28)
 
 
-class ConvVAE(VAE):
+class ConvVAE(ConvDecoding, VAE):
     def __init__(self, config: AEConfig):
         super().__init__(config)
         self.encoder = conv_encoder(config.channels, 2 * config.latent_dim)
@@ -303,13 +309,6 @@ class ConvVAE(VAE):
 
     def posterior_params(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
-
-    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        return run_conv_decoder(self.decoder, z)
-
-    def decode_unclipped(self, z: torch.Tensor) -> torch.Tensor:
-        # The decoder Jacobians run it under torch.func's vmap, which takes no channels-last tensors: the plain order.
-        return torch.sigmoid(self.decoder(z))
 
 
 class ConditionalVAE(VAE):

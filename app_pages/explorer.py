@@ -23,9 +23,10 @@ from app_pages._widgets import (
 )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def scatter(name: str) -> dict[str, Any]:
-    """What the map of one model's codes draws (aemodels.charts.scatter_spec), built once per process and model.
+    """What the map of one model's codes draws (aemodels.charts.scatter_spec), built once per process and model
+    and shared read-only (digit_map adds the marks to a copy; st.cache_data would unpickle it on every run).
     A 2-d VAE's prior gets its 1σ and 2σ circles; a 2-d code's plane is clickable everywhere (any spot of it can
     be decoded)."""
     xy, titles = points(name)

@@ -34,9 +34,10 @@ SHOWN = 8
 ATTRIBUTE_RANGE = {"slant": (30.0, 1.0), "thickness": (1.5, 0.05), "width": (6.0, 0.2)}
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def latent_map(name: str) -> dict[str, Any]:
-    """A 2-d model's plane with the sample digits' codes (drawn by app_pages/scatter.js): every spot clickable."""
+    """A 2-d model's plane with the sample digits' codes (drawn by app_pages/scatter.js): every spot clickable.
+    Shared read-only, like the explorer's maps: no copy on the sliders' runs."""
     return scatter_spec(
         codes(name),
         digits()[1],

@@ -127,10 +127,13 @@ function draw(s) {
   const { data, canvas } = s;
   const f = frame(s);
   const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(f.width * ratio);
-  canvas.height = Math.round(f.height * ratio);
-  canvas.style.width = `${f.width}px`;
-  canvas.style.height = `${f.height}px`;
+  const w = Math.round(f.width * ratio), h = Math.round(f.height * ratio);
+  if (canvas.width !== w || canvas.height !== h) { // setting a size clears and reallocates the canvas
+    canvas.width = w;
+    canvas.height = h;
+    canvas.style.width = `${f.width}px`;
+    canvas.style.height = `${f.height}px`;
+  }
   const g = canvas.getContext("2d");
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   g.clearRect(0, 0, f.width, f.height);

@@ -15,7 +15,7 @@ import streamlit as st
 import torch
 
 from aemodels import DataError, load_digits, load_mnist
-from aemodels.charts import scatter_spec
+from aemodels.charts import finite_points, scatter_spec
 from aemodels.images import make_grid
 from aemodels.jobs import DONE, JobView, TrainingPool
 from aemodels.playground import (
@@ -237,7 +237,10 @@ def code_map_spec(view: JobView) -> dict[str, Any] | None:
     job's, so the user's zoom and hidden classes stay while the points move."""
     if view.code_map is None:
         return None
-    points, labels, axes = view.code_map
+    points, labels = finite_points(*view.code_map[:2])
+    axes = view.code_map[2]
+    if not len(points):  # every code is not a number: the status line says why the job stopped
+        return None
     x_title, y_title = (
         ("z1", "class") if axes.startswith("z1 against") else axes.split(", ", 1) if ", " in axes else ("", "")
     )

@@ -19,18 +19,15 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
-from labtools.browser import MAPS, settle, sidebar_choice
+from labtools.browser import maps_drawn, settle, sidebar_choice
 
 WAIT = 300_000
 
 
 def drawn(charts: int) -> str:
     """A page's charts are drawn: its Plotly charts, or the Latent explorer's two canvas maps."""
-    return (
-        f"() => document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot').length >= {charts}"
-        f" || [...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]"
-        f".filter(host => host.shadowRoot && host.shadowRoot.querySelector('{MAPS}')).length >= {charts}"
-    )
+    plotly = f"document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot').length >= {charts}"
+    return f"() => {plotly} || {maps_drawn(charts)}"
 
 
 def visit(path: str, charts: int) -> Callable[[Page, str], None]:

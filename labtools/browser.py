@@ -37,10 +37,19 @@ def image_src(page: Page, caption: str, timeout: int = 60_000) -> str:
 
 
 MAPS = ".aemodels-scatter[data-ready=true]"  # the Latent explorer's canvas maps (app_pages/scatter.js), once drawn
+
+
 # Both maps drawn, for wait_for_function: each is in the shadow root of its component's host, where Playwright's
 # locators look but document.querySelectorAll does not.
-MAPS_DRAWN = f"""() => [...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]
-  .filter(host => host.shadowRoot && host.shadowRoot.querySelector('{MAPS}')).length >= 2"""
+def maps_drawn(count: int) -> str:
+    """A JS expression: at least `count` maps are drawn."""
+    return (
+        "[...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]"
+        f".filter(host => host.shadowRoot && host.shadowRoot.querySelector('{MAPS}')).length >= {count}"
+    )
+
+
+MAPS_DRAWN = f"() => {maps_drawn(2)}"
 
 
 def map_position(page: Page, which: int, *, index: int | None = None, corner: bool = False) -> tuple[float, float]:

@@ -11,7 +11,7 @@ import torch
 
 from aemodels import AEConfig, CheckpointError, build_model, corrupt, load_digits, load_pretrained
 from aemodels.anomaly import anomaly_report, log_histograms
-from aemodels.charts import CLASS_COLOURS, log_axis, log_ticks, scatter_spec
+from aemodels.charts import CLASS_COLOURS, finite_points, log_axis, log_ticks, scatter_spec
 from aemodels.geometry import LatentProfile, push_directions, push_summary, spot_report
 from aemodels.images import code_strip
 from aemodels.losses import elbo_terms, importance_weighted_log_likelihood, negative_elbo, reparameterize, sparsity_kl
@@ -292,3 +292,9 @@ def test_scatter_spec_box_circles_and_version():
 def test_scatter_spec_refuses_mismatched_empty_or_broken_points(xy, labels):
     with pytest.raises(ValueError, match="scatter"):
         scatter_spec(xy, labels, title="t", axis_titles=("a", "b"))
+
+
+def test_finite_points_drop_codes_that_are_not_numbers():
+    xy = np.array([[0.0, 1.0], [np.nan, 2.0], [3.0, np.inf], [4.0, 5.0]])
+    points, labels = finite_points(xy, np.array([1, 2, 3, 4]))
+    assert points.tolist() == [[0.0, 1.0], [4.0, 5.0]] and labels.tolist() == [1, 4]

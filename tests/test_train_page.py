@@ -174,3 +174,20 @@ def test_a_download_of_a_training_that_is_gone_says_so():
     with zipfile.ZipFile(io.BytesIO(checkpoint_zip(10**9, view))) as archive:
         assert archive.namelist() == ["README.txt"]
         assert archive.read("README.txt").decode().strip() == GONE
+
+
+def test_a_diverged_trainings_code_map_draws_its_finite_codes_or_nothing():
+    """A learning rate that blows the model up can leave codes that are not numbers: the map draws the others, and
+    no map at all (not an error) when none is left."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from app_pages.train import code_map_spec
+
+    points = np.array([[0.0, 1.0], [np.nan, 2.0], [3.0, 4.0]])
+    view = SimpleNamespace(job_id=1, code_map=(points, np.array([5, 6, 7]), "z1, z2"))
+    spec = code_map_spec(view)
+    assert spec is not None and spec["x"] == [0.0, 3.0] and spec["labels"] == [5, 7]
+    view.code_map = (np.full((3, 2), np.nan), np.array([5, 6, 7]), "z1, z2")
+    assert code_map_spec(view) is None
