@@ -65,6 +65,26 @@ def log_axis(values: Iterable[float], **extra: Any) -> dict[str, Any]:
     return {"type": "log", "tickvals": ticks, "ticktext": labels, **extra}
 
 
+def thin_curve(x: Any, y: Any, *, tolerance: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """The points of the polyline (x, y) a chart needs: Douglas-Peucker (scikit-image) drops every point that lies
+    within `tolerance` (in the data's units) of the thinned line, so the drawn curve moves by at most that much.
+    An ROC curve over thousands of thresholds is mostly straight runs and steps of 1/n: a thousandth of an axis
+    from 0 to 1 is under half a pixel on a 380-pixel chart, and its 4,000 points become 15 to 120."""
+    xs, ys = np.asarray(x, dtype=np.float64).ravel(), np.asarray(y, dtype=np.float64).ravel()
+    if len(xs) != len(ys) or len(xs) == 0:
+        raise ValueError(f"a curve needs as many y as x values, and some: {len(xs)}, {len(ys)}")
+    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+        raise ValueError("a curve's points must be finite numbers")
+    if not tolerance >= 0:
+        raise ValueError(f"the tolerance must be 0 or more, got {tolerance}")
+    if len(xs) < 3:
+        return xs, ys
+    from skimage.measure import approximate_polygon  # here: its import takes ~2 s (scipy)
+
+    kept = approximate_polygon(np.column_stack([xs, ys]), tolerance)
+    return kept[:, 0], kept[:, 1]
+
+
 def finite_points(xy: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
     """The points (and their labels) with both coordinates finite: a training that diverges can give some codes
     that are not numbers, and a map draws the others."""

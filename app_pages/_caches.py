@@ -18,8 +18,17 @@ import streamlit as st
 import torch
 
 from aemodels import DataError
-from aemodels.anomaly import NOISE_KINDS, noise_images, reconstruction_error
+from aemodels.anomaly import (
+    NOISE_KINDS,
+    AnomalyReport,
+    Histogram,
+    anomaly_report,
+    log_histograms,
+    noise_images,
+    reconstruction_error,
+)
 from aemodels.attributes import Direction, load_directions
+from aemodels.charts import thin_curve
 from aemodels.data import load_fashion_mnist
 from aemodels.geometry import (
     LatentProfile,
@@ -66,6 +75,37 @@ def scores(name: str) -> dict[str, np.ndarray]:
     for kind in NOISE_KINDS:
         result[f"noise ({kind})"] = reconstruction_error(model, noise_images(kind, 500, seed=1)).numpy()
     return result
+
+
+FALSE_ALARM = 0.05  # the share of real digits the anomaly threshold flags
+
+
+@dataclass(frozen=True)
+class AnomalySummary:
+    """What the Anomaly page shows of a model that no choice of the user changes (shared, read-only): the report,
+    its ROC curves thinned for drawing (`thin_curve`: within 0.001 of the exact curves; the AUCs come from the exact
+    ones), the score histograms, each set's size, and the smallest positive and the largest score (the log axis)."""
+
+    report: AnomalyReport
+    roc_lines: dict[str, tuple[np.ndarray, np.ndarray]]
+    histograms: dict[str, Histogram]
+    counts: dict[str, int]
+    extent: tuple[float, float]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def anomaly_summary(name: str) -> AnomalySummary:
+    sets = scores(name)
+    everything = np.concatenate(list(sets.values()))
+    positive = everything[everything > 0]
+    report = anomaly_report(sets, normal=DIGITS, false_alarm=FALSE_ALARM)
+    return AnomalySummary(
+        report=report,
+        roc_lines={label: thin_curve(fpr, tpr) for label, (fpr, tpr) in report.roc.items()},
+        histograms=log_histograms(sets),
+        counts={label: len(values) for label, values in sets.items()},
+        extent=(float(positive.min()) if len(positive) else 1.0, float(everything.max())),
+    )
 
 
 @st.cache_resource(show_spinner="Encoding the 2,000 sample digits (once per model)…")
@@ -205,7 +245,7 @@ def warm_up_tasks() -> list[tuple[str, Callable[[], object]]]:
     for name in models_for("explorer")[:4]:
         tasks.append((f"the codes of the sample under {name}", partial(points, name)))
     for name in models_for("anomaly")[:3]:
-        tasks.append((f"anomaly scores under {name}", partial(scores, name)))
+        tasks.append((f"anomaly scores under {name}", partial(anomaly_summary, name)))
     for name in models_for("sliders"):
         tasks.append((f"the slider layout of {name}", partial(profile, name)))
     for name in models_for("inside_vae"):

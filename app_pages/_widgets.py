@@ -443,10 +443,10 @@ def preload_charts() -> None:
 
 
 def glossary() -> None:
-    """The terms the pages use, in a popover."""
+    """The terms the pages use, in a popover: one element (every run sends the sidebar again, and a message per
+    term was a fifth of a run's messages)."""
     with st.popover("Glossary", icon=":material/menu_book:", width="stretch"):
-        for term, meaning in GLOSSARY.items():
-            st.markdown(f"**{term}.** {meaning}")
+        st.markdown("\n\n".join(f"**{term}.** {meaning}" for term, meaning in GLOSSARY.items()))
 
 
 # --- Pictures --------------------------------------------------------------------------------------------------------
@@ -485,13 +485,21 @@ def picture(x: torch.Tensor, caption: str, *, scale: int = 5, container: DeltaGe
     pixels(to_image(x, scale=1), caption=caption, zoom=scale, where=container)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def scale_png(width: int) -> bytes:
+    """The error maps' colour bar as PNG bytes, made once per width (it never changes)."""
+    buffer = io.BytesIO()
+    error_scale(width=width, height=8).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def error_picture(
     x: torch.Tensor, x_hat: torch.Tensor, caption: str, *, scale: int = 5, container: DeltaGenerator | None = None
 ) -> None:
     """The error map |x − x̂| with its colour bar under it, so a colour can be read as a number."""
     where = container or st
     pixels(error_map(x, x_hat, scale=1), caption=caption, zoom=scale, where=where)
-    where.image(error_scale(width=28 * scale, height=8), width=28 * scale)
+    where.image(scale_png(28 * scale), width=28 * scale)
     where.caption("error 0 (black) · 0.5 (red) · 1 (yellow)")
 
 

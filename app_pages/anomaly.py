@@ -5,11 +5,12 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels.anomaly import NOISE_KINDS, anomaly_report, log_histograms, noise_images, reconstruction_error
+from aemodels.anomaly import NOISE_KINDS, noise_images, reconstruction_error
 from aemodels.charts import log_axis
 from aemodels.data import FASHION_CLASSES
 from app_pages import _state as state
-from app_pages._caches import COUNT, DIGITS, fashion, scores
+from app_pages._caches import COUNT, DIGITS, fashion
+from app_pages._caches import anomaly_summary as summary_of
 from app_pages._state import ANOMALY_INPUTS
 from app_pages._widgets import (
     current_digit,
@@ -22,7 +23,6 @@ from app_pages._widgets import (
     styled,
 )
 
-FALSE_ALARM = 0.05  # the share of real digits the threshold flags
 SET_COLOURS = {DIGITS: "#1f77b4", "Fashion-MNIST": "#ff7f0e", "noise (uniform)": "#7f7f7f", "noise (blobs)": "#9467bd"}
 
 
@@ -49,10 +49,10 @@ def chosen_input(items: tuple[np.ndarray, np.ndarray] | str) -> tuple[torch.Tens
 @st.cache_resource(show_spinner=False, max_entries=8)
 def roc_chart(name: str) -> go.Figure:
     """The ROC curves of a model's scores, which no choice of the user changes: built once per process, shared."""
-    sets = scores(name)
-    report = anomaly_report(sets, normal=DIGITS, false_alarm=FALSE_ALARM)
+    summary = summary_of(name)
+    report = summary.report
     roc = go.Figure()
-    for label, (fpr, tpr) in report.roc.items():
+    for label, (fpr, tpr) in summary.roc_lines.items():
         roc.add_scatter(
             x=fpr, y=tpr, mode="lines", line_color=SET_COLOURS.get(label), name=f"{label}: AUC {report.auc[label]:.3f}"
         )
@@ -82,8 +82,8 @@ def render() -> None:
     items = fashion()
     if isinstance(items, str):
         st.info(f"Comparing with noise only. {items}")
-    sets = scores(name)
-    report = anomaly_report(sets, normal=DIGITS, false_alarm=FALSE_ALARM)
+    summary = summary_of(name)
+    report = summary.report
 
     st.header("Score one input")
     x, caption = chosen_input(items)
@@ -106,7 +106,7 @@ def render() -> None:
     st.header("Digits against everything else")
     left, right = st.columns(2)
     histogram = go.Figure()
-    for label, hist in log_histograms(sets).items():
+    for label, hist in summary.histograms.items():
         histogram.add_scatter(
             x=hist.centres,
             y=hist.fractions,
@@ -114,13 +114,13 @@ def render() -> None:
             line={"shape": "hvh"},
             fill="tozeroy",
             line_color=SET_COLOURS.get(label),
-            name=f"{label} ({len(sets[label])})",
+            name=f"{label} ({summary.counts[label]})",
             opacity=0.6,
         )
     histogram.add_vline(x=score, line={"color": "black", "dash": "dash"}, annotation_text="this input")
     histogram.update_layout(
         height=380,
-        xaxis=log_axis([*np.concatenate(list(sets.values())), score], title="reconstruction MSE (log scale)"),
+        xaxis=log_axis([*summary.extent, score], title="reconstruction MSE (log scale)"),
         yaxis_title="fraction per bin",
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
     )
@@ -132,7 +132,7 @@ def render() -> None:
         [
             {
                 "not a digit": label,
-                "count": len(sets[label]),
+                "count": summary.counts[label],
                 "AUC": round(report.auc[label], 4),
                 f"flagged at the {report.false_alarm:.0%} threshold": f"{report.flag_rate[label]:.1%}",
             }

@@ -11,7 +11,7 @@ import torch
 
 from aemodels import AEConfig, CheckpointError, build_model, corrupt, load_digits, load_pretrained
 from aemodels.anomaly import anomaly_report, log_histograms
-from aemodels.charts import CLASS_COLOURS, finite_points, log_axis, log_ticks, scatter_spec
+from aemodels.charts import CLASS_COLOURS, finite_points, log_axis, log_ticks, scatter_spec, thin_curve
 from aemodels.geometry import LatentProfile, push_directions, push_summary, spot_report
 from aemodels.images import code_strip
 from aemodels.losses import elbo_terms, importance_weighted_log_likelihood, negative_elbo, reparameterize, sparsity_kl
@@ -298,3 +298,37 @@ def test_finite_points_drop_codes_that_are_not_numbers():
     xy = np.array([[0.0, 1.0], [np.nan, 2.0], [3.0, np.inf], [4.0, 5.0]])
     points, labels = finite_points(xy, np.array([1, 2, 3, 4]))
     assert points.tolist() == [[0.0, 1.0], [4.0, 5.0]] and labels.tolist() == [1, 4]
+
+
+def _distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Each point's distance to the nearest segment of the polyline."""
+    a, b = line[:-1][None], line[1:][None]  # (1, m, 2)
+    p = points[:, None]  # (n, 1, 2)
+    ab = b - a
+    t = np.clip(((p - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-300), 0, 1)
+    return np.linalg.norm(p - (a + t[..., None] * ab), axis=-1).min(1)
+
+
+def test_thin_curve_keeps_an_roc_curve_within_its_tolerance_with_far_fewer_points():
+    rng = np.random.default_rng(0)
+    report = anomaly_report({"digits": rng.normal(0, 1, 3000), "other": rng.normal(1.5, 1, 3000)}, normal="digits")
+    fpr, tpr = report.roc["other"]
+    for tolerance in (1e-4, 1e-3):
+        x, y = thin_curve(fpr, tpr, tolerance=tolerance)
+        line = np.column_stack([x, y])
+        assert len(x) < len(fpr) / (2 if tolerance < 1e-3 else 20)
+        assert (x[0], y[0], x[-1], y[-1]) == (fpr[0], tpr[0], fpr[-1], tpr[-1])
+        assert _distance_to_polyline(np.column_stack([fpr, tpr]), line).max() <= tolerance * (1 + 1e-9)
+    # A straight run keeps its two ends; tolerance 0 keeps every point.
+    x, y = thin_curve(np.linspace(0, 1, 50), np.linspace(0, 2, 50))
+    assert x.tolist() == [0.0, 1.0] and y.tolist() == [0.0, 2.0]
+    assert len(thin_curve(fpr, tpr, tolerance=0)[0]) == len(fpr)
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "tolerance"),
+    [([0, 1, 2], [0, 1], 1e-4), ([], [], 1e-4), ([0, np.nan, 1], [0, 1, 1], 1e-4), ([0, 1, 2], [0, 1, 2], -1)],
+)
+def test_thin_curve_refuses_mismatched_broken_points_or_a_negative_tolerance(x, y, tolerance):
+    with pytest.raises(ValueError, match=r"curve|tolerance"):
+        thin_curve(x, y, tolerance=tolerance)

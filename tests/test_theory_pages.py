@@ -2,9 +2,11 @@
 (Clicking a scatter point needs a real browser; see the browser tests. Here the click's effect is driven
 through the session state the click handler writes.)"""
 
+import base64
 import json
 import os
 
+import numpy as np
 import pytest
 from apptest_helpers import captions, digit_maps, image_by_caption, no_errors
 from apptest_helpers import run as run_page
@@ -27,6 +29,13 @@ def chart_layouts(at: AppTest) -> list[dict]:
 
 def chart_titles(at: AppTest) -> list[str]:
     return [layout.get("title", {}).get("text", "") for layout in chart_layouts(at)]
+
+
+def trace_values(values: list | dict) -> np.ndarray:
+    """A trace's numbers as Plotly sends them: a list, or NumPy's bytes in base64 ({"dtype", "bdata"})."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+    return np.asarray(values)
 
 
 def chart_data(at: AppTest, y_title: str) -> list:
@@ -138,6 +147,19 @@ def test_anomaly_fashion_item_is_flagged_and_auc_table_is_shown(fashion_installe
     at.selectbox(key=state.ANOMALY_MODEL).set_value("vae16").run()
     no_errors(at)
     assert at.dataframe[0].value["AUC"].tolist() != table["AUC"].tolist()
+
+
+def test_anomaly_roc_is_drawn_from_a_few_points_and_keeps_the_exact_aucs(fashion_installed):
+    """The ROC chart is sent with every run: its curves are thinned (thin_curve) from thousands of thresholds to
+    what a chart can show, while the AUCs in its legend and the table come from the exact curves."""
+    at = run("anomaly")
+    table = at.dataframe[0].value
+    curves = {trace["name"]: trace for trace in chart_data(at, "true positive rate") if trace["name"] != "chance"}
+    assert len(curves) == len(table)
+    for label, auc in zip(table["not a digit"], table["AUC"], strict=True):
+        (name,) = [name for name in curves if name.startswith(f"{label}: AUC")]
+        assert abs(float(name.rsplit(" ", 1)[1]) - auc) < 1e-3
+        assert 2 <= len(trace_values(curves[name]["x"])) <= 200
 
 
 def test_inside_vae_resample_changes_draws_and_model_switch():
