@@ -454,8 +454,11 @@ def glossary() -> None:
 
 def styled(figure: go.Figure) -> go.Figure:
     """The app's chart settings: the tool bar stands upright at the right edge (off the title, which it covered),
-    and a tap within 30 px of a point hits it (5 px dots are hard to tap on a phone)."""
+    a tap within 30 px of a point hits it (5 px dots are hard to tap on a phone), and a legend not placed by its
+    chart runs in a row above the plot (at the right, where Plotly puts it, it took half a phone's width)."""
     figure.update_layout(modebar={"orientation": "v"}, hoverdistance=30)
+    if figure.layout.legend.orientation is None:
+        figure.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0})
     return figure
 
 

@@ -7,6 +7,7 @@ import json
 import os
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from apptest_helpers import captions, digit_maps, image_by_caption, no_errors
 from apptest_helpers import run as run_page
@@ -91,6 +92,18 @@ def test_the_maps_clicks_are_read_plainly():
     assert scatter_click({"point": [0.5, -1]}) == Click(point=(0.5, -1.0))
     for broken in (None, {}, {"index": True}, {"index": -1}, {"index": "3"}, {"point": [1]}, {"point": ["a", 1]}):
         assert scatter_click(broken) is None
+
+
+def test_legends_run_in_a_row_above_the_plot_unless_a_chart_places_its_own():
+    """At the right, where Plotly puts a legend, it took half a phone's width from the plot."""
+    from app_pages._widgets import styled
+
+    legend = styled(go.Figure()).layout.legend
+    assert (legend.orientation, legend.yanchor, legend.y) == ("h", "bottom", 1.02)
+    placed = styled(go.Figure(layout={"legend": {"orientation": "h", "y": -0.25}})).layout.legend
+    assert (placed.orientation, placed.y) == ("h", -0.25)
+    at = run("pca")
+    assert all(layout["legend"]["orientation"] == "h" for layout in chart_layouts(at))
 
 
 def test_manifold_model_switch_and_measure_every_model():
