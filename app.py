@@ -9,7 +9,7 @@ import streamlit as st
 
 from app_pages import _state as state
 from app_pages._caches import settle_after_first_run, warm_up
-from app_pages._widgets import digit_picker, glossary, preload_charts
+from app_pages._widgets import digit_picker, glossary, link_to_view, preload_charts
 
 
 @st.cache_resource(show_spinner=False)
@@ -66,8 +66,8 @@ state.show_notes(page, notes)
 state.sync_url(page)
 with st.sidebar:
     with st.popover("Link to this view", icon=":material/link:", width="stretch"):
-        st.caption("This page with its digit and settings. Copy it with the button at the right of the link.")
-        st.code(state.link(page), language=None, wrap_lines=True)
+        st.caption("This page with its digit and settings.")
+        link_to_view()
     glossary()
     preload_charts()  # the charts' JavaScript, while the browser is idle: the first chart opened is drawn sooner
     if not preparing.finished:  # what the background warm-up is preparing (the theory pages' data), once

@@ -16,7 +16,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlencode
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -469,10 +468,3 @@ def sync_url(page: str) -> None:
     params = view(page)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
-
-
-def link(page: str) -> str:
-    """The full link to the current view, for sharing."""
-    base = st.context.url or f"/{page}"
-    query = urlencode(view(page))
-    return f"{base}?{query}" if query else base

@@ -43,6 +43,15 @@ _upload_guard = st.components.v2.component("aemodels_upload_guard", js=(HERE / "
 UPLOAD_LIMIT_MB = 10  # as server.maxUploadSize in .streamlit/config.toml, and open_image's own check
 _gallery = st.components.v2.component("aemodels_gallery", js=(HERE / "gallery.js").read_text(), css=GALLERY_CSS)
 _preload = st.components.v2.component("aemodels_preload", js=(HERE / "preload.js").read_text())
+LINK_CSS = """
+.link { display: flex; gap: 0.3rem; font-family: var(--st-font); }
+.link input { flex: 1; min-width: 0; min-height: 36px; padding: 0 0.5rem; font: inherit; font-size: 0.8rem;
+              color: inherit; background: var(--st-secondary-background-color, #f0f2f6);
+              border: 1px solid var(--st-border-color, #ccc); border-radius: var(--st-base-radius); }
+.link button { min-height: 36px; padding: 0 0.7rem; font: inherit; font-size: 0.85rem; cursor: pointer; color: inherit;
+               background: none; border: 1px solid var(--st-border-color, #ccc); border-radius: var(--st-base-radius); }
+"""
+_link = st.components.v2.component("aemodels_link", js=(HERE / "link.js").read_text(), css=LINK_CSS)
 SCATTER_CSS = """
 .aemodels-scatter { font-family: var(--st-font); color: var(--st-text-color); }
 .title { font-weight: 600; font-size: 0.95rem; margin: 0 0 0.2rem 0.2rem; }
@@ -440,6 +449,12 @@ def plotly_chunk() -> str:
 def preload_charts() -> None:
     """Let the browser load the chart module while it is idle on whatever page it is (app_pages/preload.js)."""
     _preload(key="aemodels_preload", data={"chunk": plotly_chunk()}, height=0)
+
+
+def link_to_view() -> None:
+    """The link to the view on the screen, with a button that copies it (app_pages/link.js): read from the address
+    bar, which `state.sync_url` keeps up to date after full runs and fragment runs alike."""
+    _link(key="aemodels_link", height="content")
 
 
 def glossary() -> None:

@@ -36,8 +36,13 @@ def render() -> None:
             "Your own noisy photo? Upload it as the digit and set the level to 0: the models then clean what is "
             "already there."
         )
-    digit = current_digit()
-    x = digit.x
+    noise_and_models(current_digit().x)
+
+
+@st.fragment
+def noise_and_models(x: torch.Tensor) -> None:
+    """The noise's kind, level and seed and all they change: a change of one reruns only this (not the router,
+    the sidebar and the page's text), and writes the URL itself, since a fragment's run does not reach the router."""
     kind = (
         st.segmented_control(
             "Noise", list(NOISE_LEVELS), format_func=NAMES.__getitem__, key=state.DENOISE_KIND, on_change=_kind_changed
@@ -95,6 +100,7 @@ def render() -> None:
             margin={"l": 10, "r": 10, "t": 20, "b": 10},
         )
         plot(st, figure, key="denoise_curve")
+    state.sync_url("denoise")
 
 
 if __name__ == "__main__":

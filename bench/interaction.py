@@ -224,6 +224,7 @@ def page_cases(page: Page):
     return [
         ("Reconstruction", "reconstruct", {"caption": "Input:"}, index, None),
         ("Denoising", "denoise", {"caption": "Denoising AE"}, index, None),
+        ("Denoising (noise level)", "denoise", {"caption": "Denoising AE"}, lambda i: slider_step(page, i), None),
         (
             "Latent sliders (server)",
             "latent",

@@ -37,6 +37,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -218,7 +219,7 @@ def summary(log: Log) -> dict:
     }
 
 
-RECIPES = {  # the page's choices for a 2-d MLP AE (every other choice the page's default)
+RECIPES: dict[str, dict[str, Any]] = {  # the page's choices for a 2-d MLP AE (every other choice the page's default)
     "default": {},
     "lr 3e-3": {"lr": 3e-3},
     "lr 3e-3, batch 256": {"lr": 3e-3, "batch_size": 256},

@@ -80,3 +80,25 @@ def test_a_hostile_link_gets_notes_not_errors(page: Page, app_url):
     text = notes.inner_text()
     assert "evil" in text and "99999 is outside" in text and "“level” is not a setting of this page" in text
     assert errors_on(page) == []
+
+
+def test_the_link_to_this_view_follows_a_fragments_settings(page: Page, app_url):
+    """The noise level is set in a fragment (its run does not reach the router): the URL and the sidebar's link
+    carry the new level all the same, and the link restores it."""
+    open_page(page, app_url, "denoise")
+    thumb = page.locator('[data-testid="stMain"] [data-testid="stSlider"] input[type=range]').first
+    thumb.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    settle(page)
+    page.wait_for_function("new URLSearchParams(location.search).get('level') === '0.45'", timeout=30_000)
+    page.get_by_role("button", name="Link to this view").first.click()
+    link = page.get_by_role("textbox", name="Link to this view")
+    expect(link).to_have_value(page.url, timeout=10_000)
+    assert "level=0.45" in link.input_value() and "/denoise" in link.input_value()
+    other = page.context.new_page()
+    other.goto(link.input_value())
+    settle(other)
+    expect(other.locator('[data-testid="stMain"] [data-testid="stSlider"]').first).to_contain_text("0.45")
+    assert errors_on(other) == []
+    other.close()
