@@ -36,25 +36,32 @@ def render() -> None:
             "Your own noisy photo? Upload it as the digit and set the level to 0: the models then clean what is "
             "already there."
         )
-    noise_and_models(current_digit().x)
+    x = current_digit().x
+    kind_box, seed_box = st.columns([3, 1], vertical_alignment="bottom")
+    with kind_box:
+        kind = (
+            st.segmented_control(
+                "Noise",
+                list(NOISE_LEVELS),
+                format_func=NAMES.__getitem__,
+                key=state.DENOISE_KIND,
+                on_change=_kind_changed,
+            )
+            or "gaussian"
+        )
+    seed = int(seed_box.number_input("Seed", 0, 10_000, key=state.DENOISE_SEED))
+    level_and_models(x, kind, seed)
+    noise_collapse(x, seed)
 
 
 @st.fragment
-def noise_and_models(x: torch.Tensor) -> None:
-    """The noise's kind, level and seed and all they change: a change of one reruns only this (not the router,
-    the sidebar and the page's text), and writes the URL itself, since a fragment's run does not reach the router."""
-    kind = (
-        st.segmented_control(
-            "Noise", list(NOISE_LEVELS), format_func=NAMES.__getitem__, key=state.DENOISE_KIND, on_change=_kind_changed
-        )
-        or "gaussian"
-    )
+def level_and_models(x: torch.Tensor, kind: str, seed: int) -> None:
+    """The noise level and all it changes: moving it reruns only this (not the router, the sidebar, the page's text
+    and the curve below, which the level does not change), and writes the URL itself, since a fragment's run does
+    not reach the router."""
     label, low, high, _, step = NOISE_LEVELS[kind]
-    left, right = st.columns([3, 1])
-    level = left.slider(label, low, high, step=step, key=state.DENOISE_LEVEL)
-    seed = right.number_input("Seed", 0, 10_000, key=state.DENOISE_SEED)
-
-    noisy = corrupt(x, kind, level, seed=int(seed))
+    level = st.slider(label, low, high, step=step, key=state.DENOISE_LEVEL)
+    noisy = corrupt(x, kind, level, seed=seed)
     plain_names, denoiser_names = models_for("denoise_plain"), models_for("denoiser")
     plain = load_model(plain_names[0]) if plain_names else None
     denoiser = load_model(denoiser_names[0]) if denoiser_names else None
@@ -74,16 +81,21 @@ def noise_and_models(x: torch.Tensor) -> None:
         picture(image, title, container=col)
         if title != "Clean":
             col.metric("PSNR", f"{psnr(image, x).item():.1f} dB", help="against the clean digit: higher is closer")
+    state.sync_url("denoise")
 
+
+def noise_collapse(x: torch.Tensor, seed: int) -> None:
     st.subheader("Noise off the manifold is collapsed")
     st.markdown(
         "For growing Gaussian noise on this digit: how big the noise is relative to the digit, and how far it "
         "moves the code and the decoded digit. A model that projects onto the manifold moves far less than the noise."
     )
-    model, model_name = (denoiser, denoiser_names[0]) if denoiser is not None else (plain, "".join(plain_names[:1]))
+    # The denoising AE's curve, or the plain AE's where the denoiser cannot be used.
+    loaded = ((name, load_model(name)) for name in [*models_for("denoiser")[:1], *models_for("denoise_plain")[:1]])
+    model_name, model = next(((name, model) for name, model in loaded if model is not None), ("", None))
     if model is not None:
         levels = [round(0.05 * i, 2) for i in range(0, 21)]
-        curve = noise_collapse_curve(model, x, levels, seed=int(seed))
+        curve = noise_collapse_curve(model, x, levels, seed=seed)
         figure = go.Figure()
         series = [
             ("input_change", "noise ‖n‖ / ‖x‖ (the input's change)", {"dash": "dot", "color": "grey"}),
@@ -100,7 +112,6 @@ def noise_and_models(x: torch.Tensor) -> None:
             margin={"l": 10, "r": 10, "t": 20, "b": 10},
         )
         plot(st, figure, key="denoise_curve")
-    state.sync_url("denoise")
 
 
 if __name__ == "__main__":
