@@ -30,8 +30,9 @@ def render() -> None:
         return
     digit = current_digit()
     x = digit.x
-    seed = int(st.session_state[state.VAE_EPS_SEED])
-    draws = posterior_draws(model, x, 8, seed=seed)
+    with torch.inference_mode():
+        mu, logvar = model.posterior(x)  # q(z|x); the draws from it are the section below's
+    mu, sigma = mu[0], (0.5 * logvar[0]).exp()
     kl = kl_over_sample(name)
     colours = [ACTIVE if j in kl.active else INACTIVE for j in range(model.latent_dim)]
 
@@ -39,9 +40,9 @@ def render() -> None:
     figure = go.Figure()
     figure.add_bar(
         x=[f"z{j + 1}" for j in range(model.latent_dim)],
-        y=draws.mu.tolist(),
+        y=mu.tolist(),
         name="μ",
-        error_y={"type": "data", "array": draws.sigma.tolist(), "visible": True},
+        error_y={"type": "data", "array": sigma.tolist(), "visible": True},
         marker_color=colours,
     )
     figure.add_hrect(y0=-1, y1=1, fillcolor="grey", opacity=0.1, line_width=0, annotation_text="prior ±1σ")
@@ -54,17 +55,7 @@ def render() -> None:
     )
     plot(st, figure, key="vae_posterior")
 
-    st.header("The reparameterisation: z = μ + σ ⊙ ε")
-    st.button("Draw ε again", key=state.VAE_RESAMPLE, on_click=next_seed, args=(state.VAE_EPS_SEED,))
-    left, right = st.columns([1, 4])
-    picture(x, "The digit", scale=3, container=left)
-    picture(draws.at_mean, "Decoded at μ", scale=3, container=left)
-    pixels(
-        make_grid(draws.draws, ncol=8, scale=1),
-        caption=f"Decoded from 8 draws z = μ + σ ⊙ ε (draw {seed})",
-        zoom=3,
-        where=right,
-    )
+    reparameterisation(model, x)
 
     st.header("The ELBO of this digit, term by term")
     terms = elbo_terms(model, x, samples=64, generator=torch.Generator().manual_seed(0))
@@ -105,6 +96,26 @@ def render() -> None:
         caption="Rows: T = " + ", ".join(str(t) for t in temperatures) + " (the same ε in every row, scaled). "
         "Low T stays near the prior's centre: clean, typical digits; high T reaches the edges: odd ones.",
     )
+
+
+@st.fragment
+def reparameterisation(model: VAE, x: torch.Tensor) -> None:
+    """Eight draws of ε and what they decode to: "Draw ε again" reruns only this (not the charts, the ELBO's 64
+    draws and the temperature grid, which it does not change), and writes the URL itself."""
+    st.header("The reparameterisation: z = μ + σ ⊙ ε")
+    st.button("Draw ε again", key=state.VAE_RESAMPLE, on_click=next_seed, args=(state.VAE_EPS_SEED,))
+    seed = int(st.session_state[state.VAE_EPS_SEED])
+    draws = posterior_draws(model, x, 8, seed=seed)
+    left, right = st.columns([1, 4])
+    picture(x, "The digit", scale=3, container=left)
+    picture(draws.at_mean, "Decoded at μ", scale=3, container=left)
+    pixels(
+        make_grid(draws.draws, ncol=8, scale=1),
+        caption=f"Decoded from 8 draws z = μ + σ ⊙ ε (draw {seed})",
+        zoom=3,
+        where=right,
+    )
+    state.sync_url("inside_vae")
 
 
 if __name__ == "__main__":

@@ -181,6 +181,7 @@ def test_inside_vae_resample_changes_draws_and_model_switch():
     at.button(key=state.VAE_RESAMPLE).click().run()
     no_errors(at)
     assert image_by_caption(at, "Decoded from 8 draws") != draws
+    assert at.query_params["draw"] == "1"  # the section is a fragment: it writes the URL itself
     assert any("latents active" in t for t in chart_titles(at))
     at.selectbox(key=state.VAE_MODEL).set_value("vae2").run()
     no_errors(at)
