@@ -29,7 +29,7 @@ from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
-from labtools.browser import IDLE, MAPS_DRAWN, click_map, settle, sidebar_choice
+from labtools.browser import IDLE, MAPS_DRAWN, click_map, digit_index_box, settle, sidebar_choice
 
 WATCH_JS = """
 (target) => {
@@ -197,7 +197,7 @@ def slider_step(page: Page, i: int) -> None:
 
 
 def set_index(page: Page, value: int) -> None:
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
+    box = digit_index_box(page)
     box.fill(str(value))
     box.press("Enter")
 

@@ -2,7 +2,7 @@
 
 import re
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
@@ -14,6 +14,12 @@ def settle(page: Page, timeout: int = 120_000) -> None:
     for _ in range(3):
         page.wait_for_timeout(250)
         page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def digit_index_box(page: Page) -> Locator:
+    """The sidebar's box for the test digit's index, found by its label rather than as the sidebar's first number
+    box: a page may add its own (once, in a CI run under load, the first box found was the Manifold page's seed)."""
+    return page.get_by_label("Index in the test sample", exact=False)
 
 
 def open_page(page: Page, app_url: str, path: str) -> None:

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from labtools.browser import errors_on, settle
+from labtools.browser import digit_index_box, errors_on, settle
 from labtools.replicas import replicas_behind_nginx
 
 
@@ -38,7 +38,7 @@ def open_session(browser: Browser, url: str, digit: int = 5) -> tuple[Page, set[
     )
     page.goto(url)
     settle(page)
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
+    box = digit_index_box(page)
     box.fill(str(digit))
     box.press("Enter")
     settle(page)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from labtools.browser import errors_on, image_src, open_page, settle, sidebar_choice
+from labtools.browser import digit_index_box, errors_on, image_src, open_page, settle, sidebar_choice
 from labtools.samples import photo_bytes
 
 
@@ -46,7 +46,7 @@ def test_an_upload_follows_the_user_through_three_pages(page: Page, app_url, tmp
 
 
 def choose_digit(page: Page, index: int) -> None:
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"] input').first
+    box = digit_index_box(page)
     box.fill(str(index))
     box.press("Enter")
     settle(page)
