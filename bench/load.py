@@ -105,7 +105,7 @@ async def choose_source(page, which: str) -> None:
 
 async def pick_digit(page, index: int) -> None:
     await choose_source(page, "Test digit")  # the app's digit may be the last upload
-    box = page.get_by_label("Index in the test sample", exact=False)
+    box = page.locator('[data-testid="stSidebar"]').get_by_label("Index in the test sample", exact=False)
     await box.fill(str(index))
     await box.press("Enter")
     await page.get_by_text(f"Starting point: test digit #{index} (").first.wait_for()
