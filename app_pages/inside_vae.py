@@ -50,10 +50,12 @@ def render() -> None:
         height=320,
         yaxis_title="μ ± σ",
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        title="Posterior mean and standard deviation per latent "
-        f"(grey bars: the {model.latent_dim - len(kl.active)} switched-off latents)",
+        title="μ ± σ of q(z|x) per latent",  # short: a chart's title does not wrap on a phone
     )
     plot(st, figure, key="vae_posterior")
+    off = model.latent_dim - len(kl.active)
+    grey = f"Grey bars: the {off} switched-off latent{'s' if off > 1 else ''}." if off else "No latent is switched off."
+    st.caption(f"Posterior mean μ and standard deviation σ of each latent for this digit. {grey}")
 
     reparameterisation(model, x)
 
