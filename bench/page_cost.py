@@ -6,14 +6,17 @@ speed fix of the server was measured by, before and after.
 A fresh server, one warm-up user through the load test's steps, the app idle again; then on each page the
 interaction a user repeats there (a new test digit from the sidebar, a latent slider step with live dragging off,
 Resample, Draw ε again), --repeats times, each followed by 0.25 s for the server's work after the run. Prints the
-mean server CPU per interaction (from /proc, in 10 ms ticks, so a mean over repeats, not a median).
+mean server CPU per interaction (from /proc, in 10 ms ticks, so a mean over repeats, not a median) and, as the
+protocol user saw them, the median time from the request to the run's first picture and to its end.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 
 from measuring import idle, name_values, process_cpu
@@ -37,7 +40,14 @@ CASES = [  # (url path, what a user repeats there: a widget key to click, "digit
 ]
 
 
-async def measure(url: str, pid: int, repeats: int) -> dict[str, float]:
+@dataclass
+class Cost:
+    cpu: float  # mean server CPU seconds per interaction
+    first_picture: float  # median seconds from the request to the run's first picture
+    finished: float  # median seconds from the request to the run's end
+
+
+async def measure(url: str, pid: int, repeats: int) -> dict[str, Cost]:
     client = Client(url)
     result = {}
     try:
@@ -49,19 +59,27 @@ async def measure(url: str, pid: int, repeats: int) -> dict[str, float]:
             for number in range(2):  # the page's first runs fill its caches
                 await client.set("digit_index", 5 + number)
             await asyncio.to_thread(idle, [pid])
-            costs = []
+            costs, runs = [], []
             for number in range(repeats):
                 before = process_cpu(pid)
                 if action == "digit":
-                    await client.set("digit_index", 40 + number)
+                    runs.append(await client.set("digit_index", 40 + number))
                 elif action == "slider":
-                    await client.set(*first_slider(client))
+                    runs.append(await client.set(*first_slider(client)))
                 else:
-                    await client.click(action)
+                    runs.append(await client.click(action))
                 await asyncio.sleep(0.25)
                 costs.append(process_cpu(pid) - before)
-            result[path or "start"] = statistics.mean(costs)
-            print(f"{path or 'start'}: {result[path or 'start'] * 1000:.0f} ms", flush=True)
+            cost = result[path or "start"] = Cost(
+                statistics.mean(costs),
+                statistics.median(run.first_picture if run.first_picture is not None else math.nan for run in runs),
+                statistics.median(run.finished or math.nan for run in runs),
+            )
+            print(
+                f"{path or 'start'}: {cost.cpu * 1000:.0f} ms CPU, first picture {cost.first_picture * 1000:.0f} ms,"
+                f" end {cost.finished * 1000:.0f} ms",
+                flush=True,
+            )
     finally:
         await client.close()
     return result
@@ -84,10 +102,16 @@ def main() -> None:
         idle([server.pid])
         result = asyncio.run(measure(url, server.pid, args.repeats))
     what = ", ".join([str(args.root) if args.root != ROOT else "this checkout", *args.env, *args.arg])
-    print(f"\n| page | server CPU per interaction ({what}) |\n| --- | --- |")
-    for page, seconds in result.items():
-        print(f"| {page} | {seconds * 1000:.0f} ms |")
-    print(f"| mean of the pages | {statistics.mean(result.values()) * 1000:.0f} ms |")
+    print(f"\n({what})\n| page | server CPU per interaction | request to first picture (median) | to the run's end |")
+    print("| --- | --- | --- | --- |")
+    for page, cost in result.items():
+        figures = (cost.cpu, cost.first_picture, cost.finished)
+        print(f"| {page} | " + " | ".join(f"{seconds * 1000:.0f} ms" for seconds in figures) + " |")
+    mean = [
+        statistics.mean(getattr(c, name) for c in result.values()) * 1000
+        for name in ("cpu", "first_picture", "finished")
+    ]
+    print(f"| mean of the pages | {mean[0]:.0f} ms | {mean[1]:.0f} ms | {mean[2]:.0f} ms |")
 
 
 if __name__ == "__main__":

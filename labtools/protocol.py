@@ -54,11 +54,15 @@ class Widget:
 
 @dataclass
 class Run:
-    """What one script run sent: the text on the page (markdown, captions, headings), pictures, problems."""
+    """What one script run sent: the text on the page (markdown, captions, headings), pictures, problems; and when,
+    in seconds after the request was sent: its first picture, its end (None while they have not come)."""
 
     texts: list[str] = field(default_factory=list)
     media: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    began: float = field(default_factory=time.perf_counter)
+    first_picture: float | None = None
+    finished: float | None = None
 
 
 class Client:
@@ -169,6 +173,7 @@ class Client:
             if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                 self.run.errors.append("the script did not compile")
             if status != ForwardMsg.FINISHED_EARLY_FOR_RERUN and self._finished and not self._finished.done():
+                self.run.finished = time.perf_counter() - self.run.began
                 self._finished.set_result(status)
 
     def _element(self, element: Any, fragment: str, sidebar: bool) -> None:
@@ -181,6 +186,8 @@ class Client:
         elif which in ("markdown", "heading", "alert"):
             self.run.texts.append(inner.body)
         elif which == "imgs":
+            if self.run.first_picture is None:
+                self.run.first_picture = time.perf_counter() - self.run.began
             for image in inner.imgs:
                 self.run.texts.append(image.caption)
                 if image.url.startswith("/media/") and image.url not in self.run.media:
