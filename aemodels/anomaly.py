@@ -153,3 +153,13 @@ def log_histograms(sets: Mapping[str, np.ndarray], *, bins: int = 60, floor: flo
         counts, _ = np.histogram(values, bins=edges)
         result[label] = Histogram(centres=np.sqrt(edges[:-1] * edges[1:]), fractions=counts / len(values))
     return result
+
+
+def score_range(sets: Mapping[str, np.ndarray]) -> tuple[float, float]:
+    """The smallest positive and the largest score over every set: the span of a log axis that shows them all (1.0
+    stands in for the smallest where no score is positive)."""
+    everything = np.concatenate([np.asarray(values, dtype=np.float64).ravel() for values in sets.values()])
+    if len(everything) == 0:
+        raise ValueError("there are no scores")
+    positive = everything[everything > 0]
+    return (float(positive.min()) if len(positive) else 1.0, float(everything.max()))

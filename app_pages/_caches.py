@@ -26,6 +26,7 @@ from aemodels.anomaly import (
     log_histograms,
     noise_images,
     reconstruction_error,
+    score_range,
 )
 from aemodels.attributes import Direction, load_directions
 from aemodels.charts import thin_curve
@@ -96,15 +97,13 @@ class AnomalySummary:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def anomaly_summary(name: str) -> AnomalySummary:
     sets = scores(name)
-    everything = np.concatenate(list(sets.values()))
-    positive = everything[everything > 0]
     report = anomaly_report(sets, normal=DIGITS, false_alarm=FALSE_ALARM)
     return AnomalySummary(
         report=report,
         roc_lines={label: thin_curve(fpr, tpr) for label, (fpr, tpr) in report.roc.items()},
         histograms=log_histograms(sets),
         counts={label: len(values) for label, values in sets.items()},
-        extent=(float(positive.min()) if len(positive) else 1.0, float(everything.max())),
+        extent=score_range(sets),
     )
 
 

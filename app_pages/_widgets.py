@@ -130,12 +130,14 @@ def choices(role: Role) -> list[str]:
     return names
 
 
-def load_model(name: str) -> Autoencoder | None:
-    """The model, or None with a plain message on the page when its files are broken."""
+def load_model(name: str, *, quiet: bool = False) -> Autoencoder | None:
+    """The model, or None with a plain message on the page when its files are broken (none when `quiet`: for a
+    second use on a page that has already said so)."""
     try:
         return cached_model(name)
     except CheckpointError as err:
-        st.error(f"The model **{name}** cannot be used: {err}")
+        if not quiet:
+            st.error(f"The model **{name}** cannot be used: {err}")
         return None
 
 

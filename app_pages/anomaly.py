@@ -9,8 +9,7 @@ from aemodels.anomaly import NOISE_KINDS, noise_images, reconstruction_error
 from aemodels.charts import log_axis
 from aemodels.data import FASHION_CLASSES
 from app_pages import _state as state
-from app_pages._caches import COUNT, DIGITS, fashion
-from app_pages._caches import anomaly_summary as summary_of
+from app_pages._caches import COUNT, DIGITS, anomaly_summary, fashion
 from app_pages._state import ANOMALY_INPUTS
 from app_pages._widgets import (
     current_digit,
@@ -49,7 +48,7 @@ def chosen_input(items: tuple[np.ndarray, np.ndarray] | str) -> tuple[torch.Tens
 @st.cache_resource(show_spinner=False, max_entries=8)
 def roc_chart(name: str) -> go.Figure:
     """The ROC curves of a model's scores, which no choice of the user changes: built once per process, shared."""
-    summary = summary_of(name)
+    summary = anomaly_summary(name)
     report = summary.report
     roc = go.Figure()
     for label, (fpr, tpr) in summary.roc_lines.items():
@@ -82,7 +81,7 @@ def render() -> None:
     items = fashion()
     if isinstance(items, str):
         st.info(f"Comparing with noise only. {items}")
-    summary = summary_of(name)
+    summary = anomaly_summary(name)
     report = summary.report
 
     st.header("Score one input")

@@ -90,10 +90,14 @@ def noise_collapse(x: torch.Tensor, seed: int) -> None:
         "For growing Gaussian noise on this digit: how big the noise is relative to the digit, and how far it "
         "moves the code and the decoded digit. A model that projects onto the manifold moves far less than the noise."
     )
-    # The denoising AE's curve, or the plain AE's where the denoiser cannot be used.
-    loaded = ((name, load_model(name)) for name in [*models_for("denoiser")[:1], *models_for("denoise_plain")[:1]])
+    # The denoising AE's curve, or the plain AE's where the denoiser cannot be used (the pictures above have said
+    # why: quiet here, so a broken file is named once).
+    names = [*models_for("denoiser")[:1], *models_for("denoise_plain")[:1]]
+    loaded = ((name, load_model(name, quiet=True)) for name in names)
     model_name, model = next(((name, model) for name, model in loaded if model is not None), ("", None))
-    if model is not None:
+    if model is None:
+        st.info("No model for this curve can be used (see the message above).")
+    else:
         levels = [round(0.05 * i, 2) for i in range(0, 21)]
         curve = noise_collapse_curve(model, x, levels, seed=seed)
         figure = go.Figure()

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from aemodels import AEConfig, CheckpointError, build_model, corrupt, load_digits, load_pretrained
-from aemodels.anomaly import anomaly_report, log_histograms
+from aemodels.anomaly import anomaly_report, log_histograms, score_range
 from aemodels.charts import CLASS_COLOURS, finite_points, log_axis, log_ticks, scatter_spec, thin_curve
 from aemodels.geometry import LatentProfile, push_directions, push_summary, spot_report
 from aemodels.images import code_strip
@@ -332,3 +332,9 @@ def test_thin_curve_keeps_an_roc_curve_within_its_tolerance_with_far_fewer_point
 def test_thin_curve_refuses_mismatched_broken_points_or_a_negative_tolerance(x, y, tolerance):
     with pytest.raises(ValueError, match=r"curve|tolerance"):
         thin_curve(x, y, tolerance=tolerance)
+
+
+def test_score_range_spans_the_smallest_positive_and_the_largest_score():
+    assert score_range({"a": np.array([0.0, 0.02, 0.5]), "b": np.array([3.0, 0.001])}) == (0.001, 3.0)
+    with pytest.raises(ValueError, match="no scores"):
+        score_range({"a": np.array([])})
