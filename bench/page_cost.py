@@ -2,19 +2,20 @@
 speed fix of the server was measured by, before and after.
 
   .venv/bin/python bench/page_cost.py [--repeats 12] [--root OTHER_CHECKOUT] [--env NAME=VALUE] [--arg --opt=value]
+                                     [--no-media]
 
 A fresh server, one warm-up user through the load test's steps, the app idle again; then on each page the
 interaction a user repeats there (a new test digit from the sidebar, a latent slider step with live dragging off,
 Resample, Draw ε again), --repeats times, each followed by 0.25 s for the server's work after the run. Prints the
 mean server CPU per interaction (from /proc, in 10 ms ticks, so a mean over repeats, not a median) and, as the
-protocol user saw them, the median time from the request to the run's first picture and to its end.
+protocol user saw them, the median time from the request to the run's first picture and to its end (--no-media: a
+user that does not fetch the pictures, so nothing but the websocket carries the run).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +44,30 @@ CASES = [  # (url path, what a user repeats there: a widget key to click, "digit
 @dataclass
 class Cost:
     cpu: float  # mean server CPU seconds per interaction
-    first_picture: float  # median seconds from the request to the run's first picture
-    finished: float  # median seconds from the request to the run's end
+    first_picture: float | None  # median seconds from the request to the run's first picture (None: no picture)
+    finished: float | None  # median seconds from the request to the run's end
+
+    def cells(self) -> list[str]:
+        return [milliseconds(seconds) for seconds in (self.cpu, self.first_picture, self.finished)]
 
 
-async def measure(url: str, pid: int, repeats: int) -> dict[str, Cost]:
-    client = Client(url)
+def milliseconds(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def median_of(values: list[float | None]) -> float | None:
+    """The median of the values that came (None: a run that sent no picture)."""
+    present = [value for value in values if value is not None]
+    return statistics.median(present) if present else None
+
+
+def mean_of(values: list[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return statistics.mean(present) if present else None
+
+
+async def measure(url: str, pid: int, repeats: int, *, media: bool = True) -> dict[str, Cost]:
+    client = Client(url, fetch_media=media)
     result = {}
     try:
         await first_page(client)
@@ -72,14 +91,10 @@ async def measure(url: str, pid: int, repeats: int) -> dict[str, Cost]:
                 costs.append(process_cpu(pid) - before)
             cost = result[path or "start"] = Cost(
                 statistics.mean(costs),
-                statistics.median(run.first_picture if run.first_picture is not None else math.nan for run in runs),
-                statistics.median(run.finished or math.nan for run in runs),
+                median_of([run.first_picture for run in runs]),
+                median_of([run.finished for run in runs]),
             )
-            print(
-                f"{path or 'start'}: {cost.cpu * 1000:.0f} ms CPU, first picture {cost.first_picture * 1000:.0f} ms,"
-                f" end {cost.finished * 1000:.0f} ms",
-                flush=True,
-            )
+            print(f"{path or 'start'}: " + " | ".join(cost.cells()), flush=True)
     finally:
         await client.close()
     return result
@@ -91,6 +106,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app.py runs (a before/after)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="in the server's environment")
     parser.add_argument("--arg", action="append", default=[], help="an extra `streamlit run` option, e.g. --arg=--x=y")
+    parser.add_argument("--no-media", action="store_true", help="a user that does not fetch the run's pictures")
     args = parser.parse_args()
     env = name_values(args.env)
     with serve_app(log=ROOT / "test-artifacts" / "page-cost.log", root=args.root, env=env, extra_args=args.arg) as (
@@ -100,18 +116,21 @@ def main() -> None:
     ):
         asyncio.run(warm(url))
         idle([server.pid])
-        result = asyncio.run(measure(url, server.pid, args.repeats))
-    what = ", ".join([str(args.root) if args.root != ROOT else "this checkout", *args.env, *args.arg])
+        result = asyncio.run(measure(url, server.pid, args.repeats, media=not args.no_media))
+    what = ", ".join(
+        [str(args.root) if args.root != ROOT else "this checkout", *args.env, *args.arg, *["no media"] * args.no_media]
+    )
     print(f"\n({what})\n| page | server CPU per interaction | request to first picture (median) | to the run's end |")
     print("| --- | --- | --- | --- |")
     for page, cost in result.items():
-        figures = (cost.cpu, cost.first_picture, cost.finished)
-        print(f"| {page} | " + " | ".join(f"{seconds * 1000:.0f} ms" for seconds in figures) + " |")
-    mean = [
-        statistics.mean(getattr(c, name) for c in result.values()) * 1000
-        for name in ("cpu", "first_picture", "finished")
-    ]
-    print(f"| mean of the pages | {mean[0]:.0f} ms | {mean[1]:.0f} ms | {mean[2]:.0f} ms |")
+        print(f"| {page} | " + " | ".join(cost.cells()) + " |")
+    costs = list(result.values())
+    mean = Cost(
+        statistics.mean(c.cpu for c in costs),
+        mean_of([c.first_picture for c in costs]),
+        mean_of([c.finished for c in costs]),
+    )
+    print("| mean of the pages (the first picture: of those that show one) | " + " | ".join(mean.cells()) + " |")
 
 
 if __name__ == "__main__":
