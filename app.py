@@ -9,7 +9,6 @@ import streamlit as st
 
 from app_pages import _state as state
 from app_pages._caches import settle_after_first_run, warm_up
-from app_pages._server import disable_nagle
 from app_pages._widgets import digit_picker, glossary, link_to_view, preload_charts
 
 
@@ -20,11 +19,8 @@ def process_settings() -> bool:
       garbage collector's reach. Streamlit collects garbage after every run, and walking them cost 160-220 ms of
       CPU each time (bench/step_cost.py shows the step costs before and after).
     Later, what each page's first run and the warm-up leave is frozen too (`settle_after_first_run`). One OpenMP
-    thread per server thread is set where torch is first imported (app_pages/__init__.py).
-    - Turn Nagle's algorithm off on the server's sockets (`disable_nagle`): Streamlit leaves it on, and a run's
-      messages waited up to 40 ms for the client's acknowledgements."""
+    thread per server thread is set where torch is first imported (app_pages/__init__.py)."""
     gc.freeze()
-    disable_nagle()
     return True
 
 

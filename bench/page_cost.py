@@ -2,14 +2,12 @@
 speed fix of the server was measured by, before and after.
 
   .venv/bin/python bench/page_cost.py [--repeats 12] [--root OTHER_CHECKOUT] [--env NAME=VALUE] [--arg --opt=value]
-                                     [--no-media]
 
 A fresh server, one warm-up user through the load test's steps, the app idle again; then on each page the
 interaction a user repeats there (a new test digit from the sidebar, a latent slider step with live dragging off,
 Resample, Draw ε again), --repeats times, each followed by 0.25 s for the server's work after the run. Prints the
 mean server CPU per interaction (from /proc, in 10 ms ticks, so a mean over repeats, not a median) and, as the
-protocol user saw them, the median time from the request to the run's first picture and to its end (--no-media: a
-user that does not fetch the pictures, so nothing but the websocket carries the run).
+protocol user saw them, the median time from the request to the run's first picture and to its end.
 """
 
 from __future__ import annotations
@@ -66,8 +64,8 @@ def mean_of(values: list[float | None]) -> float | None:
     return statistics.mean(present) if present else None
 
 
-async def measure(url: str, pid: int, repeats: int, *, media: bool = True) -> dict[str, Cost]:
-    client = Client(url, fetch_media=media)
+async def measure(url: str, pid: int, repeats: int) -> dict[str, Cost]:
+    client = Client(url)
     result = {}
     try:
         await first_page(client)
@@ -106,7 +104,6 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app.py runs (a before/after)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="in the server's environment")
     parser.add_argument("--arg", action="append", default=[], help="an extra `streamlit run` option, e.g. --arg=--x=y")
-    parser.add_argument("--no-media", action="store_true", help="a user that does not fetch the run's pictures")
     args = parser.parse_args()
     env = name_values(args.env)
     with serve_app(log=ROOT / "test-artifacts" / "page-cost.log", root=args.root, env=env, extra_args=args.arg) as (
@@ -116,10 +113,8 @@ def main() -> None:
     ):
         asyncio.run(warm(url))
         idle([server.pid])
-        result = asyncio.run(measure(url, server.pid, args.repeats, media=not args.no_media))
-    what = ", ".join(
-        [str(args.root) if args.root != ROOT else "this checkout", *args.env, *args.arg, *["no media"] * args.no_media]
-    )
+        result = asyncio.run(measure(url, server.pid, args.repeats))
+    what = ", ".join([str(args.root) if args.root != ROOT else "this checkout", *args.env, *args.arg])
     print(f"\n({what})\n| page | server CPU per interaction | request to first picture (median) | to the run's end |")
     print("| --- | --- | --- | --- |")
     for page, cost in result.items():

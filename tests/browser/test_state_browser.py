@@ -102,3 +102,21 @@ def test_the_link_to_this_view_follows_a_fragments_settings(page: Page, app_url)
     expect(other.locator('[data-testid="stMain"] [data-testid="stSlider"]').first).to_contain_text("0.45")
     assert errors_on(other) == []
     other.close()
+
+
+def test_the_links_copy_button_copies_it_or_selects_it_where_the_clipboard_is_refused(page: Page, app_url):
+    open_page(page, app_url, "reconstruct")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_url)
+    page.get_by_role("button", name="Link to this view").first.click()
+    copy = page.get_by_role("button", name="Copy")
+    copy.click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible(timeout=10_000)
+    assert page.evaluate("navigator.clipboard.readText()") == page.url
+    expect(page.get_by_role("button", name="Copy")).to_be_visible(timeout=10_000)  # and back, for the next copy
+    # A browser that refuses the clipboard (plain http from another machine): the link is selected instead.
+    page.evaluate("navigator.clipboard.writeText = () => Promise.reject(new DOMException('refused'))")
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Press Ctrl+C")).to_be_visible(timeout=10_000)
+    link = page.get_by_role("textbox", name="Link to this view")
+    selected = link.evaluate("input => input.value.slice(input.selectionStart, input.selectionEnd)")
+    assert selected == page.url and link.evaluate("input => input === document.activeElement")
