@@ -114,9 +114,9 @@ def test_the_links_copy_button_copies_it_or_selects_it_where_the_clipboard_is_re
     assert page.evaluate("navigator.clipboard.readText()") == page.url
     expect(page.get_by_role("button", name="Copy")).to_be_visible(timeout=10_000)  # and back, for the next copy
     # A browser that refuses the clipboard (plain http from another machine): the link is selected instead.
-    page.evaluate("navigator.clipboard.writeText = () => Promise.reject(new DOMException('refused'))")
+    page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new DOMException('refused')); }")
     page.get_by_role("button", name="Copy").click()
     expect(page.get_by_role("button", name="Press Ctrl+C")).to_be_visible(timeout=10_000)
     link = page.get_by_role("textbox", name="Link to this view")
     selected = link.evaluate("input => input.value.slice(input.selectionStart, input.selectionEnd)")
-    assert selected == page.url and link.evaluate("input => input === document.activeElement")
+    assert selected == page.url and link.evaluate("input => input.getRootNode().activeElement === input")
