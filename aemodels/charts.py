@@ -4,6 +4,7 @@ tick marks a reader can trust on logarithmic axes, and the data of the app's own
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable
 from typing import Any
 
@@ -143,3 +144,14 @@ def scatter_spec(
         "clickable": clickable,
         "height": height,
     }
+
+
+TITLE_CHARACTERS = 42  # about what a phone's width (390 px) shows of a chart title in Plotly's 17 px font
+
+
+def title_lines(text: str, width: int = TITLE_CHARACTERS) -> list[str]:
+    """A chart title broken at spaces into lines of at most `width` characters (a longer word keeps a line of its
+    own): Plotly draws a title on one line however narrow the chart, so a long one ran off a phone's screen."""
+    if width < 1:
+        raise ValueError(f"a line needs room for at least one character, got {width}")
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [text]

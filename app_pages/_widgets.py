@@ -20,6 +20,7 @@ from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
 
 from aemodels import CheckpointError, ImageInputError, load_digits, load_pretrained, open_image, prepare_digit
+from aemodels.charts import TITLE_CHARACTERS, title_lines
 from aemodels.images import error_map, error_scale, to_image
 from aemodels.models import Autoencoder
 from aemodels.preprocess import drawing_problem, upload_preview
@@ -471,11 +472,18 @@ def glossary() -> None:
 
 def styled(figure: go.Figure) -> go.Figure:
     """The app's chart settings: the tool bar stands upright at the right edge (off the title, which it covered),
-    a tap within 30 px of a point hits it (5 px dots are hard to tap on a phone), and a legend not placed by its
-    chart runs in a row above the plot (at the right, where Plotly puts it, it took half a phone's width)."""
+    a tap within 30 px of a point hits it (5 px dots are hard to tap on a phone), a legend not placed by its chart
+    runs in a row above the plot (at the right, where Plotly puts it, it took half a phone's width), and a title
+    too long for a phone's width is broken into lines (`title_lines`), with the room above the plot they need."""
     figure.update_layout(modebar={"orientation": "v"}, hoverdistance=30)
     if figure.layout.legend.orientation is None:
         figure.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0})
+    title = figure.layout.title.text
+    if title and "<br>" not in title and len(title) > TITLE_CHARACTERS:
+        lines = title_lines(title)
+        top = figure.layout.margin.t
+        room = 24 + 44 * (len(lines) - 1)  # Plotly centres the first line in the top margin; the rest hang below it
+        figure.update_layout(title={"text": "<br>".join(lines)}, margin={"t": max(top or 0, room)})
     return figure
 
 

@@ -50,7 +50,7 @@ def render() -> None:
         height=320,
         yaxis_title="μ ± σ",
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        title="μ ± σ of q(z|x) per latent",  # short: a chart's title does not wrap on a phone
+        title="μ ± σ of q(z|x) per latent",
     )
     plot(st, figure, key="vae_posterior")
     off = model.latent_dim - len(kl.active)

@@ -91,11 +91,11 @@ def render() -> None:
         )
         figure = go.Figure(go.Bar(x=[f"σ{i + 1}" for i in range(len(singular))], y=singular.tolist()))
         figure.update_layout(
-            height=260,
+            height=280,
             margin={"l": 10, "r": 10, "t": 40, "b": 10},
             yaxis=log_axis(singular.tolist(), title="singular value (log scale)"),
-            title=f"Singular values of ∂D/∂z: {basis.shape[1]} of {model.latent_dim} directions "
-            "count as tangent (≥ 1% of the largest)",
+            title=f"Singular values of ∂D/∂z: {basis.shape[1]} of {model.latent_dim} directions tangent "
+            "(≥ 1% of the largest)",
         )
         plot(st, figure, key="manifold_singular")
 

@@ -11,7 +11,15 @@ import torch
 
 from aemodels import AEConfig, CheckpointError, build_model, corrupt, load_digits, load_pretrained
 from aemodels.anomaly import anomaly_report, log_histograms, score_range
-from aemodels.charts import CLASS_COLOURS, finite_points, log_axis, log_ticks, scatter_spec, thin_curve
+from aemodels.charts import (
+    CLASS_COLOURS,
+    finite_points,
+    log_axis,
+    log_ticks,
+    scatter_spec,
+    thin_curve,
+    title_lines,
+)
 from aemodels.geometry import LatentProfile, push_directions, push_summary, spot_report
 from aemodels.images import code_strip
 from aemodels.losses import elbo_terms, importance_weighted_log_likelihood, negative_elbo, reparameterize, sparsity_kl
@@ -338,3 +346,14 @@ def test_score_range_spans_the_smallest_positive_and_the_largest_score():
     assert score_range({"a": np.array([0.0, 0.02, 0.5]), "b": np.array([3.0, 0.001])}) == (0.001, 3.0)
     with pytest.raises(ValueError, match="no scores"):
         score_range({"a": np.array([])})
+
+
+def test_title_lines_break_at_spaces_within_the_width():
+    text = "Singular values of ∂D/∂z: 16 of 16 directions tangent (≥ 1% of the largest)"
+    lines = title_lines(text, 42)
+    assert " ".join(lines) == text and all(len(line) <= 42 for line in lines) and len(lines) == 2
+    assert title_lines("short", 42) == ["short"]
+    assert title_lines("a-very-long-word-that-does-not-fit tail", 10) == ["a-very-long-word-that-does-not-fit", "tail"]
+    assert title_lines("", 42) == [""]
+    with pytest.raises(ValueError, match="at least one character"):
+        title_lines("x", 0)

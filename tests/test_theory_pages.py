@@ -13,6 +13,7 @@ from apptest_helpers import captions, digit_maps, image_by_caption, no_errors
 from apptest_helpers import run as run_page
 from streamlit.testing.v1 import AppTest
 
+from aemodels.charts import TITLE_CHARACTERS
 from app_pages import _state as state
 
 THEORY_PAGES = ["explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"]
@@ -29,7 +30,8 @@ def chart_layouts(at: AppTest) -> list[dict]:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [layout.get("title", {}).get("text", "") for layout in chart_layouts(at)]
+    """The charts' titles as read: their lines joined by spaces."""
+    return [layout.get("title", {}).get("text", "").replace("<br>", " ") for layout in chart_layouts(at)]
 
 
 def trace_values(values: list | dict) -> np.ndarray:
@@ -104,6 +106,23 @@ def test_legends_run_in_a_row_above_the_plot_unless_a_chart_places_its_own():
     assert (placed.orientation, placed.y) == ("h", -0.25)
     at = run("pca")
     assert all(layout["legend"]["orientation"] == "h" for layout in chart_layouts(at))
+
+
+def test_a_long_chart_title_is_broken_into_lines_a_phone_shows_whole():
+    """Plotly draws a title on one line: "Principal angles between the two 16-d subspaces: mean …" ran off a
+    phone's screen."""
+    from app_pages._widgets import styled
+
+    long = "Principal angles between the two 16-d subspaces: mean 0.13°, largest 0.34°"
+    layout = styled(go.Figure(layout={"title": long, "margin": {"t": 40}})).layout
+    lines = layout.title.text.split("<br>")
+    assert " ".join(lines) == long and len(lines) == 2 and all(len(line) <= TITLE_CHARACTERS for line in lines)
+    assert layout.margin.t >= 60  # room for the second line above the plot
+    assert styled(go.Figure(layout={"title": "Short", "margin": {"t": 40}})).layout.margin.t == 40
+    for page in ("manifold", "pca", "inside_vae", "anomaly", "sparse", "denoise"):
+        for layout in chart_layouts(run(page)):
+            text = layout.get("title", {}).get("text", "")
+            assert all(len(line) <= TITLE_CHARACTERS for line in text.split("<br>")), (page, text)
 
 
 def test_manifold_model_switch_and_measure_every_model():
