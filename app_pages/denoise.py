@@ -96,7 +96,7 @@ def noise_collapse(x: torch.Tensor, seed: int) -> None:
     loaded = ((name, load_model(name, quiet=True)) for name in names)
     model_name, model = next(((name, model) for name, model in loaded if model is not None), ("", None))
     if model is None:
-        st.info("No model for this curve can be used (see the message above).")
+        st.info("No model can draw this curve: it needs the denoising AE or the plain AE.")
     else:
         levels = [round(0.05 * i, 2) for i in range(0, 21)]
         curve = noise_collapse_curve(model, x, levels, seed=seed)
