@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from aemodels.losses import gaussian_kl, reparameterize
+from aemodels.losses import gaussian_kl
 from aemodels.models import VAE
 
 
@@ -22,21 +22,33 @@ class PosteriorDraws:
     at_mean: torch.Tensor  # (1, 1, 28, 28) decoded from z = mu
 
 
+def _one_digit(x: torch.Tensor, caller: str) -> None:
+    if x.shape[0] != 1:
+        raise ValueError(f"{caller} takes one digit (1, 1, 28, 28), got shape {tuple(x.shape)}")
+
+
+@torch.inference_mode()
+def posterior_spread(model: VAE, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """q(z|x) of one digit x (1, 1, 28, 28) as its mean and standard deviation per latent: (d,), (d,)."""
+    _one_digit(x, "posterior_spread")
+    mu, logvar = model.posterior(x)
+    return mu[0], (0.5 * logvar[0]).exp()
+
+
 @torch.inference_mode()
 def posterior_draws(model: VAE, x: torch.Tensor, n: int, *, seed: int = 0) -> PosteriorDraws:
     """Decode n seeded draws z = mu + sigma * eps from q(z|x) of one digit x (1, 1, 28, 28), and z = mu."""
-    if x.shape[0] != 1:
-        raise ValueError(f"posterior_draws takes one digit (1, 1, 28, 28), got shape {tuple(x.shape)}")
+    _one_digit(x, "posterior_draws")
     if n < 1:
         raise ValueError(f"the number of draws must be at least 1, got {n}")
-    mu, logvar = model.posterior(x)
+    mu, sigma = posterior_spread(model, x)
     eps = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(seed))
     return PosteriorDraws(
-        mu=mu[0],
-        sigma=(0.5 * logvar[0]).exp(),
+        mu=mu,
+        sigma=sigma,
         eps=eps,
-        draws=model.decode(reparameterize(mu, logvar, eps)),
-        at_mean=model.decode(mu),
+        draws=model.decode(mu + sigma * eps),
+        at_mean=model.decode(mu[None]),
     )
 
 

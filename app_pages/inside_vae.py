@@ -7,7 +7,7 @@ import torch
 from aemodels.images import make_grid
 from aemodels.losses import elbo_terms
 from aemodels.models import VAE
-from aemodels.posterior import posterior_draws
+from aemodels.posterior import posterior_draws, posterior_spread
 from app_pages import _state as state
 from app_pages._caches import ACTIVE_NATS, kl_over_sample
 from app_pages._widgets import current_digit, load_model, model_choice, next_seed, picture, pixels, plot
@@ -30,9 +30,7 @@ def render() -> None:
         return
     digit = current_digit()
     x = digit.x
-    with torch.inference_mode():
-        mu, logvar = model.posterior(x)  # q(z|x); the draws from it are the section below's
-    mu, sigma = mu[0], (0.5 * logvar[0]).exp()
+    mu, sigma = posterior_spread(model, x)  # q(z|x); the draws from it are the section below's
     kl = kl_over_sample(name)
     colours = [ACTIVE if j in kl.active else INACTIVE for j in range(model.latent_dim)]
 

@@ -34,7 +34,7 @@ from measuring import cpu_seconds, percentile, rss_mb
 from playwright.async_api import async_playwright
 
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
-from labtools.browser import ERRORS, IDLE
+from labtools.browser import DIGIT_INDEX_LABEL, ERRORS, IDLE, SIDEBAR
 from labtools.samples import photo_bytes
 
 
@@ -105,7 +105,7 @@ async def choose_source(page, which: str) -> None:
 
 async def pick_digit(page, index: int) -> None:
     await choose_source(page, "Test digit")  # the app's digit may be the last upload
-    box = page.locator('[data-testid="stSidebar"]').get_by_label("Index in the test sample", exact=False)
+    box = page.locator(SIDEBAR).get_by_label(DIGIT_INDEX_LABEL, exact=False)  # digit_index_box, async
     await box.fill(str(index))
     await box.press("Enter")
     await page.get_by_text(f"Starting point: test digit #{index} (").first.wait_for()

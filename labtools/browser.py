@@ -16,11 +16,15 @@ def settle(page: Page, timeout: int = 120_000) -> None:
         page.wait_for_selector(IDLE, timeout=timeout)
 
 
+SIDEBAR = '[data-testid="stSidebar"]'
+DIGIT_INDEX_LABEL = "Index in the test sample"  # the start of the label of the app's digit's index box
+
+
 def digit_index_box(page: Page) -> Locator:
     """The sidebar's box for the app's test digit, found by its label rather than as the sidebar's first number
     box: a page may add its own (once, in a CI run under load, the first box found was the Manifold page's seed).
     Latent sliders has a second digit picker in the page itself, hence the sidebar."""
-    return page.locator('[data-testid="stSidebar"]').get_by_label("Index in the test sample", exact=False)
+    return page.locator(SIDEBAR).get_by_label(DIGIT_INDEX_LABEL, exact=False)
 
 
 def open_page(page: Page, app_url: str, path: str) -> None:

@@ -24,7 +24,7 @@ from aemodels.geometry import LatentProfile, push_directions, push_summary, spot
 from aemodels.images import code_strip
 from aemodels.losses import elbo_terms, importance_weighted_log_likelihood, negative_elbo, reparameterize, sparsity_kl
 from aemodels.models import VAE
-from aemodels.posterior import kl_profile, posterior_draws
+from aemodels.posterior import kl_profile, posterior_draws, posterior_spread
 from aemodels.sparsity import sparsity_stats
 from aemodels.zoo import FORMAT_VERSION, ROLES, ZOO, list_pretrained, model_label, models_for, save_checkpoint
 
@@ -110,6 +110,10 @@ def test_posterior_draws_use_the_reparameterisation():
     assert not torch.equal(posterior_draws(model, x, 5, seed=4).eps, draws.eps)
     with pytest.raises(ValueError, match="one digit"):
         posterior_draws(model, torch.rand(2, 1, 28, 28), 5)
+    mu_alone, sigma_alone = posterior_spread(model, x)
+    assert torch.equal(mu_alone, draws.mu) and torch.equal(sigma_alone, draws.sigma)
+    with pytest.raises(ValueError, match="one digit"):
+        posterior_spread(model, torch.rand(2, 1, 28, 28))
 
 
 def test_kl_profile_finds_the_only_active_latent():
