@@ -17,9 +17,11 @@ $(VENV)/.app: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[app]"
 	touch $@
 
-# Everything: the app plus tests, lint, types and benchmarks.
+# Everything: the app plus tests, lint, types and benchmarks. The developer tools (labtools/, not in the wheel)
+# are importable in this venv through a .pth file naming the checkout.
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[app,dev]"
+	$(BIN)/python -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'aemodels-devtools.pth').write_text('$(CURDIR)\n')"
 	touch $(VENV)/.app $@
 
 # MALLOC_ARENA_MAX=2: each session runs on its own thread; capping glibc's per-thread arenas lets memory freed

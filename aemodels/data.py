@@ -17,7 +17,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-PRETRAINED_DIR = Path(os.environ.get("AEMODELS_PRETRAINED", Path(__file__).resolve().parent.parent / "pretrained"))
+
+def _shipped_weights() -> Path:
+    """pretrained/: inside the installed package (the wheel maps it to aemodels/pretrained), else beside the
+    package in a checkout (an editable install)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "pretrained"
+    return packaged if packaged.is_dir() else here.parent / "pretrained"
+
+
+PRETRAINED_DIR = Path(os.environ.get("AEMODELS_PRETRAINED", _shipped_weights()))
 DIGITS_FILE = "mnist_test_2000.npz"
 
 # Uncompressed md5 of each file, as published with the dataset.

@@ -18,6 +18,7 @@ import torch
 
 from aemodels import list_pretrained, load_pretrained
 from aemodels.images import to_image
+from aemodels_app.pages import latent
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -41,12 +42,11 @@ def fragment_work(name: str, repeats: int) -> list[float]:
 
 
 def page_rerun(repeats: int) -> list[float]:
-    from app_pages import _state as state
     from labtools.apptest import open_app
 
     at = open_app("latent")
-    at.toggle(key=state.LATENT_LIVE).set_value(False).run()  # the server's sliders
-    key = state.latent_slider_key("vae16", 0)
+    at.toggle(key=latent.LIVE).set_value(False).run()  # the server's sliders
+    key = latent.slider_key("vae16", 0)
     slider = at.slider(key=key)
     times = []
     for i in range(repeats):

@@ -45,8 +45,8 @@ import torch
 from measuring import idle, percentile, process_cpu, rss_mb
 
 from aemodels.data import DataError, load_fashion_mnist, load_mnist
-from aemodels.jobs import KEEP_SECONDS, TrainingPool
 from aemodels.playground import EXPERIMENTS, TrainData, TrainingRun, TrainSpec, knn_accuracy
+from aemodels_app.jobs import KEEP_SECONDS, TrainingPool
 from labtools.appserver import ROOT, serve_app
 from labtools.protocol import Client, Log, StepError, user
 

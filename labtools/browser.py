@@ -47,7 +47,7 @@ def image_src(page: Page, caption: str, timeout: int = 60_000) -> str:
     return figure.locator("img").first.get_attribute("src") or ""
 
 
-MAPS = ".aemodels-scatter[data-ready=true]"  # the Latent explorer's canvas maps (app_pages/scatter.js), once drawn
+MAPS = ".aemodels-scatter[data-ready=true]"  # the Latent explorer's canvas maps (components/scatter.js), once drawn
 
 
 # Both maps drawn, for wait_for_function: each is in the shadow root of its component's host, where Playwright's

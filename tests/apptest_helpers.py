@@ -7,6 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from aemodels_app import pages
 from labtools.apptest import open_app
 from labtools.samples import blank_bytes, photo_bytes
 
@@ -25,7 +26,7 @@ __all__ = [
 
 
 def run(page: str, *, timeout: float = 120, query: dict[str, str] | None = None) -> AppTest:
-    """Run the whole app (router, sidebar digit, URL state) opened on a page of app_pages/; no exception may
+    """Run the whole app (router, sidebar digit, URL state) opened on a page of the registry; no exception may
     escape it. `query` is the URL's query string, as a link would carry it."""
     at = open_app(page, timeout=timeout, query=query)
     assert not at.exception, [e.value for e in at.exception]
@@ -34,7 +35,7 @@ def run(page: str, *, timeout: float = 120, query: dict[str, str] | None = None)
 
 def go(at: AppTest, page: str) -> AppTest:
     """Switch the running app to another page, as the sidebar's navigation does."""
-    at.switch_page(f"app_pages/{page}.py")
+    at.switch_page(pages.get(page).path)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -62,6 +63,6 @@ def metric_values(at: AppTest) -> list[str]:
 
 
 def digit_maps(at: AppTest) -> list[dict]:
-    """The data of the page's canvas maps (app_pages/scatter.js), as the browser gets it."""
+    """The data of the page's canvas maps (components/scatter.js), as the browser gets it."""
     found = at.get("bidi_component")
     return [json.loads(e.proto.json) for e in found if "aemodels_scatter" in e.proto.component_name]

@@ -13,7 +13,8 @@ from apptest_helpers import (
 )
 from streamlit.testing.v1 import AppTest
 
-from app_pages import _state as state
+from aemodels_app import state
+from aemodels_app.pages import denoise, latent, reconstruct, sample
 
 
 @pytest.mark.parametrize("page", ["reconstruct", "denoise", "latent", "sample"])
@@ -32,7 +33,7 @@ def test_reconstruct_digit_and_models_change_the_pictures():
     no_errors(at)
     assert image_by_caption(at, "Input") != before and metric_values(at) != mse_before
     assert any("test digit #7" in c for c in captions(at))
-    at.multiselect(key=state.RECON_MODELS).set_value(["linear16"]).run()
+    at.multiselect(key=reconstruct.MODELS).set_value(["linear16"]).run()
     no_errors(at)
     assert [c for c in captions(at) if c.endswith("reconstruction")] == ["linear16: reconstruction"]
 
@@ -52,23 +53,23 @@ def test_random_digit_of_a_class():
 def test_denoise_level_kind_and_seed_change_the_noisy_picture():
     at = run("denoise")
     noisy = image_by_caption(at, "Noisy")
-    at.slider(key=state.DENOISE_LEVEL).set_value(0.6).run()
+    at.slider(key=denoise.LEVEL).set_value(0.6).run()
     no_errors(at)
     assert image_by_caption(at, "Noisy") != noisy
     psnr_high_noise = metric_values(at)
-    at.number_input(key=state.DENOISE_SEED).set_value(3).run()
+    at.number_input(key=denoise.SEED).set_value(3).run()
     assert metric_values(at) != psnr_high_noise
     for kind in ("salt_and_pepper", "occlusion"):
-        at.button_group(key=state.DENOISE_KIND).set_value(kind).run()
+        at.button_group(key=denoise.KIND).set_value(kind).run()
         no_errors(at)
         assert image_by_caption(at, "Noisy") != noisy
-        low, high = state.NOISE_LEVELS[kind][1:3]
-        assert low <= at.slider(key=state.DENOISE_LEVEL).value <= high  # the level follows the kind's range
+        low, high = denoise.NOISE_LEVELS[kind][1:3]
+        assert low <= at.slider(key=denoise.LEVEL).value <= high  # the level follows the kind's range
 
 
 def test_denoising_ae_beats_noise_and_median_filter_at_sigma_half():
     at = run("denoise")
-    at.slider(key=state.DENOISE_LEVEL).set_value(0.5).run()
+    at.slider(key=denoise.LEVEL).set_value(0.5).run()
     titles = [c for c in captions(at) if c != "Clean" and not c.startswith("#")]  # not the sidebar's gallery
     values = dict(zip(titles, [float(v.split()[0]) for v in metric_values(at)], strict=True))
     assert values["Denoising AE (dae)"] > values["Median filter 3×3"] > values["Noisy"]
@@ -76,7 +77,7 @@ def test_denoising_ae_beats_noise_and_median_filter_at_sigma_half():
 
 def server_sliders(at: AppTest) -> AppTest:
     """Switch the latent page from live (in-browser) dragging to the server's st.slider widgets."""
-    at.toggle(key=state.LATENT_LIVE).set_value(False).run()
+    at.toggle(key=latent.LIVE).set_value(False).run()
     no_errors(at)
     return at
 
@@ -88,9 +89,9 @@ def code_sliders(at: AppTest, model: str = "vae16") -> list:
 def test_latent_live_mode_is_the_default_and_mounts_the_browser_decoder():
     at = run("latent")
     no_errors(at)
-    assert at.toggle(key=state.LATENT_LIVE).value is True
+    assert at.toggle(key=latent.LIVE).value is True
     assert not code_sliders(at)  # the sliders live in the browser
-    from app_pages._live import STATIC, decoder_url
+    from aemodels_app.ui.live import STATIC, decoder_url
 
     url = decoder_url("vae16")
     assert url is not None
@@ -106,7 +107,7 @@ def test_latent_slider_changes_the_digit_and_reset_restores_it():
     no_errors(at)
     moved = image_by_caption(at, "Decoded from the sliders")
     assert moved != start
-    at.button(key=state.LATENT_RESET).click().run()
+    at.button(key=latent.RESET).click().run()
     assert image_by_caption(at, "Decoded from the sliders") == start
 
 
@@ -117,7 +118,7 @@ def test_latent_new_digit_resets_sliders_and_interpolation_renders():
     no_errors(at)
     assert [s.value for s in code_sliders(at)] != values
     strip = image_by_caption(at, "path from")
-    at.radio(key=state.LATENT_PATH).set_value("spherical").run()
+    at.radio(key=latent.PATH).set_value("spherical").run()
     assert image_by_caption(at, "path from") != strip
     at.number_input(key=state.SECOND.index).set_value(11).run()  # the interpolation's end, from its own picker
     no_errors(at)
@@ -126,7 +127,7 @@ def test_latent_new_digit_resets_sliders_and_interpolation_renders():
 
 def test_latent_two_d_model_shows_the_map():
     at = server_sliders(run("latent"))
-    at.selectbox(key=state.LATENT_MODEL).set_value("vae2").run()
+    at.selectbox(key=latent.MODEL).set_value("vae2").run()
     no_errors(at)
     assert len(code_sliders(at, "vae2")) == 2
     (plane,) = digit_maps(at)
@@ -138,15 +139,15 @@ def test_latent_two_d_model_shows_the_map():
 def test_sample_seed_temperature_and_manifold_map():
     at = run("sample")
     grids = {k: image_by_caption(at, k) for k in ("ae16: uniform", "ae16: a mixture", "vae16: z ~", "vae16: a mixture")}
-    at.button(key=state.SAMPLE_AGAIN).click().run()
+    at.button(key=sample.AGAIN).click().run()
     no_errors(at)
     after = {k: image_by_caption(at, k) for k in grids}
     assert all(after[k] != grids[k] for k in grids), "a new seed draws every sampler again"
-    at.slider(key=state.SAMPLE_TEMPERATURE).set_value(0.5).run()
+    at.slider(key=sample.TEMPERATURE).set_value(0.5).run()
     now = {k: image_by_caption(at, k) for k in grids}
     assert now["vae16: z ~"] != after["vae16: z ~"]  # the temperature scales the prior's codes
     assert now["ae16: uniform"] == after["ae16: uniform"] and now["vae16: a mixture"] == after["vae16: a mixture"]
-    at.selectbox(key=state.SAMPLE_MODEL).set_value("vae2").run()
+    at.selectbox(key=sample.MODEL).set_value("vae2").run()
     no_errors(at)
     assert any("manifold map" in h.value for h in at.header)
 
@@ -156,7 +157,7 @@ def test_sample_page_shows_each_samplers_measured_figures():
     figures = [c.value for c in at.caption if "Fréchet distance" in c.value]
     assert len(figures) == 4, "a measured line under each of the four samplers"
     assert all("the floor" in line and "confidence" in line for line in figures)
-    at.slider(key=state.SAMPLE_TEMPERATURE).set_value(0.8).run()
+    at.slider(key=sample.TEMPERATURE).set_value(0.8).run()
     assert any("T = 0.80 was not measured" in c.value for c in at.caption)  # no figure is invented
     table = at.dataframe[0].value
     assert {"the floor", "the decoder's limit"} <= {w.split(": ")[-1] for w in table["what is decoded"]}
@@ -166,12 +167,12 @@ def test_class_conditional_samples_and_style_row():
     at = run("sample")
     grid = image_by_caption(at, "samples of the class 3")
     row = image_by_caption(at, "Classes 0 to 9")
-    at.radio(key=state.SAMPLE_CLASS).set_value(7).run()  # a fragment: only this section runs again ...
+    at.radio(key=sample.CLASS).set_value(7).run()  # a fragment: only this section runs again ...
     no_errors(at)
     assert image_by_caption(at, "samples of the class 7") != grid
     assert any("reads a 7 in" in c.value for c in at.caption)
     assert at.query_params["c"] == "7"  # ... and it writes the URL itself
-    at.slider(key=state.style_slider_key("cvae4", 0)).set_value(2.0).run()
+    at.slider(key=sample.style_slider_key("cvae4", 0)).set_value(2.0).run()
     no_errors(at)
     assert image_by_caption(at, "Classes 0 to 9") != row
 
@@ -179,16 +180,16 @@ def test_class_conditional_samples_and_style_row():
 def test_attribute_sliders_move_the_code_and_measure_the_change():
     at = server_sliders(run("latent"))
     assert image_by_caption(at, "The current code") == image_by_caption(at, "Moved along the directions")
-    at.slider(key=state.attribute_key("slant")).set_value(20.0).run()
+    at.slider(key=latent.attribute_key("slant")).set_value(20.0).run()
     no_errors(at)
     table = at.dataframe[0].value.set_index("property")
     assert table.loc["slant (degrees)", "asked"] == 20.0
     assert table.loc["slant (degrees)", "measured change"] > 5.0, "the digit leans further right, measured"
     before = [s.value for s in code_sliders(at, "vae16")]
-    at.button(key=state.ATTRIBUTE_APPLY).click().run()
+    at.button(key=latent.ATTRIBUTE_APPLY).click().run()
     no_errors(at)
     assert [s.value for s in code_sliders(at, "vae16")] != before, "the moved code becomes the sliders' code"
-    assert at.slider(key=state.attribute_key("slant")).value == 0.0
+    assert at.slider(key=latent.attribute_key("slant")).value == 0.0
 
 
 def upload(at: AppTest, name: str, data: bytes, mime: str) -> AppTest:
@@ -233,7 +234,7 @@ def test_upload_before_any_good_file_falls_back_to_a_test_digit():
 
 
 def test_latent_falls_back_to_server_sliders_when_the_decoder_cannot_be_served(tmp_path, monkeypatch):
-    import app_pages._live as live
+    import aemodels_app.ui.live as live
 
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the static folder should be")  # mkdir under it fails: a read-only install

@@ -13,7 +13,7 @@ from PIL import Image
 
 from aemodels import load_digits
 from aemodels.preprocess import ACCEPTED_FORMATS, MAX_PIXELS
-from app_pages import _state as state
+from aemodels_app import state
 
 PREPARED = "What the model receives"
 UNREADABLE = ("damaged", "not an image")  # a few bytes of a header: either plain message is right

@@ -6,7 +6,7 @@ import shutil
 import pytest
 from apptest_helpers import ROOT, captions, run
 
-from app_pages import _state as state
+from aemodels_app.pages import reconstruct
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def damaged_zoo(tmp_path, monkeypatch):
     copy = tmp_path / "pretrained"
     shutil.copytree(ROOT / "pretrained", copy)
     monkeypatch.setenv("AEMODELS_PRETRAINED", str(copy))
-    from app_pages._widgets import label, zoo_model
+    from aemodels_app.ui.models import label, zoo_model
 
     zoo_model.clear()  # models are cached per process: start and end with the real files
     label.clear()
@@ -48,7 +48,7 @@ def swap_weights(directory):
 def test_a_damaged_model_is_named_and_the_others_keep_working(damaged_zoo, damage, named):
     damage(damaged_zoo)
     at = run("reconstruct")
-    at.multiselect(key=state.RECON_MODELS).set_value(["ae16", "vae16", "linear16"]).run()
+    at.multiselect(key=reconstruct.MODELS).set_value(["ae16", "vae16", "linear16"]).run()
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "ae16" in errors[0] and named in errors[0], errors

@@ -1,4 +1,4 @@
-"""The training pool of the "Train your own" page and the measurements it shows (aemodels.jobs, playground)."""
+"""The training pool of the "Train your own" page and the measurements it shows (aemodels_app.jobs, playground)."""
 
 import math
 import sys
@@ -10,7 +10,6 @@ import torch
 
 from aemodels import AEConfig, build_model, load_digits
 from aemodels.geometry import pca
-from aemodels.jobs import TrainingPool, release_memory
 from aemodels.models import Autoencoder
 from aemodels.playground import (
     EXPERIMENTS,
@@ -22,6 +21,7 @@ from aemodels.playground import (
     measure,
     ridge_probe,
 )
+from aemodels_app.jobs import TrainingPool, release_memory
 
 SMALL = {"latent_dim": 2, "train_digits": 1000, "batch_size": 16}
 
@@ -73,7 +73,7 @@ def test_training_data_must_be_images(data):
 def test_the_train_pages_data_is_well_shaped():
     """The page's Fashion-MNIST items once had an extra axis: each measurement broadcast 500 × 500 errors (0.8 GB,
     0.9 s) and reported a wrong AUC."""
-    from app_pages.train import training_data
+    from aemodels_app.pages.train import training_data
 
     x = training_data()
     assert x.fashion is None or x.fashion.shape[1:] == (1, 28, 28)

@@ -11,7 +11,14 @@ import torch
 
 from aemodels import AEConfig, CheckpointError, build_model, corrupt, load_digits, load_pretrained
 from aemodels.anomaly import anomaly_report, log_histograms, score_range
-from aemodels.charts import (
+from aemodels.geometry import LatentProfile, push_directions, push_summary, spot_report
+from aemodels.images import code_strip
+from aemodels.losses import elbo_terms, importance_weighted_log_likelihood, negative_elbo, reparameterize, sparsity_kl
+from aemodels.models import VAE
+from aemodels.posterior import kl_profile, posterior_draws, posterior_spread
+from aemodels.sparsity import sparsity_stats
+from aemodels.zoo import FORMAT_VERSION, ROLES, ZOO, list_pretrained, model_label, models_for, save_checkpoint
+from aemodels_app.ui.charts import (
     CLASS_COLOURS,
     finite_points,
     log_axis,
@@ -20,13 +27,6 @@ from aemodels.charts import (
     thin_curve,
     title_lines,
 )
-from aemodels.geometry import LatentProfile, push_directions, push_summary, spot_report
-from aemodels.images import code_strip
-from aemodels.losses import elbo_terms, importance_weighted_log_likelihood, negative_elbo, reparameterize, sparsity_kl
-from aemodels.models import VAE
-from aemodels.posterior import kl_profile, posterior_draws, posterior_spread
-from aemodels.sparsity import sparsity_stats
-from aemodels.zoo import FORMAT_VERSION, ROLES, ZOO, list_pretrained, model_label, models_for, save_checkpoint
 
 
 def test_anomaly_report_threshold_flags_and_auc_on_a_hand_case():

@@ -4,7 +4,8 @@ import pytest
 from apptest_helpers import captions, go, image_by_caption, no_errors, photo_bytes, run
 from streamlit.testing.v1 import AppTest
 
-from app_pages import _state as state
+from aemodels_app import state
+from aemodels_app.pages import denoise, manifold, reconstruct
 
 
 def page_text(at: AppTest) -> str:
@@ -41,21 +42,21 @@ def test_an_upload_is_the_digit_of_every_page_and_survives_every_switch():
 
 def test_a_page_remembers_its_model_choice_when_the_user_comes_back():
     at = run("manifold")
-    at.selectbox(key=state.MANIFOLD_MODEL).set_value("linear16").run()
-    at.slider(key=state.MANIFOLD_EPS).set_value(2.0).run()
+    at.selectbox(key=manifold.MODEL).set_value("linear16").run()
+    at.slider(key=manifold.EPS).set_value(2.0).run()
     go(at, "denoise")
     go(at, "reconstruct")
     go(at, "manifold")
     no_errors(at)
-    assert at.selectbox(key=state.MANIFOLD_MODEL).value == "linear16"
-    assert at.slider(key=state.MANIFOLD_EPS).value == 2.0
+    assert at.selectbox(key=manifold.MODEL).value == "linear16"
+    assert at.slider(key=manifold.EPS).value == 2.0
     assert "Tangent directions of linear16" in page_text(at)
 
 
 def test_the_url_carries_the_view_and_a_new_session_restores_it():
     at = run("reconstruct")
     at.number_input(key=state.MAIN.index).set_value(42).run()
-    at.multiselect(key=state.RECON_MODELS).set_value(["ae2", "vae16"]).run()
+    at.multiselect(key=reconstruct.MODELS).set_value(["ae2", "vae16"]).run()
     assert at.query_params == {"digit": "42", "models": "ae2,vae16"}
     shown = {c: image_by_caption(at, c) for c in captions(at) if not c.startswith("#")}
     reloaded = run("reconstruct", query={k: str(v) for k, v in at.query_params.items()})  # a reload: a new session
@@ -66,22 +67,22 @@ def test_the_url_carries_the_view_and_a_new_session_restores_it():
 
 def test_page_settings_and_the_latent_code_round_trip_through_the_url():
     at = run("denoise")
-    at.button_group(key=state.DENOISE_KIND).set_value("occlusion").run()
-    at.slider(key=state.DENOISE_LEVEL).set_value(12.0).run()
-    at.number_input(key=state.DENOISE_SEED).set_value(5).run()
+    at.button_group(key=denoise.KIND).set_value("occlusion").run()
+    at.slider(key=denoise.LEVEL).set_value(12.0).run()
+    at.number_input(key=denoise.SEED).set_value(5).run()
     assert at.query_params == {"noise": "occlusion", "level": "12", "seed": "5"}
     again = run("denoise", query=at.query_params)
     assert image_by_caption(again, "Noisy") == image_by_caption(at, "Noisy")
 
     latent = run("latent")
-    latent.toggle(key=state.LATENT_LIVE).set_value(False).run()
+    latent.toggle(key=latent.LIVE).set_value(False).run()
     slider = next(s for s in latent.slider if s.key.startswith("latent_vae16_"))
     slider.set_value(2.5).run()
     code = latent.query_params["z"]
     assert "2.50" in code.split(",")
     restored = run("latent", query=latent.query_params)
-    restored.toggle(key=state.LATENT_LIVE).set_value(False).run()
-    assert restored.session_state[state.latent_code_key("vae16")] == pytest.approx(
+    restored.toggle(key=latent.LIVE).set_value(False).run()
+    assert restored.session_state[latent.code_key("vae16")] == pytest.approx(
         [float(v) for v in code.split(",")], abs=0.006
     )
 
@@ -142,16 +143,16 @@ def test_parsers_accept_good_values_and_explain_bad_ones():
         state.number(0.1, 1.5)("nan", {})
     with pytest.raises(state.Invalid, match="at most 1024"):
         state.code(",".join(["0"] * 1025), {})
-    assert state.noise_level("0.3", {state.DENOISE_KIND: "gaussian"}) == 0.3
+    assert state.noise_level("0.3", {denoise.KIND: "gaussian"}) == 0.3
     with pytest.raises(state.Invalid):
-        state.noise_level("0.9", {state.DENOISE_KIND: "salt_and_pepper"})  # outside that kind's 0–0.6
+        state.noise_level("0.9", {denoise.KIND: "salt_and_pepper"})  # outside that kind's 0–0.6
 
 
 def test_every_key_is_unique():
-    keys = [f.key for f in state.FIELDS]
+    keys = [f.key for f in state.all_fields()]
     assert len(keys) == len(set(keys))
     per_page: dict[str | None, list[str]] = {}
-    for f in state.FIELDS:
+    for f in state.all_fields():
         per_page.setdefault(f.page, []).append(f.param)
     for page, params in per_page.items():
         everywhere = per_page[None] if page is not None else []

@@ -13,8 +13,9 @@ from apptest_helpers import captions, digit_maps, image_by_caption, no_errors
 from apptest_helpers import run as run_page
 from streamlit.testing.v1 import AppTest
 
-from aemodels.charts import TITLE_CHARACTERS
-from app_pages import _state as state
+from aemodels_app import state
+from aemodels_app.pages import anomaly, explorer, inside_vae, manifold, sparse
+from aemodels_app.ui.charts import TITLE_CHARACTERS
 
 THEORY_PAGES = ["explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"]
 
@@ -70,25 +71,25 @@ def test_explorer_shows_ae_and_vae_side_by_side_and_the_clicked_digit():
     assert [len(m["x"]) for m in maps] == [2000, 2000] and maps[0]["plane"] and maps[1]["circles"] == [1.0, 2.0]
     assert all(m["marked"] is None for m in maps)
     assert any("Click a dot" in info.value for info in at.info)
-    at.session_state[state.EXPLORER_SELECTED] = 5  # what a click on digit #5's dot records (explorer.take_click)
+    at.session_state[explorer.SELECTED] = 5  # what a click on digit #5's dot records (explorer.take_click)
     at.run()
     no_errors(at)
     assert "Test digit #5 (a 1)" in captions(at)
     assert {"ae2 reconstruction", "vae2 reconstruction"} <= set(captions(at))
     assert [m["marked"] for m in digit_maps(at)] == [5, 5]  # the same digit marked in both maps
-    at.session_state[state.EXPLORER_SPOT] = ("ae2", -50.0, 10.0)
+    at.session_state[explorer.SPOT] = ("ae2", -50.0, 10.0)
     at.run()
     no_errors(at)
     assert [m["spot"] for m in digit_maps(at)] == [[-50.0, 10.0], None]  # a spot is marked on its own plane only
     assert any("The decoder of ae2 at z = (-50.00, 10.00)" in h.value for h in at.header)
-    at.selectbox(key=state.EXPLORER_LEFT).set_value("vae16").run()
+    at.selectbox(key=explorer.LEFT).set_value("vae16").run()
     no_errors(at)
     left = digit_maps(at)[0]
     assert left["x_title"].startswith("PC1 of the 16-d codes") and not left["plane"]
 
 
 def test_the_maps_clicks_are_read_plainly():
-    from app_pages._widgets import Click, scatter_click
+    from aemodels_app.ui.figures import Click, scatter_click
 
     assert scatter_click({"index": 17, "at": 1}) == Click(index=17)
     assert scatter_click({"point": [0.5, -1]}) == Click(point=(0.5, -1.0))
@@ -98,7 +99,7 @@ def test_the_maps_clicks_are_read_plainly():
 
 def test_legends_run_in_a_row_above_the_plot_unless_a_chart_places_its_own():
     """At the right, where Plotly puts a legend, it took half a phone's width from the plot."""
-    from app_pages._widgets import styled
+    from aemodels_app.ui.figures import styled
 
     legend = styled(go.Figure()).layout.legend
     assert (legend.orientation, legend.yanchor, legend.y) == ("h", "bottom", 1.02)
@@ -111,7 +112,7 @@ def test_legends_run_in_a_row_above_the_plot_unless_a_chart_places_its_own():
 def test_a_long_chart_title_is_broken_into_lines_a_phone_shows_whole():
     """Plotly draws a title on one line: "Principal angles between the two 16-d subspaces: mean …" ran off a
     phone's screen."""
-    from app_pages._widgets import styled
+    from aemodels_app.ui.figures import styled
 
     long = "Principal angles between the two 16-d subspaces: mean 0.13°, largest 0.34°"
     layout = styled(go.Figure(layout={"title": long, "margin": {"t": 40}})).layout
@@ -128,13 +129,13 @@ def test_a_long_chart_title_is_broken_into_lines_a_phone_shows_whole():
 def test_manifold_model_switch_and_measure_every_model():
     at = run("manifold")
     first = [m.value for m in at.metric]
-    at.selectbox(key=state.MANIFOLD_MODEL).set_value("linear16").run()
+    at.selectbox(key=manifold.MODEL).set_value("linear16").run()
     no_errors(at)
     values = {m.label: float(m.value) for m in at.metric}
     assert [m.value for m in at.metric] != first
     assert values["Normal push kept"] < 1e-3 < values["Tangent push kept"]  # the linear AE projects orthogonally
-    at.slider(key=state.MANIFOLD_EPS).set_value(2.0).run()
-    at.button(key=state.MANIFOLD_MEASURE).click().run()
+    at.slider(key=manifold.EPS).set_value(2.0).run()
+    at.button(key=manifold.MEASURE).click().run()
     no_errors(at)
     rows = at.dataframe[0].value
     assert set(rows["model"]) >= {"vae16", "ae16", "dae", "linear16"}
@@ -171,12 +172,12 @@ def test_anomaly_fashion_item_is_flagged_and_auc_table_is_shown(fashion_installe
     assert "Fashion-MNIST" in set(table["not a digit"])
     assert (table["AUC"] > 0.9).all()
     assert "Looks like a digit." in markdown(at)
-    at.button_group(key=state.ANOMALY_INPUT).set_value("A Fashion-MNIST item").run()
+    at.button_group(key=anomaly.INPUT).set_value("A Fashion-MNIST item").run()
     no_errors(at)
-    at.number_input(key=state.ANOMALY_ITEM).set_value(1).run()  # a pullover
+    at.number_input(key=anomaly.ITEM).set_value(1).run()  # a pullover
     no_errors(at)
     assert "Flagged" in markdown(at) and any("Fashion-MNIST #1" in c for c in captions(at))
-    at.selectbox(key=state.ANOMALY_MODEL).set_value("vae16").run()
+    at.selectbox(key=anomaly.MODEL).set_value("vae16").run()
     no_errors(at)
     assert at.dataframe[0].value["AUC"].tolist() != table["AUC"].tolist()
 
@@ -197,12 +198,12 @@ def test_anomaly_roc_is_drawn_from_a_few_points_and_keeps_the_exact_aucs(fashion
 def test_inside_vae_resample_changes_draws_and_model_switch():
     at = run("inside_vae")
     draws = image_by_caption(at, "Decoded from 8 draws")
-    at.button(key=state.VAE_RESAMPLE).click().run()
+    at.button(key=inside_vae.RESAMPLE).click().run()
     no_errors(at)
     assert image_by_caption(at, "Decoded from 8 draws") != draws
     assert at.query_params["draw"] == "1"  # the section is a fragment: it writes the URL itself
     assert any("latents active" in t for t in chart_titles(at))
-    at.selectbox(key=state.VAE_MODEL).set_value("vae2").run()
+    at.selectbox(key=inside_vae.MODEL).set_value("vae2").run()
     no_errors(at)
     assert any("of 2 latents active" in t for t in chart_titles(at))
 
@@ -210,7 +211,7 @@ def test_inside_vae_resample_changes_draws_and_model_switch():
 def test_sparse_units_slider_and_digit_change():
     at = run("sparse")
     weights = image_by_caption(at, "Input weights of the units")
-    at.slider(key=state.SPARSE_SHOWN).set_value(400).run()
+    at.slider(key=sparse.SHOWN).set_value(400).run()
     no_errors(at)
     assert image_by_caption(at, "Input weights of the units") != weights
     parts = image_by_caption(at, "The decoder weights of the 16 most active")

@@ -6,7 +6,8 @@ import time
 from apptest_helpers import captions, digit_maps, go, no_errors, run
 from streamlit.testing.v1 import AppTest
 
-from app_pages import _state as state
+from aemodels_app import state
+from aemodels_app.pages import reconstruct, train
 
 
 def status(at: AppTest) -> str:
@@ -30,7 +31,7 @@ def poll(at: AppTest, until, timeout: float = 60.0) -> AppTest:
 
 
 def code_map(at: AppTest) -> dict | None:
-    """The live code map's data (app_pages/scatter.js), as the browser gets it; None before the first one."""
+    """The live code map's data (components/scatter.js), as the browser gets it; None before the first one."""
     maps = digit_maps(at)
     return maps[0] if maps else None
 
@@ -39,40 +40,40 @@ def test_the_code_map_moves_and_keeps_its_version():
     """The map redraws as the codes move, under one version (the browser keeps the user's zoom), and its dots
     choose nothing (they are held-out digits, not the sample's)."""
     at = run("train")
-    at.button(key=state.TRAIN_START).click().run()
+    at.button(key=train.START).click().run()
     poll(at, lambda a: code_map(a) is not None)
     first = code_map(at)
     assert first is not None and not first["clickable"] and first["title"].startswith("Codes of ")
     poll(at, lambda a: code_map(a)["x"] != first["x"])
     assert code_map(at)["version"] == first["version"]
-    at.button(key=state.TRAIN_RESET).click().run()
+    at.button(key=train.RESET).click().run()
 
 
 def test_nothing_trains_until_start():
     at = run("train")
     no_errors(at)
     assert any("Nothing is training yet" in i.value for i in at.info)
-    assert at.number_input(key=state.TRAIN_DIM).value == 2
+    assert at.number_input(key=train.DIM).value == 2
     assert any("η = d / 784 = 0.00255: undercomplete" in c.value for c in at.caption)
 
 
 def test_start_pause_one_step_reset():
     at = run("train")
-    at.button(key=state.TRAIN_START).click().run()
+    at.button(key=train.START).click().run()
     no_errors(at)
     poll(at, lambda a: step_of(a) > 50 and bool(a.dataframe))
     table = at.dataframe[0].value
     assert "reconstruction MSE" in set(table["measured on held-out digits"])
     assert any("Eight held-out digits" in c for c in captions(at))
-    at.button(key=state.TRAIN_PAUSE).click().run()
+    at.button(key=train.PAUSE).click().run()
     poll(at, lambda a: status(a).startswith("**Paused"))
     paused_at = step_of(at)
     time.sleep(0.5)
     at.run()
     assert step_of(at) == paused_at
-    at.button(key=state.TRAIN_STEP).click().run()
+    at.button(key=train.STEP).click().run()
     poll(at, lambda a: step_of(a) == paused_at + 1)
-    at.button(key=state.TRAIN_RESET).click().run()
+    at.button(key=train.RESET).click().run()
     no_errors(at)
     assert any("Nothing is training yet" in i.value for i in at.info)
 
@@ -81,17 +82,17 @@ def test_an_experiment_sets_its_choices_and_states_its_claim():
     at = run("train")
     at.button(key="train_exp_pca").click().run()
     no_errors(at)
-    assert at.radio(key=state.TRAIN_ARCH).value == "linear" and at.number_input(key=state.TRAIN_DIM).value == 16
+    assert at.radio(key=train.ARCH).value == "linear" and at.number_input(key=train.DIM).value == 16
     poll(at, lambda a: any("The claim: A linear AE is PCA" in m.value for m in a.markdown))
     poll(at, lambda a: any("Mean principal angle to PCA-16" in m.value for m in a.markdown))
 
 
 def test_an_impossible_combination_is_refused_in_plain_words():
     at = run("train")
-    at.radio(key=state.TRAIN_ARCH).set_value("conv").run()
-    at.radio(key=state.TRAIN_REG).set_value("sparse").run()
+    at.radio(key=train.ARCH).set_value("conv").run()
+    at.radio(key=train.REG).set_value("sparse").run()
     assert any("sparsity is offered on the MLP" in w.value for w in at.warning)
-    at.button(key=state.TRAIN_START).click().run()
+    at.button(key=train.START).click().run()
     no_errors(at)
     assert any("Cannot train this" in w.value for w in at.warning)
     assert any("Nothing is training yet" in i.value for i in at.info)
@@ -100,22 +101,22 @@ def test_an_impossible_combination_is_refused_in_plain_words():
 def test_a_link_with_an_absurd_code_size_is_ignored_with_a_note():
     at = run("train", query={"d": "1000000", "lr": "1e9"})
     no_errors(at)
-    assert at.number_input(key=state.TRAIN_DIM).value == 2
+    assert at.number_input(key=train.DIM).value == 2
     notes = " ".join(e.value for e in [*at.warning, *at.info, *at.caption, *at.markdown])
     assert "d" in notes and "1000000" in notes
 
 
 def test_the_trained_model_is_used_on_the_reconstruction_page():
     at = run("train")
-    at.button(key=state.TRAIN_START).click().run()
+    at.button(key=train.START).click().run()
     poll(at, lambda a: step_of(a) > 100)
-    at.button(key=state.TRAIN_USE).click().run()
+    at.button(key=train.USE).click().run()
     no_errors(at)
     name = at.session_state[state.USER_MODEL]
     assert name.startswith("yours-")
     go(at, "reconstruct")
     no_errors(at)
-    assert name in at.multiselect(key=state.RECON_MODELS).value
+    assert name in at.multiselect(key=reconstruct.MODELS).value
     assert any(c == f"{name}: reconstruction" for c in captions(at))
 
 
@@ -123,25 +124,25 @@ def test_a_trained_model_no_longer_on_the_server_gets_a_plain_message():
     import pytest
 
     from aemodels import CheckpointError
-    from app_pages._widgets import cached_model
+    from aemodels_app.ui.models import cached_model
 
     with pytest.raises(CheckpointError, match="no longer on the server"):
         cached_model("yours-00000000")
 
 
 def test_a_training_the_pool_has_forgotten_is_explained_once():
-    """An ended training is forgotten 3 minutes after its page last looked (aemodels.jobs); coming back then gets
+    """An ended training is forgotten 3 minutes after its page last looked (aemodels_app.jobs); coming back then gets
     a plain message, not an error, and the page is ready for a new one."""
     at = run("train")
-    at.button(key=state.TRAIN_START).click().run()
+    at.button(key=train.START).click().run()
     poll(at, lambda a: step_of(a) > 10)
-    job = at.session_state[state.TRAIN_JOB]
-    at.button(key=state.TRAIN_RESET).click().run()  # the pool stops and forgets the job (once its slice ends) ...
+    job = at.session_state[train.JOB]
+    at.button(key=train.RESET).click().run()  # the pool stops and forgets the job (once its slice ends) ...
     end = time.monotonic() + 30
     while not any("no longer on the server" in i.value and "three minutes" in i.value for i in at.info):
         assert time.monotonic() < end, [i.value for i in at.info]
         time.sleep(0.2)
-        at.session_state[state.TRAIN_JOB] = job  # ... which this session still holds, as after 3 minutes unseen
+        at.session_state[train.JOB] = job  # ... which this session still holds, as after 3 minutes unseen
         at.run()
         no_errors(at)
     at.run()
@@ -156,9 +157,9 @@ def test_a_download_of_a_training_that_is_gone_says_so():
     import zipfile
 
     from aemodels import load_digits
-    from aemodels.jobs import TrainingPool
     from aemodels.playground import TrainData, TrainSpec
-    from app_pages.train import GONE, checkpoint_zip
+    from aemodels_app.jobs import TrainingPool
+    from aemodels_app.pages.train import GONE, checkpoint_zip
 
     x, y = load_digits()
     pool = TrainingPool(1)
@@ -183,7 +184,7 @@ def test_a_diverged_trainings_code_map_draws_its_finite_codes_or_nothing():
 
     import numpy as np
 
-    from app_pages.train import code_map_spec
+    from aemodels_app.pages.train import code_map_spec
 
     points = np.array([[0.0, 1.0], [np.nan, 2.0], [3.0, 4.0]])
     view = SimpleNamespace(job_id=1, code_map=(points, np.array([5, 6, 7]), "z1, z2"))

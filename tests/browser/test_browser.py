@@ -272,7 +272,7 @@ def test_the_upload_preview_shows_the_photo_as_taken(page: Page, app_url, tmp_pa
 
 
 def test_the_chart_module_loads_while_a_page_without_charts_is_idle(page: Page, app_url):
-    """app_pages/preload.js: on the Start page (no chart), the browser fetches and runs Streamlit's Plotly module
+    """components/preload.js: on the Start page (no chart), the browser fetches and runs Streamlit's Plotly module
     once idle, so the first chart page does not wait for it; then opening a chart page fetches it no more."""
     open_page(page, app_url, "")
     assert page.locator(".js-plotly-plot").count() == 0

@@ -6,38 +6,33 @@ import torch
 from aemodels.images import code_strip
 from aemodels.losses import mse
 from aemodels.zoo import models_for
-from app_pages._widgets import current_digit, load_model, picture, picture_row, pixels
+from aemodels_app.page import page
+from aemodels_app.pages import registry
+from aemodels_app.ui.digits import current_digit
+from aemodels_app.ui.figures import picture, picture_row, pixels
+from aemodels_app.ui.models import load_model
 
-QUESTIONS = [  # (question, what the pages show, [(page file, label)])
-    (
+PAGE = page(__name__, __file__, title="Start here", icon=":material/school:", section="", order=0, default=True)
+
+
+QUESTIONS = {  # key -> (question, what the pages show); the pages that answer one declare it (Page.answers)
+    "keep": (
         "What does an autoencoder keep?",
         "The few numbers it keeps are enough to redraw the digit; move them and the digit changes smoothly.",
-        [("app_pages/reconstruct.py", "Reconstruction"), ("app_pages/latent.py", "Latent sliders")],
     ),
-    (
+    "drop": (
         "What does it drop?",
         "Noise and anything that is not a digit: what lies off the digits' manifold does not survive the round trip.",
-        [
-            ("app_pages/denoise.py", "Denoising"),
-            ("app_pages/manifold.py", "Manifold geometry"),
-            ("app_pages/anomaly.py", "Anomaly detection"),
-        ],
     ),
-    (
+    "dream": (
         "Can it dream?",
         "A plain AE's code space has holes; a VAE's prior fills it; a density fitted to the codes fills it better.",
-        [
-            ("app_pages/sample.py", "Sampling"),
-            ("app_pages/explorer.py", "Latent explorer"),
-            ("app_pages/inside_vae.py", "Inside the VAE"),
-        ],
     ),
-    (
+    "pca": (
         "Is it just PCA?",
         "A linear AE finds exactly PCA's subspace; nonlinear and sparse ones find curved and part-based codes.",
-        [("app_pages/pca.py", "A linear AE is PCA"), ("app_pages/sparse.py", "Sparse codes")],
     ),
-]
+}
 
 
 def render() -> None:
@@ -71,12 +66,13 @@ def render() -> None:
             "Choose another digit in the sidebar (a test digit, a photo of your own or a drawing): every page uses it."
         )
     st.subheader("Where to go next")
-    for question, answer, pages in QUESTIONS:
+    for key, (question, answer) in QUESTIONS.items():
+        pages = [p for p in registry().values() if p.answers == key]
         with st.container(border=True):
             st.markdown(f"**{question}** {answer}")
             columns = st.columns(len(pages))
-            for column, (path, label) in zip(columns, pages, strict=True):
-                column.page_link(path, label=label, icon=":material/arrow_forward:")
+            for column, shown in zip(columns, pages, strict=True):
+                column.page_link(shown.path, label=shown.title, icon=":material/arrow_forward:")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """Inside the VAE: the posterior of the app's digit, the reparameterisation, the ELBO's terms and unused latents."""
 
+from functools import partial
+
 import plotly.graph_objects as go
 import streamlit as st
 import torch
@@ -8,9 +10,39 @@ from aemodels.images import make_grid
 from aemodels.losses import elbo_terms
 from aemodels.models import VAE
 from aemodels.posterior import posterior_draws, posterior_spread
-from app_pages import _state as state
-from app_pages._caches import ACTIVE_NATS, kl_over_sample
-from app_pages._widgets import current_digit, load_model, model_choice, next_seed, picture, pixels, plot
+from aemodels.zoo import models_for
+from aemodels_app import state
+from aemodels_app.caches import ACTIVE_NATS, kl_over_sample
+from aemodels_app.page import Field, WarmUpTask, first_model, fixed, integer, model_of, page
+from aemodels_app.state import next_seed
+from aemodels_app.ui.digits import current_digit
+from aemodels_app.ui.figures import picture, pixels, plot
+from aemodels_app.ui.models import load_model, model_choice
+
+MODEL = "vae_model"
+EPS_SEED = "vae_eps_seed"
+RESAMPLE = "vae_resample"
+
+
+def warm_up() -> list[WarmUpTask]:
+    return [(f"the KL of each latent of {name}", partial(kl_over_sample, name)) for name in models_for("inside_vae")]
+
+
+PAGE = page(
+    __name__,
+    __file__,
+    title="Inside the VAE",
+    icon=":material/blur_on:",
+    section="Theory",
+    order=5,
+    answers="dream",
+    fields=(
+        Field(MODEL, "model", first_model("inside_vae", "vae16"), model_of("inside_vae")),
+        Field(EPS_SEED, "draw", fixed(0), integer(0, 1_000_000)),
+    ),
+    warm_up=warm_up,
+)
+
 
 ACTIVE, INACTIVE = "#1f77b4", "#c7c7c7"
 
@@ -24,7 +56,7 @@ def render() -> None:
         "for every bit the code carries. Latents not worth their price are switched off: σ = 1, μ = 0, KL = 0."
     )
     with st.sidebar:
-        name = model_choice("VAE", "inside_vae", key=state.VAE_MODEL)
+        name = model_choice("VAE", "inside_vae", key=MODEL)
     model = load_model(name) if name else None
     if name is None or not isinstance(model, VAE):
         return
@@ -103,8 +135,8 @@ def reparameterisation(model: VAE, x: torch.Tensor) -> None:
     """Eight draws of ε and what they decode to: "Draw ε again" reruns only this (not the charts, the ELBO's 64
     draws and the temperature grid, which it does not change), and writes the URL itself."""
     st.header("The reparameterisation: z = μ + σ ⊙ ε")
-    st.button("Draw ε again", key=state.VAE_RESAMPLE, on_click=next_seed, args=(state.VAE_EPS_SEED,))
-    seed = int(st.session_state[state.VAE_EPS_SEED])
+    st.button("Draw ε again", key=RESAMPLE, on_click=next_seed, args=(EPS_SEED,))
+    seed = int(st.session_state[EPS_SEED])
     draws = posterior_draws(model, x, 8, seed=seed)
     left, right = st.columns([1, 4])
     picture(x, "The digit", scale=3, container=left)

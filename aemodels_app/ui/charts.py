@@ -106,7 +106,7 @@ def scatter_spec(
     height: int = 460,
     version: str | None = None,
 ) -> dict[str, Any]:
-    """What app_pages/scatter.js draws: points xy (n, 2) coloured by their labels (n,), in JSON-ready lists, with
+    """What components/scatter.js draws: points xy (n, 2) coloured by their labels (n,), in JSON-ready lists, with
     the box it shows first. `circles` (radii about the origin, e.g. a VAE prior's 1σ and 2σ) are drawn with equal
     axis scales so that they stay circles, and the box then holds the largest of them. `plane`: every spot of the
     box can be clicked (a 2-d latent space, where any spot can be decoded), so the box has a wider margin of empty

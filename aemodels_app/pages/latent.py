@@ -9,25 +9,87 @@ import torch
 
 from aemodels import lerp, slerp
 from aemodels.attributes import PROPERTIES, measure
-from aemodels.charts import scatter_spec
 from aemodels.geometry import LatentProfile
 from aemodels.images import make_grid
 from aemodels.models import Autoencoder
-from app_pages import _state as state
-from app_pages._caches import attribute_directions, codes, profile
-from app_pages._live import decoder_url, live_sliders
-from app_pages._widgets import (
-    Click,
-    cached_model,
-    current_digit,
-    digit_map,
-    digit_picker,
-    digits,
-    load_model,
-    model_choice,
-    picture,
-    pixels,
+from aemodels.zoo import models_for
+from aemodels_app import state
+from aemodels_app.caches import attribute_directions, codes, profile
+from aemodels_app.page import Field, WarmUpTask, code, first_model, fixed, integer, model_of, one_of, page
+from aemodels_app.ui.charts import scatter_spec
+from aemodels_app.ui.digits import current_digit, digit_picker, digits
+from aemodels_app.ui.figures import Click, digit_map, picture, pixels
+from aemodels_app.ui.live import decoder_url, live_sliders
+from aemodels_app.ui.models import cached_model, load_model, model_choice
+
+MODEL = "latent_model"
+LIVE = "latent_live"
+RESET = "latent_reset"
+PATH = "latent_path"
+STEPS = "latent_steps"
+IDENTITY = "latent_identity"  # (model, digit) the sliders were last reset for
+LIVE_VERSION = "latent_live_version"  # bumped when the code is set from Python: the browser takes it over
+MAP = "latent_map"  # the 2-d map: a click on it sets the code
+URL_CODE = "latent_url_code"  # a code from the URL, waiting for this page to use it
+ATTRIBUTE_APPLY = "attribute_apply"
+PATHS = ("linear", "spherical")
+
+
+def code_key(model: str) -> str:
+    """The current latent code of a model: the one truth both kinds of sliders use."""
+    return f"latent_code_{model}"
+
+
+def slider_key(model: str, dim: int) -> str:
+    return f"latent_{model}_{dim}"
+
+
+def attribute_key(prop: str) -> str:
+    """An attribute slider: the asked change of slant, thickness or width."""
+    return f"attribute_{prop}"
+
+
+def link_code() -> list[float] | None:
+    """The code the link carries: the current model's."""
+    model = st.session_state.get(MODEL)
+    return st.session_state.get(code_key(model)) if model else None
+
+
+def take_link_code(values: list[float]) -> None:
+    st.session_state[URL_CODE] = values  # checked against the model's size when the page runs (start_code)
+
+
+def warm_up() -> list[WarmUpTask]:
+    return [(f"the slider layout of {name}", partial(profile, name)) for name in models_for("sliders")]
+
+
+PAGE = page(
+    __name__,
+    __file__,
+    title="Latent sliders",
+    icon=":material/tune:",
+    section="Play",
+    order=3,
+    answers="keep",
+    fields=(
+        Field(MODEL, "model", first_model("sliders", "vae16"), model_of("sliders")),
+        *state.digit_fields(state.SECOND, "2", index=1, klass=1),
+        Field(PATH, "path", fixed("linear"), one_of(PATHS)),
+        Field(STEPS, "steps", fixed(9), integer(3, 15)),
+        Field(
+            URL_CODE,
+            "z",
+            fixed(None),
+            code,
+            lambda z: ",".join(f"{v:.2f}" for v in z),
+            store=take_link_code,
+            shown=link_code,
+        ),
+    ),
+    session={LIVE: True},
+    warm_up=warm_up,
 )
+
 
 SHOWN = 8
 # Attribute sliders: the largest change asked for, and the slider step, per property.
@@ -36,7 +98,7 @@ ATTRIBUTE_RANGE = {"slant": (30.0, 1.0), "thickness": (1.5, 0.05), "width": (6.0
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def latent_map(name: str) -> dict[str, Any]:
-    """A 2-d model's plane with the sample digits' codes (drawn by app_pages/scatter.js): every spot clickable.
+    """A 2-d model's plane with the sample digits' codes (drawn by components/scatter.js): every spot clickable.
     Shared read-only, like the explorer's maps: no copy on the sliders' runs."""
     return scatter_spec(
         codes(name),
@@ -59,17 +121,17 @@ def take_map_click(name: str, click: Click) -> None:
 
 def map_chart(name: str, z: list[float]) -> None:
     """The map, with the current code marked (a cross)."""
-    digit_map(latent_map(name), key=state.LATENT_MAP, spot=(z[0], z[1]), on_click=partial(take_map_click, name))
+    digit_map(latent_map(name), key=MAP, spot=(z[0], z[1]), on_click=partial(take_map_click, name))
 
 
 def set_code(name: str, z: list[float]) -> None:
     """Make z the current code of the model (clipped to the sliders' range); the browser's sliders follow."""
-    st.session_state[state.latent_code_key(name)] = profile(name).clip(z)
-    st.session_state[state.LATENT_LIVE_VERSION] = st.session_state.get(state.LATENT_LIVE_VERSION, 0) + 1
+    st.session_state[code_key(name)] = profile(name).clip(z)
+    st.session_state[LIVE_VERSION] = st.session_state.get(LIVE_VERSION, 0) + 1
 
 
 def _slider_moved(name: str, dim: int) -> None:
-    st.session_state[state.latent_code_key(name)][dim] = st.session_state[state.latent_slider_key(name, dim)]
+    st.session_state[code_key(name)][dim] = st.session_state[slider_key(name, dim)]
 
 
 def help_text(model: Autoencoder, prof: LatentProfile, dim: int) -> str:
@@ -79,10 +141,10 @@ def help_text(model: Autoencoder, prof: LatentProfile, dim: int) -> str:
 
 def server_sliders(name: str, model: Autoencoder, prof: LatentProfile) -> None:
     """st.slider per dimension: the picture follows when a slider is released."""
-    code = st.session_state[state.latent_code_key(name)]
+    code = st.session_state[code_key(name)]
 
     def slider(dim: int) -> None:
-        key = state.latent_slider_key(name, dim)
+        key = slider_key(name, dim)
         if st.session_state.get(key) != code[dim]:  # the code moved elsewhere (reset, live mode, a link)
             st.session_state[key] = code[dim]
         st.slider(
@@ -114,14 +176,14 @@ def sliders(name: str, z0: list[float]) -> None:
     reports the code here on release; server mode decodes here when a slider is released."""
     model, prof = cached_model(name), profile(name)
     top = st.columns([1, 1, 2])
-    top[0].button("Reset to the digit", on_click=set_code, args=(name, z0), key=state.LATENT_RESET)
+    top[0].button("Reset to the digit", on_click=set_code, args=(name, z0), key=RESET)
     live = top[1].toggle(
         "Live dragging",
-        key=state.LATENT_LIVE,
+        key=LIVE,
         help="Decode in your browser while you drag (the model's decoder runs there). "
         "Off: the server decodes when you release a slider.",
     )
-    z = list(st.session_state[state.latent_code_key(name)])
+    z = list(st.session_state[code_key(name)])
     if live and decoder_url(name) is None:
         st.caption("Live dragging is not available for this model here; the server decodes on release.")
         live = False
@@ -134,12 +196,12 @@ def sliders(name: str, z0: list[float]) -> None:
             order=prof.order,
             shown=SHOWN,
             help_texts=[help_text(model, prof, dim) for dim in range(model.latent_dim)],
-            version=st.session_state.get(state.LATENT_LIVE_VERSION, 0),
+            version=st.session_state.get(LIVE_VERSION, 0),
             caption=f"Decoded in your browser ({prof.unit})",
             key=f"latent_live_{name}",
         )
         if released is not None and released != z:  # the code the user released in the browser
-            st.session_state[state.latent_code_key(name)] = released
+            st.session_state[code_key(name)] = released
             z = released
         if model.latent_dim == 2:
             map_chart(name, z)
@@ -147,7 +209,7 @@ def sliders(name: str, z0: list[float]) -> None:
         left, right = st.columns([2, 3])
         with right:
             server_sliders(name, model, prof)
-        z = list(st.session_state[state.latent_code_key(name)])
+        z = list(st.session_state[code_key(name)])
         with torch.inference_mode():
             image = model.decode(torch.tensor([z], dtype=torch.float32))
         with left:
@@ -161,7 +223,7 @@ def sliders(name: str, z0: list[float]) -> None:
 def _apply_attributes(name: str, code: list[float]) -> None:
     set_code(name, code)
     for prop in PROPERTIES:
-        st.session_state[state.attribute_key(prop)] = 0.0
+        st.session_state[attribute_key(prop)] = 0.0
 
 
 def attribute_sliders(name: str, model: Autoencoder, z: list[float]) -> None:
@@ -182,7 +244,7 @@ def attribute_sliders(name: str, model: Autoencoder, z: list[float]) -> None:
     asked = {}
     for column, (prop, unit) in zip(columns, PROPERTIES.items(), strict=True):
         limit, step = ATTRIBUTE_RANGE[prop]
-        key = state.attribute_key(prop)
+        key = attribute_key(prop)
         value = float(st.session_state.get(key, 0.0))
         asked[prop] = column.slider(
             f"Change of {prop} ({unit})", -limit, limit, value=value, step=step, key=key, format="%+.2f"
@@ -209,7 +271,7 @@ def attribute_sliders(name: str, model: Autoencoder, z: list[float]) -> None:
     )
     table.button(
         "Make this the current code",
-        key=state.ATTRIBUTE_APPLY,
+        key=ATTRIBUTE_APPLY,
         on_click=_apply_attributes,
         args=(name, moved.tolist()),
         disabled=not any(asked.values()),
@@ -219,17 +281,17 @@ def attribute_sliders(name: str, model: Autoencoder, z: list[float]) -> None:
 def start_code(name: str, model: Autoencoder, z0: list[float], digit_caption: str) -> None:
     """A new digit or model starts the sliders at its code; a link's code, once, where it fits the model."""
     identity = (name, digit_caption, tuple(round(v, 5) for v in z0))
-    pending = st.session_state.pop(state.LATENT_URL_CODE, None)
+    pending = st.session_state.pop(URL_CODE, None)
     if pending is not None:
         if len(pending) == model.latent_dim:
-            st.session_state[state.LATENT_IDENTITY] = identity
+            st.session_state[IDENTITY] = identity
             set_code(name, pending)
             return
         state.add_note(
             "latent", f"z: the link's code has {len(pending)} numbers, {name} has {model.latent_dim}; ignored"
         )
-    if st.session_state.get(state.LATENT_IDENTITY) != identity:
-        st.session_state[state.LATENT_IDENTITY] = identity
+    if st.session_state.get(IDENTITY) != identity:
+        st.session_state[IDENTITY] = identity
         set_code(name, z0)
 
 
@@ -244,8 +306,8 @@ def interpolation(name: str, model: Autoencoder) -> None:
         end = digit_picker("second")
     with right:
         c1, c2 = st.columns(2)
-        method = c1.radio("Path", state.PATHS, key=state.LATENT_PATH, horizontal=True)
-        steps = c2.slider("Steps", 3, 15, key=state.LATENT_STEPS)
+        method = c1.radio("Path", PATHS, key=PATH, horizontal=True)
+        steps = c2.slider("Steps", 3, 15, key=STEPS)
         start = current_digit()
         with torch.inference_mode():
             za, zb = model.encode(start.x)[0], model.encode(end.x)[0]
@@ -267,7 +329,7 @@ def render() -> None:
         "ordered by how much they carry; a VAE leaves some unused (they carry ~0 nats and do nothing)."
     )
     with st.sidebar:
-        name = model_choice("Model", "sliders", key=state.LATENT_MODEL)
+        name = model_choice("Model", "sliders", key=MODEL)
     model = load_model(name) if name else None
     if name is None or model is None:
         return

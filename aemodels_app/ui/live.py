@@ -1,5 +1,5 @@
 """The live-drag latent sliders: a st.components.v2 component that runs the model's decoder in the browser
-(app_pages/live_decoder.js) and reports the code to Python when a slider is released."""
+(components/live_decoder.js) and reports the code to Python when a slider is released."""
 
 from __future__ import annotations
 
@@ -7,29 +7,22 @@ import json
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from aemodels.export import ExportError, export_decoder
-from app_pages._widgets import YOURS, cached_model
+from aemodels_app.ui import components
+from aemodels_app.ui.models import YOURS, cached_model
 
-HERE = Path(__file__).resolve().parent
-STATIC = HERE.parent / "static" / "decoders"  # served at app/static/decoders/ (server.enableStaticServing)
+STATIC: Path | None = None  # where the decoders are written; None: static/decoders/ beside the main script
 
-CSS = """
-.live { display: flex; gap: 1.5rem; align-items: flex-start; flex-wrap: wrap; font-family: var(--st-font); }
-.figure { display: flex; flex-direction: column; align-items: center; gap: 0.3rem; }
-.digit { width: 224px; height: 224px; image-rendering: pixelated; border-radius: 4px; background: black; }
-.status { font-size: 0.8rem; opacity: 0.7; max-width: 224px; text-align: center; }
-.sliders { flex: 1; min-width: 16rem; display: flex; flex-direction: column; gap: 0.15rem; }
-.row { display: grid; grid-template-columns: 2.5rem 1fr 3rem; align-items: center; gap: 0.5rem; }
-.row.extra { display: none; }
-.live.all .row.extra { display: grid; }
-.name, .value { font-size: 0.85rem; font-variant-numeric: tabular-nums; }
-input[type=range] { width: 100%; accent-color: var(--st-primary-color); }
-.more { margin-top: 0.4rem; align-self: flex-start; background: none; border: 1px solid var(--st-border-color);
-        border-radius: var(--st-base-radius); padding: 0.2rem 0.6rem; cursor: pointer; color: inherit; }
-"""
 
-_component = st.components.v2.component("aemodels_live_decoder", js=(HERE / "live_decoder.js").read_text(), css=CSS)
+def static_folder() -> Path:
+    """static/decoders/ beside the app's main script, which Streamlit serves at app/static/ (enableStaticServing)."""
+    if STATIC is not None:
+        return STATIC
+    ctx = get_script_run_ctx()
+    main = Path(ctx.main_script_path) if ctx is not None else Path.cwd() / "app.py"
+    return main.resolve().parent / "static" / "decoders"
 
 
 @st.cache_resource(show_spinner="Preparing the in-browser decoder…")
@@ -42,11 +35,12 @@ def decoder_url(name: str) -> str | None:
     try:
         manifest, buffer = export_decoder(cached_model(name))
         stem = f"{name}-{manifest['sha256'][:16]}"
-        STATIC.mkdir(parents=True, exist_ok=True)
-        if not (STATIC / f"{stem}.bin").exists():
-            (STATIC / f"{stem}.bin.part").write_bytes(buffer)
-            (STATIC / f"{stem}.bin.part").replace(STATIC / f"{stem}.bin")
-        (STATIC / f"{stem}.json").write_text(json.dumps(manifest))
+        folder = static_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / f"{stem}.bin").exists():
+            (folder / f"{stem}.bin.part").write_bytes(buffer)
+            (folder / f"{stem}.bin.part").replace(folder / f"{stem}.bin")
+        (folder / f"{stem}.json").write_text(json.dumps(manifest))
     except (ExportError, OSError):
         return None
     return f"app/static/decoders/{stem}"
@@ -81,7 +75,7 @@ def live_sliders(
         "version": version,
         "caption": caption,
     }
-    result = _component(key=key, data=data, on_z_change=lambda: None, height="content")
+    result = components.live_decoder(key=key, data=data, on_z_change=lambda: None, height="content")
     state = result.get("z") if hasattr(result, "get") else getattr(result, "z", None)
     if isinstance(state, dict) and state.get("version") == version and len(state.get("values", [])) == len(z):
         return [float(v) for v in state["values"]]

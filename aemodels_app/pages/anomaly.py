@@ -1,26 +1,54 @@
 """Anomaly detection: reconstruction error separates digits from everything else."""
 
+from functools import partial
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from aemodels.anomaly import NOISE_KINDS, noise_images, reconstruction_error
-from aemodels.charts import log_axis
 from aemodels.data import FASHION_CLASSES
-from app_pages import _state as state
-from app_pages._caches import COUNT, DIGITS, anomaly_summary, fashion
-from app_pages._state import ANOMALY_INPUTS
-from app_pages._widgets import (
-    current_digit,
-    error_picture,
-    load_model,
-    model_choice,
-    picture,
-    picture_row,
-    plot,
-    styled,
+from aemodels.zoo import models_for
+from aemodels_app import state
+from aemodels_app.caches import COUNT, DIGITS, anomaly_summary, fashion
+from aemodels_app.page import Field, WarmUpTask, first_model, fixed, integer, model_of, one_of, page
+from aemodels_app.ui.charts import log_axis
+from aemodels_app.ui.digits import current_digit
+from aemodels_app.ui.figures import error_picture, picture, picture_row, plot, styled
+from aemodels_app.ui.models import load_model, model_choice
+
+MODEL = "anomaly_model"
+INPUT = "anomaly_input"
+ITEM = "anomaly_item"
+NOISE = "anomaly_noise"
+NOISE_SEED = "anomaly_noise_seed"
+ANOMALY_INPUTS = ("Your digit (sidebar)", "A Fashion-MNIST item", "Noise")
+NOISE_IMAGE_KINDS = ("uniform", "blobs")
+
+
+def warm_up() -> list[WarmUpTask]:
+    return [(f"anomaly scores under {name}", partial(anomaly_summary, name)) for name in models_for("anomaly")[:3]]
+
+
+PAGE = page(
+    __name__,
+    __file__,
+    title="Anomaly detection",
+    icon=":material/report:",
+    section="Theory",
+    order=4,
+    answers="drop",
+    fields=(
+        Field(MODEL, "model", first_model("anomaly", "ae16"), model_of("anomaly")),
+        Field(INPUT, "input", fixed(ANOMALY_INPUTS[0]), one_of(ANOMALY_INPUTS)),
+        Field(ITEM, "item", fixed(0), integer(0, state.SAMPLE_SIZE - 1)),
+        Field(NOISE, "kind", fixed(NOISE_IMAGE_KINDS[0]), one_of(NOISE_IMAGE_KINDS)),
+        Field(NOISE_SEED, "seed", fixed(0), integer(0, 10_000)),
+    ),
+    warm_up=warm_up,
 )
+
 
 SET_COLOURS = {DIGITS: "#1f77b4", "Fashion-MNIST": "#ff7f0e", "noise (uniform)": "#7f7f7f", "noise (blobs)": "#9467bd"}
 
@@ -28,18 +56,18 @@ SET_COLOURS = {DIGITS: "#1f77b4", "Fashion-MNIST": "#ff7f0e", "noise (uniform)":
 def chosen_input(items: tuple[np.ndarray, np.ndarray] | str) -> tuple[torch.Tensor, str]:
     """The input to score: the app's digit, a Fashion-MNIST item or noise."""
     choices = list(ANOMALY_INPUTS) if not isinstance(items, str) else [ANOMALY_INPUTS[0], ANOMALY_INPUTS[2]]
-    if st.session_state.get(state.ANOMALY_INPUT) not in choices:
-        st.session_state[state.ANOMALY_INPUT] = choices[0]
-    what = st.segmented_control("Input", choices, key=state.ANOMALY_INPUT) or choices[0]
+    if st.session_state.get(INPUT) not in choices:
+        st.session_state[INPUT] = choices[0]
+    what = st.segmented_control("Input", choices, key=INPUT) or choices[0]
     if what == ANOMALY_INPUTS[1] and not isinstance(items, str):
-        index = int(st.number_input(f"Item (0–{COUNT - 1})", 0, COUNT - 1, key=state.ANOMALY_ITEM))
+        index = int(st.number_input(f"Item (0–{COUNT - 1})", 0, COUNT - 1, key=ITEM))
         return (
             torch.from_numpy(items[0][index].copy()).view(1, 1, 28, 28),
             f"Fashion-MNIST #{index} ({FASHION_CLASSES[items[1][index]]})",
         )
     if what == ANOMALY_INPUTS[2]:
-        kind = st.radio("Kind", NOISE_KINDS, horizontal=True, key=state.ANOMALY_NOISE)
-        seed = int(st.number_input("Seed", 0, 10_000, key=state.ANOMALY_NOISE_SEED))
+        kind = st.radio("Kind", NOISE_KINDS, horizontal=True, key=NOISE)
+        seed = int(st.number_input("Seed", 0, 10_000, key=NOISE_SEED))
         return noise_images(kind, 1, seed=seed), f"{kind} noise"
     digit = current_digit()
     return digit.x, digit.caption
@@ -74,7 +102,7 @@ def render() -> None:
         "well the score separates them: AUC 1 is perfect, 0.5 is a coin toss."
     )
     with st.sidebar:
-        name = model_choice("Model", "anomaly", key=state.ANOMALY_MODEL)
+        name = model_choice("Model", "anomaly", key=MODEL)
     model = load_model(name) if name else None
     if name is None or model is None:
         return

@@ -1,5 +1,7 @@
 """Denoising: noise of a chosen kind and level on the app's digit, and what the models make of it."""
 
+from typing import Any
+
 import plotly.graph_objects as go
 import streamlit as st
 import torch
@@ -9,18 +11,52 @@ from aemodels.corrupt import median_filter
 from aemodels.geometry import noise_collapse_curve
 from aemodels.losses import psnr
 from aemodels.zoo import models_for
-from app_pages import _state as state
-from app_pages._state import NOISE_LEVELS
-from app_pages._widgets import choices, current_digit, load_model, picture, picture_row, plot
+from aemodels_app import state
+from aemodels_app.page import Field, fixed, integer, number, one_of, page, rounded
+from aemodels_app.ui.digits import current_digit
+from aemodels_app.ui.figures import picture, picture_row, plot
+from aemodels_app.ui.models import choices, load_model
+
+KIND = "denoise_kind"
+LEVEL = "denoise_level"
+SEED = "denoise_seed"
+NOISE_LEVELS = {  # noise kind -> (slider label, min, max, default, step)
+    "gaussian": ("Noise standard deviation σ", 0.0, 1.0, 0.3, 0.05),
+    "salt_and_pepper": ("Fraction of pixels flipped to black or white", 0.0, 0.6, 0.2, 0.02),
+    "occlusion": ("Side of the blacked-out square (pixels)", 0.0, 20.0, 8.0, 1.0),
+}
+
+
+def noise_level(text: str, parsed: dict[str, Any]) -> float:
+    """The level is checked against the range of the kind the link names (parsed before it)."""
+    _, low, high, _, _ = NOISE_LEVELS[parsed.get(KIND, "gaussian")]
+    return float(number(low, high)(text, parsed))
+
+
+PAGE = page(
+    __name__,
+    __file__,
+    title="Denoising",
+    icon=":material/cleaning_services:",
+    section="Play",
+    order=2,
+    answers="drop",
+    fields=(
+        Field(KIND, "noise", fixed("gaussian"), one_of(tuple(NOISE_LEVELS))),
+        Field(LEVEL, "level", fixed(NOISE_LEVELS["gaussian"][3]), noise_level, rounded),
+        Field(SEED, "seed", fixed(0), integer(0, 10_000)),
+    ),
+)
+
 
 NAMES = {"gaussian": "Gaussian", "salt_and_pepper": "Salt & pepper", "occlusion": "Occlusion"}
 
 
 def _kind_changed() -> None:
     """A new kind of noise starts at its own default level (the levels' ranges differ)."""
-    kind = st.session_state.get(state.DENOISE_KIND) or "gaussian"
-    st.session_state[state.DENOISE_KIND] = kind
-    st.session_state[state.DENOISE_LEVEL] = NOISE_LEVELS[kind][3]
+    kind = st.session_state.get(KIND) or "gaussian"
+    st.session_state[KIND] = kind
+    st.session_state[LEVEL] = NOISE_LEVELS[kind][3]
 
 
 def render() -> None:
@@ -44,12 +80,12 @@ def render() -> None:
                 "Noise",
                 list(NOISE_LEVELS),
                 format_func=NAMES.__getitem__,
-                key=state.DENOISE_KIND,
+                key=KIND,
                 on_change=_kind_changed,
             )
             or "gaussian"
         )
-    seed = int(seed_box.number_input("Seed", 0, 10_000, key=state.DENOISE_SEED))
+    seed = int(seed_box.number_input("Seed", 0, 10_000, key=SEED))
     level_and_models(x, kind, seed)
     noise_collapse(x, seed)
 
@@ -60,7 +96,7 @@ def level_and_models(x: torch.Tensor, kind: str, seed: int) -> None:
     and the curve below, which the level does not change), and writes the URL itself, since a fragment's run does
     not reach the router."""
     label, low, high, _, step = NOISE_LEVELS[kind]
-    level = st.slider(label, low, high, step=step, key=state.DENOISE_LEVEL)
+    level = st.slider(label, low, high, step=step, key=LEVEL)
     noisy = corrupt(x, kind, level, seed=seed)
     plain_names, denoiser_names = models_for("denoise_plain"), models_for("denoiser")
     plain = load_model(plain_names[0]) if plain_names else None

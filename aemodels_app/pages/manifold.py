@@ -4,7 +4,6 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels.charts import log_axis
 from aemodels.geometry import (
     decoder_jacobian,
     smooth_reconstruct,
@@ -13,16 +12,31 @@ from aemodels.geometry import (
 )
 from aemodels.images import filter_grid
 from aemodels.zoo import models_for
-from app_pages import _state as state
-from app_pages._caches import RATIO_DIGITS, summary
-from app_pages._widgets import (
-    current_digit,
-    load_model,
-    model_choice,
-    picture,
-    picture_row,
-    pixels,
-    plot,
+from aemodels_app.caches import RATIO_DIGITS, summary
+from aemodels_app.page import Field, first_model, fixed, integer, model_of, number, page, rounded
+from aemodels_app.ui.charts import log_axis
+from aemodels_app.ui.digits import current_digit
+from aemodels_app.ui.figures import picture, picture_row, pixels, plot
+from aemodels_app.ui.models import load_model, model_choice
+
+MODEL = "manifold_model"
+EPS = "manifold_eps"
+SEED = "manifold_seed"
+MEASURE = "manifold_measure"
+TABLE = "manifold_table"  # the last "Measure every model" result: (eps, rows)
+PAGE = page(
+    __name__,
+    __file__,
+    title="Manifold geometry",
+    icon=":material/3d_rotation:",
+    section="Theory",
+    order=2,
+    answers="drop",
+    fields=(
+        Field(MODEL, "model", first_model("manifold", "vae16"), model_of("manifold")),
+        Field(EPS, "eps", fixed(1.0), number(0.1, 3.0), rounded),
+        Field(SEED, "seed", fixed(0), integer(0, 10_000)),
+    ),
 )
 
 
@@ -56,16 +70,16 @@ def render() -> None:
         "the surface survives and a push away from it (a normal direction) is removed. Below, that claim is measured."
     )
     with st.sidebar:
-        name = model_choice("Model", "manifold", key=state.MANIFOLD_MODEL)
+        name = model_choice("Model", "manifold", key=MODEL)
         eps = st.slider(
             "Push size ‖δ‖ (pixel-space norm)",
             0.1,
             3.0,
             step=0.1,
-            key=state.MANIFOLD_EPS,
+            key=EPS,
             help="A digit has norm about 9; a push of 1 changes each pixel by about 0.036 on average.",
         )
-        seed = st.number_input("Random directions seed", 0, 10_000, key=state.MANIFOLD_SEED)
+        seed = st.number_input("Random directions seed", 0, 10_000, key=SEED)
     model = load_model(name) if name else None
     if model is None:
         return
@@ -128,9 +142,9 @@ def render() -> None:
         "the manifold. Denoising training does exactly that (the noise is mostly normal to the manifold), and a "
         "VAE's posterior noise does some of it. The linear AE is an exact orthogonal projection: ratio 0."
     )
-    if st.button("Measure every model", key=state.MANIFOLD_MEASURE):
-        st.session_state[state.MANIFOLD_TABLE] = (float(eps), measure_every_model(float(eps)))
-    table = st.session_state.get(state.MANIFOLD_TABLE)
+    if st.button("Measure every model", key=MEASURE):
+        st.session_state[TABLE] = (float(eps), measure_every_model(float(eps)))
+    table = st.session_state.get(TABLE)
     if table is not None:
         st.dataframe(table[1], hide_index=True)
         if table[0] != float(eps):

@@ -4,14 +4,7 @@ thread started at the first visit can fill them before the user reaches the page
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import gc
-import os
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -29,7 +22,6 @@ from aemodels.anomaly import (
     score_range,
 )
 from aemodels.attributes import Direction, load_directions
-from aemodels.charts import thin_curve
 from aemodels.data import load_fashion_mnist
 from aemodels.geometry import (
     LatentProfile,
@@ -44,8 +36,10 @@ from aemodels.models import VAE
 from aemodels.posterior import KLProfile, kl_profile
 from aemodels.quality import load_report
 from aemodels.samplers import ModelSamplers, load_samplers
-from aemodels.zoo import CheckpointError, models_for
-from app_pages._widgets import cached_model, read_only, sample_tensor
+from aemodels.zoo import CheckpointError
+from aemodels_app.ui.charts import thin_curve
+from aemodels_app.ui.digits import read_only, sample_tensor
+from aemodels_app.ui.models import cached_model
 
 COUNT = 2000  # sample digits, and Fashion-MNIST items
 DIGITS = "MNIST digits"
@@ -177,89 +171,3 @@ def directions(name: str) -> PushDirections:
 @st.cache_data(show_spinner=False, max_entries=128)
 def summary(name: str, eps: float) -> PushSummary:
     return push_summary(cached_model(name), sample_tensor()[:RATIO_DIGITS], eps=eps, directions=directions(name))
-
-
-@dataclass
-class WarmUp:
-    """The process's warm-up: which caches are being filled, and how far it got."""
-
-    tasks: list[tuple[str, Callable[[], object]]]
-    done: int = 0
-    current: str = ""
-    failed: list[str] = field(default_factory=list)
-    delay: float = 1.0  # seconds before it starts
-    thread: threading.Thread | None = field(default=None, repr=False)
-    stopping: threading.Event = field(default_factory=threading.Event, repr=False)
-
-    @property
-    def finished(self) -> bool:
-        return self.done >= len(self.tasks)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Let the task under way finish, start no other (at exit: a daemon thread killed inside torch aborts the
-        interpreter, "terminate called without an active exception")."""
-        self.stopping.set()
-        if self.thread is not None and self.thread is not threading.current_thread():
-            self.thread.join(timeout)
-
-    def run(self) -> None:
-        if self.stopping.wait(self.delay):  # let the page that started it finish first: it is what the user waits for
-            return
-        with contextlib.suppress(OSError, AttributeError):  # Linux: lower this thread's priority only
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-        for label, task in self.tasks:
-            if self.stopping.is_set():
-                return
-            self.current = label
-            try:
-                task()
-            except Exception:  # a broken model is reported in plain words on its page; go on with the others
-                self.failed.append(label)
-            self.done += 1
-        self.current = ""
-        freeze_survivors()  # the caches it filled live as long as the process
-
-
-def freeze_survivors() -> None:
-    """Collect garbage, then take every object still alive out of the cyclic collector's reach (gc.freeze).
-    Streamlit runs a full collection after every script run; its cost grows with the objects that live for the
-    life of the process (models, caches, plotly's validators, the modules a page imports on first use), and they
-    were walked again on every run: 85-100 ms of CPU per run once every page had been opened. Frozen objects are
-    still freed when nothing refers to them; only objects in reference cycles that die later stay, which is why
-    this runs a bounded number of times: once per page and process, and once when the warm-up has finished."""
-    gc.collect()
-    gc.freeze()
-
-
-@st.cache_resource(show_spinner=False)
-def settle_after_first_run(page: str) -> bool:
-    """Once per page and process, after that page's first run: what it loaded stays, so freeze it."""
-    freeze_survivors()
-    return True
-
-
-def warm_up_tasks() -> list[tuple[str, Callable[[], object]]]:
-    """What the theory pages need before they can draw anything, for their default models first."""
-    tasks: list[tuple[str, Callable[[], object]]] = []
-    for name in models_for("explorer")[:4]:
-        tasks.append((f"the codes of the sample under {name}", partial(points, name)))
-    for name in models_for("anomaly")[:3]:
-        tasks.append((f"anomaly scores under {name}", partial(anomaly_summary, name)))
-    for name in models_for("sliders"):
-        tasks.append((f"the slider layout of {name}", partial(profile, name)))
-    for name in models_for("inside_vae"):
-        tasks.append((f"the KL of each latent of {name}", partial(kl_over_sample, name)))
-    for name in models_for("sparse_codes"):
-        tasks.append((f"the sparse code of the sample under {name}", partial(codes, name)))
-    return tasks
-
-
-@st.cache_resource(show_spinner=False)
-def warm_up() -> WarmUp:
-    """Start, once per process, a background thread that fills the caches above: a user who opens one page finds
-    the next ones ready. The first session's first run starts it."""
-    job = WarmUp(tasks=warm_up_tasks())
-    job.thread = threading.Thread(target=job.run, name="aemodels-warm-up", daemon=True)
-    job.thread.start()
-    atexit.register(job.stop)
-    return job

@@ -15,9 +15,7 @@ import streamlit as st
 import torch
 
 from aemodels import DataError, load_digits, load_mnist
-from aemodels.charts import finite_points, scatter_spec
 from aemodels.images import make_grid
-from aemodels.jobs import DONE, JobView, TrainingPool
 from aemodels.playground import (
     ARCHITECTURES,
     EXPERIMENTS,
@@ -28,9 +26,14 @@ from aemodels.playground import (
     TrainSpec,
 )
 from aemodels.zoo import checkpoint_archive
-from app_pages import _state as state
-from app_pages._caches import fashion
-from app_pages._widgets import digit_map, pixels, plot, register_user_model
+from aemodels_app import state
+from aemodels_app.caches import fashion
+from aemodels_app.jobs import DONE, JobView, TrainingPool
+from aemodels_app.page import Field, fixed, integer, number, one_of, page, rounded
+from aemodels_app.pages import reconstruct
+from aemodels_app.ui.charts import finite_points, scatter_spec
+from aemodels_app.ui.figures import digit_map, pixels, plot
+from aemodels_app.ui.models import register_user_model
 
 DIGIT_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 60_000)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0)
@@ -41,13 +44,60 @@ GONE = (
     "minutes after (or it was reset, or the server restarted). A model you chose to use on the other pages stays "
     "there. Start again to train a new one."
 )
+
+
+ARCH = "train_arch"
+DIM = "train_dim"
+REG = "train_reg"
+SIGMA = "train_sigma"
+RHO = "train_rho"
+LAMBDA = "train_lambda"
+BETA = "train_beta"
+DIGITS = "train_digits"
+LR = "train_lr"
+SEED = "train_seed"
+STEPS = "train_steps"
+JOB = "train_job"  # this session's job in the training pool
+OWNER = "train_owner"  # this session's identity in the pool (one job per owner)
+EXPERIMENT = "train_experiment"  # the guided experiment the current job runs, if any
+NOTE = "train_note"  # why the last Start was refused
+SEEN_DONE = "train_seen_done"  # the finished job the page has redrawn for (once, to stop polling)
+START = "train_start"
+PAUSE = "train_pause"
+STEP = "train_step"
+RESET = "train_reset"
+USE = "train_use"
+DOWNLOAD = "train_download"
+PAGE = page(
+    __name__,
+    __file__,
+    title="Train your own",
+    icon=":material/model_training:",
+    section="Play",
+    order=5,
+    uses_digit=False,
+    fields=(
+        Field(ARCH, "arch", fixed("mlp"), one_of(("linear", "mlp", "conv"))),
+        Field(DIM, "d", fixed(2), integer(1, 1024)),
+        Field(REG, "reg", fixed("none"), one_of(("none", "denoising", "sparse", "vae"))),
+        Field(SIGMA, "sigma", fixed(0.3), number(0.05, 1.0), rounded),
+        Field(RHO, "rho", fixed(0.05), number(0.01, 0.3), rounded),
+        Field(LAMBDA, "lambda", fixed(3.0), number(0.0, 10.0), rounded),
+        Field(BETA, "beta", fixed(1.0), number(0.0, 4.0), rounded),
+        Field(DIGITS, "digits", fixed(10_000), integer(1_000, 60_000)),
+        Field(LR, "lr", fixed(1e-3), number(1e-4, 1.0), rounded),
+        Field(SEED, "seed", fixed(0), integer(0, 1_000_000)),
+        Field(STEPS, "steps", fixed(5_000), integer(100, 20_000)),
+    ),
+)
+
 ARCH_LABELS = {"linear": "tied linear", "mlp": "MLP", "conv": "convolutional"}
 REG_LABELS = {"none": "none", "denoising": "denoising", "sparse": "sparsity", "vae": "VAE"}
 
 
 @st.cache_resource(show_spinner=False)
 def pool() -> TrainingPool:
-    """The process's training pool, shared by every session (aemodels.jobs): one worker per core, or
+    """The process's training pool, shared by every session (aemodels_app.jobs): one worker per core, or
     $AEMODELS_TRAIN_WORKERS (fewer leaves more of the machine to the other pages' users)."""
     workers = os.environ.get("AEMODELS_TRAIN_WORKERS", "")
     return TrainingPool(int(workers) if workers.isdigit() and int(workers) > 0 else None)
@@ -71,25 +121,25 @@ def training_data() -> TrainData:
 
 
 def owner() -> str:
-    if state.TRAIN_OWNER not in st.session_state:
-        st.session_state[state.TRAIN_OWNER] = uuid.uuid4().hex
-    return str(st.session_state[state.TRAIN_OWNER])
+    if OWNER not in st.session_state:
+        st.session_state[OWNER] = uuid.uuid4().hex
+    return str(st.session_state[OWNER])
 
 
 def current_spec(data: TrainData) -> TrainSpec:
     ss = st.session_state
     return TrainSpec(
-        architecture=ss[state.TRAIN_ARCH],
-        latent_dim=int(ss[state.TRAIN_DIM]),
-        regulariser=ss[state.TRAIN_REG],
-        noise_std=float(ss[state.TRAIN_SIGMA]),
-        sparsity_target=float(ss[state.TRAIN_RHO]),
-        sparsity_weight=float(ss[state.TRAIN_LAMBDA]),
-        beta=float(ss[state.TRAIN_BETA]),
-        train_digits=min(int(ss[state.TRAIN_DIGITS]), len(data.x_train)),
-        lr=float(ss[state.TRAIN_LR]),
-        seed=int(ss[state.TRAIN_SEED]),
-        max_steps=int(ss[state.TRAIN_STEPS]),
+        architecture=ss[ARCH],
+        latent_dim=int(ss[DIM]),
+        regulariser=ss[REG],
+        noise_std=float(ss[SIGMA]),
+        sparsity_target=float(ss[RHO]),
+        sparsity_weight=float(ss[LAMBDA]),
+        beta=float(ss[BETA]),
+        train_digits=min(int(ss[DIGITS]), len(data.x_train)),
+        lr=float(ss[LR]),
+        seed=int(ss[SEED]),
+        max_steps=int(ss[STEPS]),
         max_seconds=MAX_SECONDS,
     )
 
@@ -99,11 +149,11 @@ def start(spec: TrainSpec, experiment: str | None = None) -> None:
     try:
         job = pool().submit(owner(), spec, training_data())
     except SpecError as err:
-        st.session_state[state.TRAIN_NOTE] = f"Cannot train this: {err}."
+        st.session_state[NOTE] = f"Cannot train this: {err}."
         return
-    st.session_state[state.TRAIN_JOB] = job
-    st.session_state[state.TRAIN_EXPERIMENT] = experiment
-    st.session_state.pop(state.TRAIN_NOTE, None)
+    st.session_state[JOB] = job
+    st.session_state[EXPERIMENT] = experiment
+    st.session_state.pop(NOTE, None)
 
 
 def start_experiment(key: str) -> None:
@@ -112,87 +162,87 @@ def start_experiment(key: str) -> None:
     base = TrainSpec(train_digits=min(10_000, len(data.x_train)), max_steps=STEP_CHOICES[-1])
     spec = replace(base, **choices)
     ss = st.session_state  # the choices on the page follow, so the user sees what runs
-    ss[state.TRAIN_ARCH], ss[state.TRAIN_DIM], ss[state.TRAIN_REG] = (
+    ss[ARCH], ss[DIM], ss[REG] = (
         spec.architecture,
         spec.latent_dim,
         spec.regulariser,
     )
-    ss[state.TRAIN_SIGMA], ss[state.TRAIN_LR], ss[state.TRAIN_DIGITS] = spec.noise_std, spec.lr, spec.train_digits
+    ss[SIGMA], ss[LR], ss[DIGITS] = spec.noise_std, spec.lr, spec.train_digits
     start(spec, key)
 
 
 def reset() -> None:
-    job = st.session_state.pop(state.TRAIN_JOB, None)
+    job = st.session_state.pop(JOB, None)
     if job is not None:
         pool().cancel(job, "reset")
         pool().forget(job)
-    st.session_state.pop(state.TRAIN_EXPERIMENT, None)
+    st.session_state.pop(EXPERIMENT, None)
 
 
 def controls(data: TrainData) -> None:
     st.subheader("Choices")
     c1, c2, c3 = st.columns(3)
     with c1:
-        st.radio("Architecture", ARCHITECTURES, key=state.TRAIN_ARCH, format_func=ARCH_LABELS.get, horizontal=True)
+        st.radio("Architecture", ARCHITECTURES, key=ARCH, format_func=ARCH_LABELS.get, horizontal=True)
         d = st.number_input(
             "Code size d",
             1,
             1024,
-            key=state.TRAIN_DIM,
+            key=DIM,
             help="From 1 (undercomplete) to 1024 (overcomplete: more numbers in the code than pixels).",
         )
         kind = "overcomplete" if d > 784 else ("complete" if d == 784 else "undercomplete")
         st.caption(f"η = d / 784 = {d / 784:.3g}: {kind}")
     with c2:
-        reg = st.radio("Regulariser", REGULARISERS, key=state.TRAIN_REG, format_func=REG_LABELS.get, horizontal=True)
+        reg = st.radio("Regulariser", REGULARISERS, key=REG, format_func=REG_LABELS.get, horizontal=True)
         if reg == "denoising":
-            st.slider("Training noise σ", 0.05, 1.0, step=0.05, key=state.TRAIN_SIGMA)
+            st.slider("Training noise σ", 0.05, 1.0, step=0.05, key=SIGMA)
         elif reg == "sparse":
-            st.slider("Target activation ρ", 0.01, 0.3, step=0.01, key=state.TRAIN_RHO)
-            st.slider("Sparsity weight λ", 0.0, 10.0, step=0.5, key=state.TRAIN_LAMBDA)
+            st.slider("Target activation ρ", 0.01, 0.3, step=0.01, key=RHO)
+            st.slider("Sparsity weight λ", 0.0, 10.0, step=0.5, key=LAMBDA)
         elif reg == "vae":
-            st.slider("β (weight of the KL term)", 0.0, 4.0, step=0.1, key=state.TRAIN_BETA)
+            st.slider("β (weight of the KL term)", 0.0, 4.0, step=0.1, key=BETA)
     with c3:
         options = [n for n in DIGIT_CHOICES if n <= len(data.x_train)] or [len(data.x_train)]
-        if st.session_state[state.TRAIN_DIGITS] not in options:
-            st.session_state[state.TRAIN_DIGITS] = options[-1] if len(options) < 3 else options[3 % len(options)]
+        if st.session_state[DIGITS] not in options:
+            st.session_state[DIGITS] = options[-1] if len(options) < 3 else options[3 % len(options)]
         if len(options) > 1:
-            st.select_slider("Training digits", options, key=state.TRAIN_DIGITS, format_func=lambda n: f"{n:,}")
+            st.select_slider("Training digits", options, key=DIGITS, format_func=lambda n: f"{n:,}")
         else:
-            st.session_state[state.TRAIN_DIGITS] = options[0]
+            st.session_state[DIGITS] = options[0]
             st.caption(f"Training digits: {options[0]:,} (install MNIST for up to 60,000)")
-        st.select_slider("Learning rate", LEARNING_RATES, key=state.TRAIN_LR, format_func=lambda v: f"{v:g}")
-        if st.session_state[state.TRAIN_STEPS] not in STEP_CHOICES:
-            st.session_state[state.TRAIN_STEPS] = 5_000
+        st.select_slider("Learning rate", LEARNING_RATES, key=LR, format_func=lambda v: f"{v:g}")
+        if st.session_state[STEPS] not in STEP_CHOICES:
+            st.session_state[STEPS] = 5_000
         st.select_slider(
             "Train for (steps)",
             STEP_CHOICES,
-            key=state.TRAIN_STEPS,
+            key=STEPS,
             format_func=lambda n: f"{n:,}",
             help=f"Training also stops after {MAX_SECONDS:.0f} s of training time.",
         )
-        st.number_input("Seed", 0, 1_000_000, key=state.TRAIN_SEED)
+        st.number_input("Seed", 0, 1_000_000, key=SEED)
     st.caption(f"Training on {data.source}; measured on {len(data.x_held):,} held-out digits.")
 
 
 def buttons(view: JobView | None, data: TrainData) -> None:
     spec = current_spec(data)
     cols = st.columns([1, 1, 1, 1, 2])
-    cols[0].button("Start", type="primary", on_click=start, args=(spec,), key=state.TRAIN_START)
+    cols[0].button("Start", type="primary", on_click=start, args=(spec,), key=START)
     job = view.job_id if view is not None else 0
     if view is not None and view.status in ("running", "queued"):
-        cols[1].button("Pause", on_click=pool().pause, args=(job,), key=state.TRAIN_PAUSE)
+        cols[1].button("Pause", on_click=pool().pause, args=(job,), key=PAUSE)
     else:
         paused = view is not None and view.status == "paused"
-        cols[1].button("Resume", on_click=pool().resume, args=(job,), disabled=not paused, key=state.TRAIN_PAUSE)
+        cols[1].button("Resume", on_click=pool().resume, args=(job,), disabled=not paused, key=PAUSE)
     cols[2].button(
         "One step",
         on_click=pool().one_step,
         args=(job,),
         disabled=view is None or view.status in DONE,
-        key=state.TRAIN_STEP,
+        key=STEP,
     )
-    cols[3].button("Reset", on_click=reset, disabled=view is None, key=state.TRAIN_RESET)
+    cols[3].button("Reset", on_click=reset, disabled=view is None, key=RESET)
     problems = spec.problems()
     if problems:
         cols[4].warning("Cannot train this: " + "; ".join(problems) + ".")
@@ -233,7 +283,7 @@ def loss_chart(view: JobView) -> go.Figure:
 
 
 def code_map_spec(view: JobView) -> dict[str, Any] | None:
-    """The live code map, drawn in the browser like the explorer's (app_pages/scatter.js): its version stays the
+    """The live code map, drawn in the browser like the explorer's (components/scatter.js): its version stays the
     job's, so the user's zoom and hidden classes stay while the points move."""
     if view.code_map is None:
         return None
@@ -307,7 +357,7 @@ def status_line(view: JobView) -> str:
 
 
 def claims(view: JobView) -> None:
-    key = st.session_state.get(state.TRAIN_EXPERIMENT)
+    key = st.session_state.get(EXPERIMENT)
     if key not in EXPERIMENTS or not view.measurements:
         return
     title, claim, _ = EXPERIMENTS[key]
@@ -335,11 +385,11 @@ def live(job: int) -> None:
     try:
         view = pool().view(job)
     except KeyError:
-        st.session_state.pop(state.TRAIN_JOB, None)
+        st.session_state.pop(JOB, None)
         st.info(GONE)
         return
-    if view.status in DONE and st.session_state.get(state.TRAIN_SEEN_DONE) != job:
-        st.session_state[state.TRAIN_SEEN_DONE] = job
+    if view.status in DONE and st.session_state.get(SEEN_DONE) != job:
+        st.session_state[SEEN_DONE] = job
         st.rerun()  # once: the page redraws without polling, with the buttons for a finished job
     (st.error if view.status == "failed" else st.markdown)(status_line(view))
     claims(view)
@@ -366,15 +416,15 @@ def use_elsewhere(job: int, view: JobView) -> None:
     st.subheader("Use your model")
     model_name = st.session_state.get(state.USER_MODEL)
     cols = st.columns([1, 1, 2])
-    if cols[0].button("Use it on the other pages", key=state.TRAIN_USE, disabled=view.step == 0):
+    if cols[0].button("Use it on the other pages", key=USE, disabled=view.step == 0):
         try:
             model = pool().model(job)
         except KeyError:
-            st.session_state.pop(state.TRAIN_JOB, None)
+            st.session_state.pop(JOB, None)
             st.rerun()  # the page then says the training is gone
         name = register_user_model(model, describe(view))
-        chosen = list(st.session_state.get(state.RECON_MODELS, []))
-        st.session_state[state.RECON_MODELS] = [*chosen, name][-4:]
+        chosen = list(st.session_state.get(reconstruct.MODELS, []))
+        st.session_state[reconstruct.MODELS] = [*chosen, name][-4:]
         model_name = name
     if model_name:
         cols[2].caption(
@@ -389,7 +439,7 @@ def use_elsewhere(job: int, view: JobView) -> None:
             data=lambda: checkpoint_zip(job, view),
             file_name="my_autoencoder.zip",
             mime="application/zip",
-            key=state.TRAIN_DOWNLOAD,
+            key=DOWNLOAD,
         )
 
 
@@ -424,16 +474,16 @@ def render() -> None:
     )
     data = training_data()
     controls(data)
-    note = st.session_state.get(state.TRAIN_NOTE)
+    note = st.session_state.get(NOTE)
     if note:
         st.warning(note)
-    job = st.session_state.get(state.TRAIN_JOB)
+    job = st.session_state.get(JOB)
     view = None
     if job is not None:
         try:
             view = pool().view(job)
         except KeyError:
-            st.session_state.pop(state.TRAIN_JOB, None)
+            st.session_state.pop(JOB, None)
             job = None
             st.info(GONE)
     buttons(view, data)

@@ -2,6 +2,7 @@
 class-conditional VAE with style sliders, and the 2-d VAE's manifold map."""
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 import torch
 
 from aemodels.geometry import normal_icdf_grid
@@ -10,9 +11,48 @@ from aemodels.models import VAE, Autoencoder, ConditionalVAE
 from aemodels.quality import MAX_CLASS_BITS
 from aemodels.samplers import SAMPLER_LABELS, ModelSamplers, SamplerKind
 from aemodels.zoo import ZOO, models_for
-from app_pages import _state as state
-from app_pages._caches import sample_report, samplers_of
-from app_pages._widgets import load_model, model_choice, next_seed, pixels
+from aemodels_app import state
+from aemodels_app.caches import sample_report, samplers_of
+from aemodels_app.page import Field, first_model, fixed, integer, model_of, number, page, rounded
+from aemodels_app.state import next_seed
+from aemodels_app.ui.figures import pixels
+from aemodels_app.ui.models import load_model, model_choice
+
+MODEL = "sample_model"
+COUNT = "sample_count"
+TEMPERATURE = "sample_temperature"
+SEED = "sample_seed"
+AGAIN = "sample_again"
+GRID = "sample_grid"
+CLASS = "sample_class"  # the class-conditional VAE's chosen digit class
+CLASS_TEMPERATURE = "sample_class_temperature"
+STYLE = "sample_style"  # the style code shown across the ten classes (session only)
+
+
+def style_slider_key(model: str, dim: int) -> str:
+    return f"style_{model}_{dim}"
+
+
+PAGE = page(
+    __name__,
+    __file__,
+    title="Sampling",
+    icon=":material/casino:",
+    section="Play",
+    order=4,
+    uses_digit=False,
+    answers="dream",
+    fields=(
+        Field(MODEL, "model", first_model("sampling", "vae16"), model_of("sampling")),
+        Field(COUNT, "n", fixed(32), integer(4, 64)),
+        Field(TEMPERATURE, "t", fixed(1.0), number(0.1, 1.5), rounded),
+        Field(SEED, "seed", fixed(0), integer(0, 1_000_000)),
+        Field(GRID, "grid", fixed(15), integer(8, 25)),
+        Field(CLASS, "c", fixed(3), integer(0, 9)),
+        Field(CLASS_TEMPERATURE, "ct", fixed(1.0), number(0.1, 1.5), rounded),
+    ),
+)
+
 
 TITLES: dict[SamplerKind, str] = {
     "box": "uniform random codes",
@@ -45,7 +85,7 @@ def prior_key(temperature: float) -> str | None:
 
 
 def sampler_panel(
-    where, name: str, model: Autoencoder, samplers: ModelSamplers, kind: SamplerKind, count: int, t: float, seed: int
+    where: DeltaGenerator, name: str, model: Autoencoder, samplers: ModelSamplers, kind: SamplerKind, count: int, t: float, seed: int
 ) -> None:
     images = samplers.draw(model, kind, count, temperature=t, seed=seed)
     title = TITLES[kind].replace("T²", f"{t:g}²")
@@ -118,8 +158,8 @@ def conditional_section(count: int, seed: int) -> None:
         "say *which* digit, only *how* it is written."
     )
     left, right = st.columns([1, 1])
-    klass = left.radio("Digit class", list(range(10)), key=state.SAMPLE_CLASS, horizontal=True)
-    t = right.slider("Temperature", 0.1, 1.5, step=0.05, key=state.SAMPLE_CLASS_TEMPERATURE)
+    klass = left.radio("Digit class", list(range(10)), key=CLASS, horizontal=True)
+    t = right.slider("Temperature", 0.1, 1.5, step=0.05, key=CLASS_TEMPERATURE)
     images = model.sample_given(int(klass), count, t, generator=torch.Generator().manual_seed(seed))
     pixels(make_grid(images, ncol=8, scale=1), caption=f"{name}: {count} samples of the class {klass}")
     report = sample_report()
@@ -144,7 +184,7 @@ def style_section(name: str, model: ConditionalVAE) -> None:
     columns = st.columns(min(dims, 4))
     z = []
     for dim in range(dims):
-        key = state.style_slider_key(name, dim)
+        key = style_slider_key(name, dim)
         value = float(st.session_state.get(key, 0.0))
         z.append(
             columns[dim % len(columns)].slider(f"z{dim + 1}", -3.0, 3.0, value=value, step=0.05, key=key, format="%.2f")
@@ -165,22 +205,22 @@ def render() -> None:
         "is measured below each picture, on 10,000 samples, by a classifier trained here."
     )
     with st.sidebar:
-        name = model_choice("VAE", "sampling", key=state.SAMPLE_MODEL)
-        count = st.slider("Number of samples", 4, 64, step=4, key=state.SAMPLE_COUNT)
+        name = model_choice("VAE", "sampling", key=MODEL)
+        count = st.slider("Number of samples", 4, 64, step=4, key=COUNT)
         temperature = st.slider(
             "Temperature of the prior (scales z)",
             0.1,
             1.5,
             step=0.05,
-            key=state.SAMPLE_TEMPERATURE,
+            key=TEMPERATURE,
             help="z ~ N(0, T² I). Below 1 samples are cleaner and more alike; above 1, stranger.",
         )
-        st.number_input("Seed", 0, 1_000_000, key=state.SAMPLE_SEED)
-        st.button("Resample", key=state.SAMPLE_AGAIN, on_click=next_seed, args=(state.SAMPLE_SEED,))
+        st.number_input("Seed", 0, 1_000_000, key=SEED)
+        st.button("Resample", key=AGAIN, on_click=next_seed, args=(SEED,))
     vae = load_model(name) if name else None
     if name is None or not isinstance(vae, VAE):
         return
-    seed = int(st.session_state[state.SAMPLE_SEED])
+    seed = int(st.session_state[SEED])
     ae_name = ZOO[name].compare_ae if name in ZOO else None
     shown = [n for n in (ae_name, name) if n]
     st.header("Four ways to sample")
@@ -217,7 +257,7 @@ def render() -> None:
             "Decode a grid of 2-d codes spaced by the inverse Gaussian CDF, so each cell covers equal prior "
             "mass (Kingma & Welling 2014, figure 4): the whole learned manifold in one picture."
         )
-        n = st.slider("Grid size", 8, 25, key=state.SAMPLE_GRID)
+        n = st.slider("Grid size", 8, 25, key=GRID)
         with torch.inference_mode():
             images = vae.decode(normal_icdf_grid(n))
         pixels(make_grid(images, ncol=n, scale=1, pad=0), zoom=2)

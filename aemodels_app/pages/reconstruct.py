@@ -4,8 +4,31 @@ import streamlit as st
 import torch
 
 from aemodels.losses import mse, psnr
-from app_pages import _state as state
-from app_pages._widgets import choices, current_digit, error_picture, label, load_model, picture, picture_row
+from aemodels.zoo import models_for
+from aemodels_app.page import Field, models_of, page
+from aemodels_app.ui.digits import current_digit
+from aemodels_app.ui.figures import error_picture, picture, picture_row
+from aemodels_app.ui.models import choices, label, load_model
+
+MODELS = "recon_models"
+PAGE = page(
+    __name__,
+    __file__,
+    title="Reconstruction",
+    icon=":material/autorenew:",
+    section="Play",
+    order=1,
+    answers="keep",
+    fields=(
+        Field(
+            MODELS,
+            "models",
+            lambda: [n for n in ("linear16", "ae2", "ae16", "vae16") if n in models_for("reconstruction")],
+            models_of("reconstruction"),
+            ",".join,
+        ),
+    ),
+)
 
 
 def render() -> None:
@@ -16,7 +39,7 @@ def render() -> None:
         "learned; the error map shows what it could not place there. The linear AE is PCA: a flat chart."
     )
     with st.sidebar:
-        names = st.multiselect("Models", choices("reconstruction"), key=state.RECON_MODELS, format_func=label)
+        names = st.multiselect("Models", choices("reconstruction"), key=MODELS, format_func=label)
     digit = current_digit()
     picture(digit.x, f"Input: {digit.caption}", scale=6)
     if not names:

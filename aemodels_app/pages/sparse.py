@@ -1,18 +1,43 @@
 """Sparse codes: the sparse AE's activations against its target, and the parts a digit is drawn from."""
 
+from functools import partial
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels.charts import log_axis
 from aemodels.images import filter_grid
 from aemodels.models import SparseAE
 from aemodels.sparsity import SparsityStats, sparsity_stats
 from aemodels.zoo import models_for
-from app_pages import _state as state
-from app_pages._caches import codes
-from app_pages._widgets import current_digit, load_model, picture, pixels, plot, styled
+from aemodels_app.caches import codes
+from aemodels_app.page import Field, WarmUpTask, fixed, integer, page
+from aemodels_app.ui.charts import log_axis
+from aemodels_app.ui.digits import current_digit
+from aemodels_app.ui.figures import picture, pixels, plot, styled
+from aemodels_app.ui.models import load_model
+
+SHOWN = "sparse_shown"
+
+
+def warm_up() -> list[WarmUpTask]:
+    return [
+        (f"the sparse code of the sample under {name}", partial(codes, name)) for name in models_for("sparse_codes")
+    ]
+
+
+PAGE = page(
+    __name__,
+    __file__,
+    title="Sparse codes",
+    icon=":material/grain:",
+    section="Theory",
+    order=6,
+    answers="pca",
+    fields=(Field(SHOWN, "units", fixed(100), integer(16, 400)),),
+    warm_up=warm_up,
+)
 
 
 @st.cache_data(show_spinner=False)
@@ -120,7 +145,7 @@ def render() -> None:
     )
 
     st.header("What each unit detects")
-    shown = st.slider("Units shown", 16, h.shape[1], step=16, key=state.SPARSE_SHOWN)
+    shown = st.slider("Units shown", 16, h.shape[1], step=16, key=SHOWN)
     pixels(
         filter_grid(model.encoder.weight[s.order[:shown].tolist()], ncol=20, scale=1),
         zoom=2,

@@ -5,12 +5,26 @@ import streamlit as st
 import torch
 
 from aemodels.capacity import load_curve, load_pca
-from aemodels.charts import log_axis
 from aemodels.geometry import decorrelated_basis, principal_angles
 from aemodels.images import filter_grid
 from aemodels.models import LinearAE
 from aemodels.zoo import models_for
-from app_pages._widgets import load_model, pixels, plot, sample_tensor
+from aemodels_app.page import page
+from aemodels_app.ui.charts import log_axis
+from aemodels_app.ui.digits import sample_tensor
+from aemodels_app.ui.figures import pixels, plot
+from aemodels_app.ui.models import load_model
+
+PAGE = page(
+    __name__,
+    __file__,
+    title="A linear AE is PCA",
+    icon=":material/linear_scale:",
+    section="Theory",
+    order=3,
+    uses_digit=False,
+    answers="pca",
+)
 
 
 @st.cache_data(show_spinner=False)

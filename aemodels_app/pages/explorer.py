@@ -6,26 +6,51 @@ from typing import Any
 import streamlit as st
 import torch
 
-from aemodels.charts import scatter_spec
 from aemodels.geometry import spot_report
-from app_pages import _state as state
-from app_pages._caches import points
-from app_pages._widgets import (
-    Click,
-    cached_model,
-    digit_map,
-    digit_tensor,
-    digits,
-    load_model,
-    model_choice,
-    picture,
-    picture_row,
+from aemodels.zoo import models_for
+from aemodels_app import state
+from aemodels_app.caches import points
+from aemodels_app.page import Field, WarmUpTask, first_model, fixed, integer, model_of, page
+from aemodels_app.ui.charts import scatter_spec
+from aemodels_app.ui.digits import digit_tensor, digits
+from aemodels_app.ui.figures import Click, digit_map, picture, picture_row
+from aemodels_app.ui.models import cached_model, load_model, model_choice
+
+LEFT = "explorer_left"
+RIGHT = "explorer_right"
+SELECTED = "explorer_selected"  # the clicked digit (carried by links as "selected")
+USE = "explorer_use"
+SPOT = "explorer_spot"  # (model, x, y): a clicked spot of a 2-d latent plane
+
+
+def chart_key(side: str, model: str) -> str:
+    return f"explorer_chart_{side}_{model}"
+
+
+def warm_up() -> list[WarmUpTask]:
+    return [(f"the codes of the sample under {name}", partial(points, name)) for name in models_for("explorer")[:4]]
+
+
+PAGE = page(
+    __name__,
+    __file__,
+    title="Latent explorer",
+    icon=":material/scatter_plot:",
+    section="Theory",
+    order=1,
+    answers="dream",
+    fields=(
+        Field(LEFT, "left", first_model("explorer", "ae2"), model_of("explorer")),
+        Field(RIGHT, "right", first_model("explorer", "vae2"), model_of("explorer")),
+        Field(SELECTED, "selected", fixed(None), integer(0, state.SAMPLE_SIZE - 1)),
+    ),
+    warm_up=warm_up,
 )
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def scatter(name: str) -> dict[str, Any]:
-    """What the map of one model's codes draws (aemodels.charts.scatter_spec), built once per process and model
+    """What the map of one model's codes draws (aemodels_app.ui.charts.scatter_spec), built once per process and model
     and shared read-only (digit_map adds the marks to a copy; st.cache_data would unpickle it on every run).
     A 2-d VAE's prior gets its 1σ and 2σ circles; a 2-d code's plane is clickable everywhere (any spot of it can
     be decoded)."""
@@ -66,8 +91,8 @@ def decoded_spot(name: str, x: float, y: float) -> None:
 def take_click(name: str, click: Click) -> None:
     """A click on a map (before the page runs again): a digit's dot selects that digit; a spot of a 2-d plane is
     decoded by that model."""
-    st.session_state[state.EXPLORER_SELECTED] = click.index
-    st.session_state[state.EXPLORER_SPOT] = (name, *click.point) if click.point else None
+    st.session_state[SELECTED] = click.index
+    st.session_state[SPOT] = (name, *click.point) if click.point else None
 
 
 def use_digit(index: int) -> None:
@@ -85,19 +110,19 @@ def render() -> None:
         "**Click a dot** to see that digit and what each model makes of it."
     )
     with st.sidebar:
-        left_name = model_choice("Left model", "explorer", key=state.EXPLORER_LEFT)
-        right_name = model_choice("Right model", "explorer", key=state.EXPLORER_RIGHT)
+        left_name = model_choice("Left model", "explorer", key=LEFT)
+        right_name = model_choice("Right model", "explorer", key=RIGHT)
     if left_name is None or right_name is None:
         return
     sides = {"left": left_name, "right": right_name}
-    selected = st.session_state.get(state.EXPLORER_SELECTED)
-    spot_of = st.session_state.get(state.EXPLORER_SPOT)
+    selected = st.session_state.get(SELECTED)
+    spot_of = st.session_state.get(SPOT)
     for column, (side, name) in zip(st.columns(2), sides.items(), strict=True):
         if load_model(name) is not None:
             with column:
                 digit_map(
                     scatter(name),
-                    key=state.explorer_chart_key(side, name),
+                    key=chart_key(side, name),
                     marked=selected,  # the clicked digit, marked in both maps
                     spot=(spot_of[1], spot_of[2]) if spot_of and spot_of[0] == name else None,
                     on_click=partial(take_click, name),
@@ -119,7 +144,7 @@ def render() -> None:
     picture(x, f"Test digit #{selected} (a {label})", scale=5, container=cells[0])
     cells[0].button(
         "Use this digit",
-        key=state.EXPLORER_USE,
+        key=USE,
         on_click=use_digit,
         args=(selected,),
         help="Make it the app's digit: every other page then works on it.",

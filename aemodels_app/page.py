@@ -1,0 +1,146 @@
+"""What a page declares about itself, once, beside its `render()`: its title, icon and section, whether it uses
+the app's digit, the values it remembers with their URL parameters, and its warm-up.
+
+A page module `aemodels_app/pages/NAME.py` defines `PAGE = Page(...)`; the registry (`aemodels_app.pages`) finds
+it, and the router, the URL machinery (`aemodels_app.state`), the tests and the benchmarks read it from there."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aemodels.zoo import Role, models_for
+
+MAX_CODE_DIMS = 1024
+Section = Literal["", "Play", "Theory"]  # the sidebar's headings, in this order ("": above them all)
+SECTIONS: tuple[Section, ...] = ("", "Play", "Theory")
+Parser = Callable[[str, dict[str, Any]], Any]  # (query text, the values parsed so far) -> value, or raise Invalid
+WarmUpTask = tuple[str, Callable[[], object]]  # (what it prepares, in words; the call that prepares it)
+
+
+class Invalid(ValueError):
+    """A query value that cannot be used; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """A remembered value: its session-state key, its query parameter, its default and how a query value is
+    parsed (raising Invalid) and written. `store` and `shown` replace the plain session-state value where the
+    link's value lives elsewhere (the latent code lives per model); such a field is not kept alive by the router."""
+
+    key: str
+    param: str
+    default: Callable[[], Any]
+    parse: Parser
+    dump: Callable[[Any], str] = str
+    store: Callable[[Any], None] | None = None
+    shown: Callable[[], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the app. `name` is its URL path and module name; `order` its place in its section."""
+
+    name: str
+    title: str
+    icon: str
+    section: Section
+    order: int
+    path: str  # the page's file, which Streamlit runs
+    uses_digit: bool = True
+    fields: tuple[Field, ...] = ()
+    warm_up: Callable[[], list[WarmUpTask]] = field(default=lambda: [])
+    session: dict[str, Any] = field(default_factory=dict)  # widgets remembered for the session, not in links
+    answers: str = ""  # the Start page's question this page answers (start.QUESTIONS), if any
+    default: bool = False  # the page an address without a path opens
+
+
+def page(module: str, file: str, **declared: Any) -> Page:
+    """The declaration of the page module `module` (its __name__) in `file` (its __file__)."""
+    return Page(name=module.rsplit(".", 1)[-1], path=file, **declared)
+
+
+# --- Parsers of query values -----------------------------------------------------------------------------------
+
+
+def integer(low: int, high: int) -> Parser:
+    def parse(text: str, _: dict[str, Any]) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise Invalid(f"“{text}” is not a whole number") from None
+        if not low <= value <= high:
+            raise Invalid(f"{value} is outside {low}–{high}")
+        return value
+
+    return parse
+
+
+def number(low: float, high: float) -> Parser:
+    def parse(text: str, _: dict[str, Any]) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise Invalid(f"“{text}” is not a number") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise Invalid(f"{text} is outside {low:g}–{high:g}")
+        return value
+
+    return parse
+
+
+def one_of(options: Sequence[str] | Callable[[], Sequence[str]]) -> Parser:
+    def parse(text: str, _: dict[str, Any]) -> str:
+        allowed = options() if callable(options) else options
+        if text not in allowed:
+            raise Invalid(f"“{text}” is not one of {', '.join(allowed)}")
+        return text
+
+    return parse
+
+
+def model_of(role: Role) -> Parser:
+    return one_of(lambda: models_for(role))
+
+
+def models_of(role: Role) -> Parser:
+    def parse(text: str, _: dict[str, Any]) -> list[str]:
+        names = [name for name in text.split(",") if name]
+        allowed = models_for(role)
+        unknown = [name for name in names if name not in allowed]
+        if unknown:
+            raise Invalid(f"{', '.join(unknown)} is not one of {', '.join(allowed)}")
+        return list(dict.fromkeys(names))
+
+    return parse
+
+
+def code(text: str, _: dict[str, Any]) -> list[float]:
+    parts = text.split(",")
+    if len(parts) > MAX_CODE_DIMS:
+        raise Invalid(f"a code has at most {MAX_CODE_DIMS} numbers")
+    try:
+        values = [float(part) for part in parts]
+    except ValueError:
+        raise Invalid("it must be numbers separated by commas") from None
+    if not all(math.isfinite(v) and abs(v) <= 1e6 for v in values):
+        raise Invalid("its numbers must be finite and reasonable")
+    return values
+
+
+def first_model(role: Role, preferred: str) -> Callable[[], str | None]:
+    def default() -> str | None:
+        names = models_for(role)
+        return preferred if preferred in names else (names[0] if names else None)
+
+    return default
+
+
+def fixed(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def rounded(value: float) -> str:
+    return f"{value:g}"

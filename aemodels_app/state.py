@@ -1,0 +1,207 @@
+"""The app's state machinery: the digit the whole app works on, and the view carried in the URL.
+
+Streamlit forgets a widget's value when a page that does not draw the widget runs. So every remembered value is a
+`Field` (the app's digit here, each page's in its own `PAGE` declaration); at the top of every run the router calls
+`begin_run`, which keeps them alive and, on a session's first run, fills them from the URL. At the end of every
+run, and of every fragment run, `sync_url` writes the page's view back into the URL. Query values are user input:
+each is parsed and checked, and anything wrong is ignored with a plain note on the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from aemodels_app.page import Field, Invalid, fixed, integer
+from aemodels_app.pages import registry
+
+SAMPLE_SIZE = 2000  # digits in the shipped test sample (pretrained/mnist_test_2000.npz)
+MAX_PARAM_LENGTH = 2000  # characters; longer query values are ignored unread
+
+# --- The digit ---------------------------------------------------------------------------------------------------
+Slot = Literal["main", "second"]  # the app's digit (sidebar) and a second one (the interpolation's end)
+SOURCES = ("Test digit", "Upload", "Draw")
+SOURCE_PARAMS = {"Test digit": "test", "Upload": "upload", "Draw": "draw"}
+
+
+@dataclass(frozen=True)
+class DigitKeys:
+    """The session-state keys of one digit slot."""
+
+    source: str  # segmented control: Test digit | Upload | Draw
+    index: str  # number input: index in the test sample
+    klass: str  # select box: the class of "Random digit of this class"
+    another: str  # button: draw a random test digit of that class
+    upload: str  # file uploader (the file itself is never kept past preparing it)
+    canvas: str  # drawing canvas (its key changes with `canvas_round` when the user clears it)
+    canvas_round: str  # counter: a new canvas after "Clear"
+    upload_digit: str  # the prepared upload: 784 floats and a caption
+    drawing_digit: str  # the prepared drawing: 784 floats and a caption
+    upload_error: str  # the last plain message about an upload, shown until the next good one
+
+
+def digit_keys(slot: Slot) -> DigitKeys:
+    p = "digit" if slot == "main" else "digit2"
+    return DigitKeys(
+        source=f"{p}_source",
+        index=f"{p}_index",
+        klass=f"{p}_class",
+        another=f"{p}_another",
+        upload=f"{p}_upload",
+        canvas=f"{p}_canvas",
+        canvas_round=f"{p}_canvas_round",
+        upload_digit=f"{p}_upload_digit",
+        drawing_digit=f"{p}_drawing_digit",
+        upload_error=f"{p}_upload_error",
+    )
+
+
+MAIN, SECOND = digit_keys("main"), digit_keys("second")
+
+USER_MODEL = "user_model"  # the name of this session's trained model, once the user chose to use it elsewhere
+DEFAULTS = "state_defaults"  # every field's default, worked out once per session (some read the model folder)
+NOTES = "url_notes"  # (page, [plain notes about the link's values that were ignored])
+RESTORED = "url_restored"  # set once the session's first run has read the URL
+
+
+def source_of(text: str, _: dict[str, Any]) -> str:
+    by_param = {param: source for source, param in SOURCE_PARAMS.items()}
+    if text not in by_param:
+        raise Invalid(f"“{text}” is not one of {', '.join(by_param)}")
+    return by_param[text]
+
+
+def source_param(source: str) -> str:
+    return SOURCE_PARAMS[source]
+
+
+def digit_fields(keys: DigitKeys, suffix: str, *, index: int, klass: int) -> tuple[Field, ...]:
+    """The remembered choices of a digit slot: where the digit comes from, the test digit and the class."""
+    return (
+        Field(keys.source, f"source{suffix}", fixed(SOURCES[0]), source_of, source_param),
+        Field(keys.index, f"digit{suffix}", fixed(index), integer(0, SAMPLE_SIZE - 1)),
+        Field(keys.klass, f"class{suffix}", fixed(klass), integer(0, 9)),
+    )
+
+
+APP_FIELDS = digit_fields(MAIN, "", index=0, klass=0)  # every page's URL carries the app's digit
+
+
+def all_fields() -> list[Field]:
+    """The app's fields and every page's: all are kept alive through every run."""
+    return [*APP_FIELDS, *(f for p in registry().values() for f in p.fields)]
+
+
+def fields_for(page: str) -> list[Field]:
+    return [*APP_FIELDS, *registry()[page].fields]
+
+
+def next_seed(key: str, *, limit: int = 1_000_000) -> None:
+    """A button's callback: the seed under `key` moves on by one (so the next draw differs), up to `limit`."""
+    st.session_state[key] = min(limit, int(st.session_state.get(key, 0)) + 1)
+
+
+def begin_run(page: str) -> None:
+    """Keep every remembered value alive through this run; on the session's first run, read the URL."""
+    state = st.session_state
+    fields = all_fields()
+    if DEFAULTS not in state:
+        state[DEFAULTS] = {f.key: f.default() for f in fields if f.store is None}
+    if RESTORED not in state:
+        state[RESTORED] = True
+        restore(page, st.query_params.to_dict())
+    for f in fields:
+        if f.store is not None:
+            continue
+        if f.key in state:
+            state[f.key] = state[f.key]  # a value set from Python survives runs of pages that lack its widget
+        else:
+            state[f.key] = state[DEFAULTS][f.key]
+    for declared in registry().values():
+        for key, default in declared.session.items():
+            state[key] = state.get(key, default)
+    for keys in (MAIN, SECOND):
+        if state.get(keys.source) is None:  # a click on the chosen source unselects it: keep one chosen
+            state[keys.source] = SOURCES[0]
+
+
+def restore(page: str, query: dict[str, str]) -> None:
+    """Fill the state from a link's query values for `page`; every value that cannot be used becomes a note."""
+    state = st.session_state
+    notes: list[str] = []
+    parsed: dict[str, Any] = {}
+    known = {f.param for f in fields_for(page)}
+    for name, value in query.items():
+        if name not in known:
+            notes.append(f"“{shorten(name)}” is not a setting of this page")
+        elif len(value) > MAX_PARAM_LENGTH:
+            notes.append(f"the value of “{name}” is too long ({len(value):,} characters)")
+    for f in fields_for(page):
+        text = query.get(f.param)
+        if text is None or len(text) > MAX_PARAM_LENGTH:
+            continue
+        try:
+            value = f.parse(text, parsed)
+        except Invalid as err:
+            notes.append(f"{f.param}: {err}")
+            continue
+        parsed[f.key] = value
+        if f.store is not None:
+            f.store(value)
+        else:
+            state[f.key] = value
+    for slot_keys, name in ((MAIN, "digit"), (SECOND, "second digit")):
+        source = parsed.get(slot_keys.source)
+        if source in ("Upload", "Draw") and slot_keys.upload_digit not in state:
+            given = "an uploaded photo" if source == "Upload" else "a drawing"
+            notes.append(
+                f"the link was made with {given} as the {name}, and links cannot carry pictures: "
+                f"{'upload' if source == 'Upload' else 'draw'} it again in the sidebar. Until then a test digit is used"
+            )
+    if notes:
+        state[NOTES] = (page, notes)
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def show_notes(page: str, where: DeltaGenerator) -> None:
+    """The notes about the link this session was opened with, on the page it opened."""
+    stored = st.session_state.get(NOTES)
+    if stored and stored[0] == page:
+        where.info("Some settings in the link were ignored:\n" + "\n".join(f"- {note}" for note in stored[1]))
+
+
+def add_note(page: str, note: str) -> None:
+    """A note about a link value that only the page can check (a latent code of the wrong length)."""
+    _, notes = st.session_state.get(NOTES) or (page, [])
+    st.session_state[NOTES] = (page, [*notes, note])
+
+
+def default_of(f: Field) -> Any:
+    """The field's default, from the session's table when the router has made it (a page run alone has none)."""
+    defaults = st.session_state.get(DEFAULTS)
+    return defaults[f.key] if defaults is not None and f.key in defaults else f.default()
+
+
+def view(page: str) -> dict[str, str]:
+    """The query parameters of the current view of `page`: only values that differ from their defaults."""
+    state = st.session_state
+    params: dict[str, str] = {}
+    for f in fields_for(page):
+        value = f.shown() if f.shown is not None else state.get(f.key)
+        if value is None or (f.shown is None and value == default_of(f)):
+            continue
+        params[f.param] = f.dump(value)
+    return params
+
+
+def sync_url(page: str) -> None:
+    """Write the current view into the browser's URL (only when it changed: each write is a message)."""
+    params = view(page)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
