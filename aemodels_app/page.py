@@ -53,8 +53,16 @@ class Page:
     fields: tuple[Field, ...] = ()
     warm_up: Callable[[], list[WarmUpTask]] = field(default=lambda: [])
     session: dict[str, Any] = field(default_factory=dict)  # widgets remembered for the session, not in links
+    # What a user does again and again here, for the benchmarks and browser tests: "digit" (a new digit in the
+    # sidebar), "slider" (a latent slider), a button's key, or "" (nothing: a long job).
+    repeat: str = "digit"
     answers: str = ""  # the Start page's question this page answers (start.QUESTIONS), if any
     default: bool = False  # the page an address without a path opens
+
+    @property
+    def url(self) -> str:
+        """The page's path in the app's address ("" for the default page)."""
+        return "" if self.default else self.name
 
 
 def page(module: str, file: str, **declared: Any) -> Page:

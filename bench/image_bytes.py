@@ -17,20 +17,20 @@ from pathlib import Path
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Response, sync_playwright
 
+from aemodels_app.pages import registry
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
 from labtools.browser import errors_on, settle
 
-PAGES = ["", "reconstruct", "denoise", "latent", "sample", "explorer", "manifold", "pca", "anomaly", "inside_vae"]
-PAGES += ["sparse", "train"]
-BUTTONS = {"sample": "Resample", "inside_vae": "Draw ε again"}  # pages whose interaction is a button
+PAGES = {p.url: p.repeat for p in registry().values()}  # path -> what a user repeats there (Page.repeat)
 
 
 def interact(page: Page, path: str) -> bool:
     """The interaction a user repeats on the page; False where it has none here."""
-    if path in BUTTONS:
-        page.get_by_role("button", name=BUTTONS[path]).click()
-    elif path in ("pca", "train"):
+    repeat = PAGES[path]
+    if not repeat or repeat == "slider":
         return False
+    if repeat != "digit":  # a button's key
+        page.locator(f".st-key-{repeat} button").first.click()
     else:
         box = page.get_by_label("Index in the test sample (0–1999)").first  # the sidebar's
         box.fill("17")

@@ -28,6 +28,7 @@ from measuring import idle, percentile, process_cpu, rss_mb
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from aemodels_app.pages import registry
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
 from labtools.browser import IDLE, MAPS_DRAWN, click_map, digit_index_box, settle, sidebar_choice
 
@@ -405,7 +406,7 @@ def main() -> None:
             context.close()
 
             contexts = []
-            pages = ["", "denoise", "latent", "sample", "explorer", "manifold", "pca", "anomaly", "inside_vae"]
+            pages = [p.url for p in registry().values() if p.repeat]  # every page but a long job's
             for i in range(args.sessions):
                 ctx = browser.new_context(viewport={"width": 1200, "height": 900})
                 tab = ctx.new_page()

@@ -21,22 +21,11 @@ from pathlib import Path
 from measuring import idle, name_values, process_cpu
 from protocol_load import warm
 
+from aemodels_app.pages import registry
 from labtools.appserver import ROOT, serve_app
 from labtools.protocol import Client, first_page, first_slider
 
-CASES = [  # (url path, what a user repeats there: a widget key to click, "digit" or "slider")
-    ("", "digit"),
-    ("reconstruct", "digit"),
-    ("denoise", "digit"),
-    ("latent", "slider"),
-    ("sample", "sample_again"),
-    ("explorer", "digit"),
-    ("manifold", "digit"),
-    ("pca", "digit"),
-    ("anomaly", "digit"),
-    ("inside_vae", "vae_resample"),
-    ("sparse", "digit"),
-]
+CASES = [(p.url, p.repeat) for p in registry().values() if p.repeat]  # (path, Page.repeat): all but a long job
 
 
 @dataclass

@@ -10,22 +10,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from aemodels_app.pages import registry
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
 
-PAGES = {
-    "start": "",
-    "reconstruct": "reconstruct",
-    "denoise": "denoise",
-    "latent": "latent",
-    "sample": "sample",
-    "train": "train",
-    "explorer": "explorer",
-    "manifold": "manifold",
-    "pca": "pca",
-    "anomaly": "anomaly",
-    "inside_vae": "inside_vae",
-    "sparse": "sparse",
-}
+PAGES = {p.name: p.url for p in registry().values()}  # name -> path in the address
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 
 

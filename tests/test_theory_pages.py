@@ -14,10 +14,10 @@ from apptest_helpers import run as run_page
 from streamlit.testing.v1 import AppTest
 
 from aemodels_app import state
-from aemodels_app.pages import anomaly, explorer, inside_vae, manifold, sparse
+from aemodels_app.pages import anomaly, explorer, inside_vae, manifold, registry, sparse
 from aemodels_app.ui.charts import TITLE_CHARACTERS
 
-THEORY_PAGES = ["explorer", "manifold", "pca", "anomaly", "inside_vae", "sparse"]
+THEORY_PAGES = [p.name for p in registry().values() if p.section == "Theory"]
 
 
 def run(page: str) -> AppTest:

@@ -31,6 +31,7 @@ def warm_up() -> list[WarmUpTask]:
 PAGE = page(
     __name__,
     __file__,
+    repeat=RESAMPLE,
     title="Inside the VAE",
     icon=":material/blur_on:",
     section="Theory",

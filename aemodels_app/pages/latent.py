@@ -66,6 +66,7 @@ def warm_up() -> list[WarmUpTask]:
 PAGE = page(
     __name__,
     __file__,
+    repeat="slider",
     title="Latent sliders",
     icon=":material/tune:",
     section="Play",

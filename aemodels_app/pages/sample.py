@@ -2,8 +2,8 @@
 class-conditional VAE with style sliders, and the 2-d VAE's manifold map."""
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 import torch
+from streamlit.delta_generator import DeltaGenerator
 
 from aemodels.geometry import normal_icdf_grid
 from aemodels.images import make_grid
@@ -36,6 +36,7 @@ def style_slider_key(model: str, dim: int) -> str:
 PAGE = page(
     __name__,
     __file__,
+    repeat=AGAIN,
     title="Sampling",
     icon=":material/casino:",
     section="Play",
@@ -85,7 +86,14 @@ def prior_key(temperature: float) -> str | None:
 
 
 def sampler_panel(
-    where: DeltaGenerator, name: str, model: Autoencoder, samplers: ModelSamplers, kind: SamplerKind, count: int, t: float, seed: int
+    where: DeltaGenerator,
+    name: str,
+    model: Autoencoder,
+    samplers: ModelSamplers,
+    kind: SamplerKind,
+    count: int,
+    t: float,
+    seed: int,
 ) -> None:
     images = samplers.draw(model, kind, count, temperature=t, seed=seed)
     title = TITLES[kind].replace("T²", f"{t:g}²")

@@ -71,6 +71,7 @@ DOWNLOAD = "train_download"
 PAGE = page(
     __name__,
     __file__,
+    repeat="",
     title="Train your own",
     icon=":material/model_training:",
     section="Play",

@@ -4,23 +4,11 @@ side, tap targets of at least 24 px, and the digit chosen by touch."""
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from aemodels_app.pages import registry
 from labtools.browser import errors_on, settle
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-PAGES = [
-    "",
-    "reconstruct",
-    "denoise",
-    "latent",
-    "sample",
-    "train",
-    "explorer",
-    "manifold",
-    "pca",
-    "anomaly",
-    "inside_vae",
-    "sparse",
-]
+PAGES = [p.url for p in registry().values()]
 
 
 @pytest.fixture(scope="module")
