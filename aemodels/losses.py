@@ -7,15 +7,26 @@ Closed-form Gaussian KL: Kingma & Welling 2014, Appendix B. Sparsity penalty: Ng
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
 
-if TYPE_CHECKING:  # models.py imports this module; the annotation only needs the name
-    from aemodels.models import VAE
-
 LOG_2PI = math.log(2 * math.pi)
+
+
+class Variational(Protocol):
+    """What the likelihood estimates below need of a VAE: its posterior and its decoder's logits (every unconditional
+    aemodels.models.VAE). Named here, not imported, so that this module imports nothing of aemodels: models.py
+    builds its losses from it."""
+
+    def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x (B, 1, 28, 28) -> (mu, logvar), each (B, d)."""
+        ...
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        """z (B, d) -> (B, 1, 28, 28) Bernoulli logits."""
+        ...
 
 
 def mse(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -73,7 +84,9 @@ def gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
 
 
 @torch.no_grad()
-def importance_weighted_log_likelihood(model: VAE, x: torch.Tensor, *, k: int, chunk: int = 250) -> torch.Tensor:
+def importance_weighted_log_likelihood(
+    model: Variational, x: torch.Tensor, *, k: int, chunk: int = 250
+) -> torch.Tensor:
     """Estimate log p(x) per image with k importance samples from q(z|x) (Burda et al. 2015, eq. 8).
 
     log p(x) ~= logsumexp_i [log p(x|z_i) + log p(z_i) - log q(z_i|x)] - log k, computed in log-space so
@@ -99,7 +112,7 @@ def importance_weighted_log_likelihood(model: VAE, x: torch.Tensor, *, k: int, c
 
 @torch.no_grad()
 def elbo_terms(
-    model: VAE, x: torch.Tensor, *, samples: int = 1, generator: torch.Generator | None = None
+    model: Variational, x: torch.Tensor, *, samples: int = 1, generator: torch.Generator | None = None
 ) -> dict[str, torch.Tensor]:
     """`negative_elbo` of x (B, 1, 28, 28) in [0, 1] with its reconstruction term averaged over `samples` draws
     of eps (Monte Carlo), per digit, in nats: recon, kl, kl_per_dim (B, d) and neg_elbo. Grey pixels are scored
