@@ -30,7 +30,7 @@ from aemodels.geometry import pca, pca_reconstruct, principal_angles
 from aemodels.losses import psnr
 from aemodels.models import VAE, Autoencoder, ConditionalVAE, LinearAE, SparseAE
 from aemodels.quality import FeatureStats, class_accuracy, reference_stats, sample_quality
-from aemodels.samplers import SAMPLER_LABELS, load_samplers, sampled_models
+from aemodels.samplers import SAMPLERS, load_samplers, sampled_models
 from aemodels.zoo import list_pretrained, load_pretrained, pretrained_dir, write_metrics
 
 DENOISE_SIGMAS = (0.3, 0.5)
@@ -206,13 +206,13 @@ def sample_quality_report(
             "samplers": {},
         }
         for kind in samplers.kinds(model):
-            temperatures = TEMPERATURES if kind == "prior" else (1.0,)
+            temperatures = TEMPERATURES if SAMPLERS[kind].tempered else (1.0,)
             for t in temperatures:
                 images = samplers.draw(model, kind, SAMPLES, temperature=t, seed=SAMPLE_SEED)
                 key = kind if t == 1.0 else f"{kind}@{t}"
                 entry["samplers"][key] = sample_quality(classifier, images, reference).as_dict() | {
                     "temperature": t,
-                    "label": SAMPLER_LABELS[kind],
+                    "label": SAMPLERS[kind].label,
                 }
         report["models"][name] = entry
         print(f"{name}: " + ", ".join(f"{k} {v['frechet']:.2f}" for k, v in entry["samplers"].items()), flush=True)

@@ -1,4 +1,5 @@
-"""Ways to draw new digits from a trained decoder, each a distribution over its codes.
+"""Ways to draw new digits from a trained decoder, each a distribution over its codes: the registry SAMPLERS maps
+a name to a `Sampler` (its label and title, which models it applies to, how it draws codes).
 
 - "box": a plain AE's codes drawn uniformly from the range its training digits' codes take (0.5 % to 99.5 % per
   dimension, widened by 10 %, as on the Latent sliders page): what sampling an AE without a prior amounts to.
@@ -17,7 +18,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -27,14 +28,8 @@ from aemodels.geometry import code_range
 from aemodels.models import VAE, Autoencoder
 from aemodels.zoo import ZOO, CheckpointError, load_pretrained, pretrained_dir, refit_command, sha256_file
 
-SamplerKind = Literal["box", "prior", "mixture"]
 COMPONENTS = 20
 SEED = 0
-SAMPLER_LABELS: dict[SamplerKind, str] = {
-    "box": "uniform codes in the AE's range",
-    "prior": "the VAE's prior N(0, T² I)",
-    "mixture": f"a {COMPONENTS}-component Gaussian mixture fitted to the training codes",
-}
 
 
 @dataclass(frozen=True)
@@ -94,30 +89,98 @@ class ModelSamplers:
     mixture: CodeMixture
     box: CodeBox
 
-    def kinds(self, model: Autoencoder) -> list[SamplerKind]:
-        return ["prior", "mixture"] if isinstance(model, VAE) else ["box", "mixture"]
+    def kinds(self, model: Autoencoder) -> list[str]:
+        """The registered samplers that apply to the model, in registry order."""
+        return [kind for kind, sampler in SAMPLERS.items() if sampler.supports(model)]
 
-    def codes(
-        self, model: Autoencoder, kind: SamplerKind, n: int, *, temperature: float = 1.0, seed: int = 0
-    ) -> torch.Tensor:
+    def codes(self, model: Autoencoder, kind: str, n: int, *, temperature: float = 1.0, seed: int = 0) -> torch.Tensor:
+        """n codes (n, d) drawn by the sampler `kind`, seeded."""
+        if kind not in SAMPLERS:
+            raise ValueError(f"unknown sampler {kind!r}; known: {', '.join(SAMPLERS)}")
+        sampler = SAMPLERS[kind]
+        if not sampler.supports(model):
+            raise ValueError(
+                f"{self.name} cannot be sampled by {kind!r} ({sampler.label}); its samplers: "
+                f"{', '.join(self.kinds(model))}"
+            )
         generator = torch.Generator().manual_seed(seed)
-        if kind == "prior":
-            if not isinstance(model, VAE):
-                raise ValueError(f"{self.name} is not a VAE: it has no prior to sample")
-            return torch.randn(n, model.latent_dim, generator=generator) * temperature
-        if kind == "box":
-            return self.box.sample(n, generator=generator)
-        if kind == "mixture":
-            return self.mixture.sample(n, generator=generator)
-        raise ValueError(f"unknown sampler {kind!r}; known: box, prior, mixture")
+        return sampler.codes(model, self, n, temperature=temperature, generator=generator)
 
     @torch.inference_mode()
-    def draw(
-        self, model: Autoencoder, kind: SamplerKind, n: int, *, temperature: float = 1.0, seed: int = 0
-    ) -> torch.Tensor:
+    def draw(self, model: Autoencoder, kind: str, n: int, *, temperature: float = 1.0, seed: int = 0) -> torch.Tensor:
         """n decoded samples (n, 1, 28, 28) in [0, 1]."""
         codes = self.codes(model, kind, n, temperature=temperature, seed=seed)
         return torch.cat([model.decode(codes[i : i + 1000]) for i in range(0, n, 1000)]) if n else codes
+
+
+class Sampler(Protocol):
+    """A rule for drawing a model's codes. `name` is its key in SAMPLERS, in the quality report and on the Sampling
+    page; `label` says what the codes are (tables, the report); `title` captions its pictures; `tempered`: whether
+    the temperature T scales its codes (label and title then write T², which callers fill in)."""
+
+    name: str
+    label: str
+    title: str
+    tempered: bool
+
+    def supports(self, model: Autoencoder) -> bool:
+        """Whether this rule applies to the model (the prior needs a VAE)."""
+        ...
+
+    def codes(
+        self, model: Autoencoder, fitted: ModelSamplers, n: int, *, temperature: float, generator: torch.Generator
+    ) -> torch.Tensor:
+        """n codes (n, d); `fitted` holds what was fitted to the model's training codes (its box and mixture)."""
+        ...
+
+
+class BoxSampler:
+    name = "box"
+    label = "uniform codes in the AE's range"
+    title = "uniform random codes"
+    tempered = False
+
+    def supports(self, model: Autoencoder) -> bool:
+        return not isinstance(model, VAE)  # a VAE has its prior for this
+
+    def codes(
+        self, model: Autoencoder, fitted: ModelSamplers, n: int, *, temperature: float, generator: torch.Generator
+    ) -> torch.Tensor:
+        return fitted.box.sample(n, generator=generator)
+
+
+class PriorSampler:
+    name = "prior"
+    label = "the VAE's prior N(0, T² I)"
+    title = "z ~ N(0, T² I)"
+    tempered = True
+
+    def supports(self, model: Autoencoder) -> bool:
+        return isinstance(model, VAE)
+
+    def codes(
+        self, model: Autoencoder, fitted: ModelSamplers, n: int, *, temperature: float, generator: torch.Generator
+    ) -> torch.Tensor:
+        return torch.randn(n, model.latent_dim, generator=generator) * temperature
+
+
+class MixtureSampler:
+    name = "mixture"
+    label = f"a {COMPONENTS}-component Gaussian mixture fitted to the training codes"
+    title = "a mixture fitted to its codes"
+    tempered = False
+
+    def supports(self, model: Autoencoder) -> bool:
+        return True
+
+    def codes(
+        self, model: Autoencoder, fitted: ModelSamplers, n: int, *, temperature: float, generator: torch.Generator
+    ) -> torch.Tensor:
+        return fitted.mixture.sample(n, generator=generator)
+
+
+# The registry: name -> sampler, in the order pages show them. A new sampler is a class above and a line here.
+SAMPLERS: dict[str, Sampler] = {sampler.name: sampler for sampler in (BoxSampler(), PriorSampler(), MixtureSampler())}
 
 
 def samplers_dir(directory: Path | None = None) -> Path:
@@ -186,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:
         model = load_pretrained(name, directory=args.out_dir)
         samplers = fit_samplers(name, model, x_train)
         meta = {
-            "description": f"Samplers of {name}: {SAMPLER_LABELS['box']}; {SAMPLER_LABELS['mixture']}.",
+            "description": f"Samplers of {name}: {SAMPLERS['box'].label}; {SAMPLERS['mixture'].label}.",
             "mixture": {"components": COMPONENTS, "covariance": "full", "seed": SEED, "fitted_on": "MNIST train"},
             "box": "0.5-99.5 % of the codes of the first 10,000 training digits, widened by 10 %",
             "command": f"python -m aemodels.samplers {name}",

@@ -9,7 +9,7 @@ from aemodels.geometry import normal_icdf_grid
 from aemodels.images import make_grid
 from aemodels.models import VAE, Autoencoder, ConditionalVAE
 from aemodels.quality import MAX_CLASS_BITS
-from aemodels.samplers import SAMPLER_LABELS, ModelSamplers, SamplerKind
+from aemodels.samplers import SAMPLERS, ModelSamplers
 from aemodels.zoo import ZOO, models_for
 from aemodels_app import state
 from aemodels_app.caches import sample_report, samplers_of
@@ -55,13 +55,6 @@ PAGE = page(
 )
 
 
-TITLES: dict[SamplerKind, str] = {
-    "box": "uniform random codes",
-    "prior": "z ~ N(0, T² I)",
-    "mixture": "a mixture fitted to its codes",
-}
-
-
 def figures_caption(report: dict | str, name: str, key: str) -> str:
     """One line of measured figures for a sampler (or a model's decoder limit), or why there are none."""
     if isinstance(report, str):
@@ -77,11 +70,11 @@ def figures_caption(report: dict | str, name: str, key: str) -> str:
     )
 
 
-def prior_key(temperature: float) -> str | None:
-    """The report's entry for the prior at this temperature, where one was measured."""
+def tempered_key(kind: str, temperature: float) -> str | None:
+    """The report's entry for a tempered sampler (the prior) at this temperature, where one was measured."""
     for t in (0.5, 0.75, 1.0):
         if abs(temperature - t) < 1e-6:
-            return "prior" if t == 1.0 else f"prior@{t}"
+            return kind if t == 1.0 else f"{kind}@{t}"
     return None
 
 
@@ -90,16 +83,16 @@ def sampler_panel(
     name: str,
     model: Autoencoder,
     samplers: ModelSamplers,
-    kind: SamplerKind,
+    kind: str,
     count: int,
     t: float,
     seed: int,
 ) -> None:
     images = samplers.draw(model, kind, count, temperature=t, seed=seed)
-    title = TITLES[kind].replace("T²", f"{t:g}²")
+    title = SAMPLERS[kind].title.replace("T²", f"{t:g}²")
     pixels(make_grid(images, ncol=8, scale=1), caption=f"{name}: {title}", where=where)
-    if kind == "prior":
-        key = prior_key(t)
+    if SAMPLERS[kind].tempered:
+        key = tempered_key(kind, t)
         where.caption(
             figures_caption(sample_report(), name, key)
             if key
@@ -123,7 +116,7 @@ def measured_table(names: list[str]) -> None:
             continue
         rows.append((name, "its reconstructions of training digits: the decoder's limit", entry["decoder_limit"]))
         for key, q in entry["samplers"].items():
-            label = SAMPLER_LABELS[key.split("@")[0]].replace("T²", f"{q['temperature']:g}²")
+            label = SAMPLERS[key.split("@")[0]].label.replace("T²", f"{q['temperature']:g}²")
             rows.append((name, label, q))
     st.dataframe(
         [
