@@ -7,19 +7,20 @@ PORT ?= 8501
 # project's shared copy when it is beside the checkout, else data/mnist, where `make data` downloads it.
 export AEMODELS_DATA ?= $(if $(wildcard ../shared/data/mnist),$(abspath ../shared/data/mnist),$(abspath data/mnist))
 
-.PHONY: run dev-run test check lint format types evaluate data clean
+.PHONY: run dev-run test quick check lint format types evaluate data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# The app alone: the library and the app's packages, no test tools.
-$(VENV)/.app: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[app]"
+# The app alone: its pinned install (requirements.txt), then the package itself; no test tools.
+$(VENV)/.app: pyproject.toml requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 # Everything: the app plus tests, lint, types and benchmarks. The developer tools (labtools/, not in the wheel)
 # are importable in this venv through a .pth file naming the checkout.
-$(VENV)/.dev: pyproject.toml | $(BIN)/python
+$(VENV)/.dev: pyproject.toml requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[app,dev]"
 	$(BIN)/python -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'aemodels-devtools.pth').write_text('$(CURDIR)\n')"
 	touch $(VENV)/.app $@
@@ -50,6 +51,10 @@ check: lint types
 
 test: check
 	$(BIN)/python -m pytest
+
+# The inner loop: lint, types and every test that is not marked browser or slow (about two minutes).
+quick: check
+	$(BIN)/python -m pytest -q -m "not browser and not slow"
 
 # MNIST from the public mirrors into $(AEMODELS_DATA), each file checked against its published md5.
 data: $(VENV)/.app

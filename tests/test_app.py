@@ -91,11 +91,12 @@ def test_latent_live_mode_is_the_default_and_mounts_the_browser_decoder():
     no_errors(at)
     assert at.toggle(key=latent.LIVE).value is True
     assert not code_sliders(at)  # the sliders live in the browser
-    from aemodels_app.ui.live import STATIC, decoder_url
+    from aemodels_app.ui.live import decoder_url, static_folder
 
     url = decoder_url("vae16")
     assert url is not None
     stem = url.rsplit("/", 1)[1]
+    STATIC = static_folder()  # static/decoders/ beside app.py, the main script AppTest ran
     assert (STATIC / f"{stem}.bin").stat().st_size > 0 and (STATIC / f"{stem}.json").exists()
 
 

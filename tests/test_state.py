@@ -5,7 +5,7 @@ from apptest_helpers import captions, go, image_by_caption, no_errors, photo_byt
 from streamlit.testing.v1 import AppTest
 
 from aemodels_app import state
-from aemodels_app.pages import denoise, manifold, reconstruct
+from aemodels_app.pages import denoise, latent, manifold, reconstruct, registry
 
 
 def page_text(at: AppTest) -> str:
@@ -74,13 +74,13 @@ def test_page_settings_and_the_latent_code_round_trip_through_the_url():
     again = run("denoise", query=at.query_params)
     assert image_by_caption(again, "Noisy") == image_by_caption(at, "Noisy")
 
-    latent = run("latent")
-    latent.toggle(key=latent.LIVE).set_value(False).run()
-    slider = next(s for s in latent.slider if s.key.startswith("latent_vae16_"))
+    sliders = run("latent")
+    sliders.toggle(key=latent.LIVE).set_value(False).run()
+    slider = next(s for s in sliders.slider if s.key.startswith("latent_vae16_"))
     slider.set_value(2.5).run()
-    code = latent.query_params["z"]
+    code = sliders.query_params["z"]
     assert "2.50" in code.split(",")
-    restored = run("latent", query=latent.query_params)
+    restored = run("latent", query=sliders.query_params)
     restored.toggle(key=latent.LIVE).set_value(False).run()
     assert restored.session_state[latent.code_key("vae16")] == pytest.approx(
         [float(v) for v in code.split(",")], abs=0.006
@@ -135,25 +135,24 @@ def test_page_query_values_are_checked(page, query, note):
 
 
 def test_parsers_accept_good_values_and_explain_bad_ones():
-    assert state.integer(0, 9)("7", {}) == 7
-    assert state.number(0.1, 1.5)("0.5", {}) == 0.5
-    assert state.models_of("reconstruction")("ae2,ae2,vae16", {}) == ["ae2", "vae16"]
-    assert state.code("0.5,-1,2", {}) == [0.5, -1.0, 2.0]
-    with pytest.raises(state.Invalid, match="outside"):
-        state.number(0.1, 1.5)("nan", {})
-    with pytest.raises(state.Invalid, match="at most 1024"):
-        state.code(",".join(["0"] * 1025), {})
-    assert state.noise_level("0.3", {denoise.KIND: "gaussian"}) == 0.3
-    with pytest.raises(state.Invalid):
-        state.noise_level("0.9", {denoise.KIND: "salt_and_pepper"})  # outside that kind's 0–0.6
+    from aemodels_app.page import Invalid, code, integer, models_of, number
+
+    assert integer(0, 9)("7", {}) == 7
+    assert number(0.1, 1.5)("0.5", {}) == 0.5
+    assert models_of("reconstruction")("ae2,ae2,vae16", {}) == ["ae2", "vae16"]
+    assert code("0.5,-1,2", {}) == [0.5, -1.0, 2.0]
+    with pytest.raises(Invalid, match="outside"):
+        number(0.1, 1.5)("nan", {})
+    with pytest.raises(Invalid, match="at most 1024"):
+        code(",".join(["0"] * 1025), {})
+    assert denoise.noise_level("0.3", {denoise.KIND: "gaussian"}) == 0.3
+    with pytest.raises(Invalid):
+        denoise.noise_level("0.9", {denoise.KIND: "salt_and_pepper"})  # outside that kind's 0–0.6
 
 
 def test_every_key_is_unique():
     keys = [f.key for f in state.all_fields()]
     assert len(keys) == len(set(keys))
-    per_page: dict[str | None, list[str]] = {}
-    for f in state.all_fields():
-        per_page.setdefault(f.page, []).append(f.param)
-    for page, params in per_page.items():
-        everywhere = per_page[None] if page is not None else []
-        assert len(set(params + everywhere)) == len(params + everywhere), page
+    for page in registry():  # a page's link never names one parameter twice
+        params = [f.param for f in state.fields_for(page)]
+        assert len(set(params)) == len(params), page

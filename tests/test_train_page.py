@@ -3,6 +3,7 @@ their choices, and a trained model is used on the Reconstruction page."""
 
 import time
 
+import pytest
 from apptest_helpers import captions, digit_maps, go, no_errors, run
 from streamlit.testing.v1 import AppTest
 
@@ -106,6 +107,7 @@ def test_a_link_with_an_absurd_code_size_is_ignored_with_a_note():
     assert "d" in notes and "1000000" in notes
 
 
+@pytest.mark.slow  # a training of 100 steps
 def test_the_trained_model_is_used_on_the_reconstruction_page():
     at = run("train")
     at.button(key=train.START).click().run()

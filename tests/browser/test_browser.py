@@ -19,6 +19,8 @@ from labtools.browser import (
 from labtools.samples import photo_bytes
 from labtools.screenshots import PAGES
 
+pytestmark = pytest.mark.browser  # drives Chromium against a served app
+
 SLIDER_MODELS = ["vae16", "ae16", "vae2", "ae2"]
 
 

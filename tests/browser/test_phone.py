@@ -7,6 +7,8 @@ from playwright.sync_api import Browser, Page, expect
 from aemodels_app.pages import registry
 from labtools.browser import errors_on, settle
 
+pytestmark = pytest.mark.browser  # drives Chromium against a served app
+
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 PAGES = [p.url for p in registry().values()]
 

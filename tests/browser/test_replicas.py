@@ -10,6 +10,8 @@ from playwright.sync_api import Browser, Page, expect
 from labtools.browser import digit_index_box, errors_on, settle
 from labtools.replicas import replicas_behind_nginx
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # several server processes, for half a minute or more
+
 
 @pytest.fixture(scope="module")
 def nginx_installed():

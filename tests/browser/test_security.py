@@ -6,10 +6,13 @@ import tomllib
 import urllib.error
 import urllib.request
 
+import pytest
 from conftest import ROOT
 from playwright.sync_api import Page
 
 from labtools.browser import open_page
+
+pytestmark = pytest.mark.browser  # drives Chromium against a served app
 
 CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
 

@@ -3,10 +3,13 @@ restores the view after a reload and in a new browser."""
 
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from labtools.browser import digit_index_box, errors_on, image_src, open_page, settle, sidebar_choice
 from labtools.samples import photo_bytes
+
+pytestmark = pytest.mark.browser  # drives Chromium against a served app
 
 
 def nav(page: Page, title: str) -> None:

@@ -1,9 +1,12 @@
 """Training in a real browser: the page redraws by itself while a model trains, pauses, and the trained model is
 then used on the Reconstruction page."""
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from labtools.browser import errors_on, image_src, open_page, settle
+
+pytestmark = pytest.mark.browser  # drives Chromium against a served app
 
 PICTURES = "Eight held-out digits"
 
