@@ -25,9 +25,10 @@ import torch
 
 from aemodels import losses
 from aemodels.anomaly import auc, noise_images, reconstruction_error
-from aemodels.corrupt import gaussian, gaussian_noise_batch
+from aemodels.corrupt import gaussian
 from aemodels.geometry import pca, principal_angles, project_codes, push_summary
 from aemodels.models import VAE, AEConfig, Autoencoder, Kind, LinearAE, build_model
+from aemodels.train import Trainer
 
 Architecture = Literal["linear", "mlp", "conv"]
 Regulariser = Literal["none", "denoising", "sparse", "vae"]
@@ -211,21 +212,12 @@ class TrainingRun:
         if isinstance(self.model, VAE):
             self.model.kl_weight = self.spec.beta
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.spec.lr)
+        self.trainer = Trainer(self.model, self.optimizer, noise="fixed")  # σ is the page's slider, not a bound
         self.generator = torch.Generator().manual_seed(self.spec.seed)
         self._running: dict[str, float] = {}
         self._count = 0
         self._baselines: tuple[float, float] | None = None
         self._pca: torch.Tensor | None = None
-
-    def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        index = torch.randint(0, len(self.data.x_train), (self.spec.batch_size,), generator=self.generator)
-        x = self.data.x_train[index]
-        if isinstance(self.model, VAE):
-            x = torch.bernoulli(x, generator=self.generator)
-            return x, x
-        if self.model.config.train_noise_std > 0:
-            return gaussian_noise_batch(x, self.spec.noise_std, self.generator), x
-        return x, x
 
     def advance(self, steps: int) -> None:
         """Train `steps` steps. Raises FloatingPointError, with the model left as it was, when a loss is not a
@@ -233,19 +225,17 @@ class TrainingRun:
         began = time.perf_counter()
         self.model.train()
         for _ in range(steps):
-            inputs, target = self._batch()
-            terms = self.model.loss(target, self.model(inputs))
-            if not torch.isfinite(terms["total"]):
+            index = torch.randint(0, len(self.data.x_train), (self.spec.batch_size,), generator=self.generator)
+            try:
+                terms = self.trainer.step(self.data.x_train[index], self.generator)
+            except FloatingPointError as err:
                 raise FloatingPointError(
-                    f"the loss became {terms['total'].item()} at step {self.step + 1}: the learning rate "
-                    f"{self.spec.lr:g} is too large for this model; try 10 times smaller"
-                )
-            self.optimizer.zero_grad(set_to_none=True)
-            terms["total"].backward()
-            self.optimizer.step()
+                    f"{err} at step {self.step + 1}: the learning rate {self.spec.lr:g} is too large for this "
+                    "model; try 10 times smaller"
+                ) from err
             self.step += 1
             for key, value in terms.items():
-                self._running[key] = self._running.get(key, 0.0) + value.item()
+                self._running[key] = self._running.get(key, 0.0) + value
             self._count += 1
         self.model.eval()
         self.seconds += time.perf_counter() - began

@@ -1,5 +1,7 @@
 """python -m aemodels.train NAME: reproduce pretrained/NAME from its recipe in aemodels.zoo.ZOO.
 
+The one training step of aemodels is here (`Trainer.step`: the batch's binarisation or corruption, the loss, the
+optimiser step); the zoo's epochs (`fit`) and the Train page's runs (aemodels.playground.TrainingRun) both call it.
 Seeded per epoch (data order, corruption, binarisation and reparameterisation noise all derive from
 seed and epoch), so a run resumed from its last finished epoch continues exactly as an unbroken run.
 Training state is stored as safetensors + JSON (no pickle) in RUNS/NAME/.
@@ -14,8 +16,9 @@ import math
 import platform
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -60,17 +63,47 @@ def load_state(path: Path, model: Autoencoder, optimizer: torch.optim.Optimizer)
     return meta
 
 
+# How a denoising AE's noise level is drawn, per batch: "uniform", σ ~ U[0, train_noise_std] per image (the zoo's
+# recipes, as AEConfig says); "fixed", σ = train_noise_std (the Train page's "training noise σ").
+NoiseLevel = Literal["uniform", "fixed"]
+
+
 def prepare_batch(
-    recipe: Recipe, model: Autoencoder, x: torch.Tensor, generator: torch.Generator
+    model: Autoencoder, x: torch.Tensor, generator: torch.Generator, *, noise: NoiseLevel = "uniform"
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(input, target) for one batch: binarised for a VAE, corrupted input for a denoising AE."""
+    """(input, target) for one batch x (B, 1, 28, 28): binarised for a VAE, for a denoising AE (train_noise_std > 0)
+    x + N(0, σ²), clipped, against the clean x (Vincent et al. 2008), σ drawn by `noise`."""
     if isinstance(model, VAE):
         x = torch.bernoulli(x, generator=generator)  # dynamic binarisation (Salakhutdinov & Murray 2008)
         return x, x
-    if recipe.config.train_noise_std > 0:
-        sigma = torch.rand(len(x), 1, 1, 1, generator=generator) * recipe.config.train_noise_std
+    std = model.config.train_noise_std
+    if std > 0:
+        sigma = torch.rand(len(x), 1, 1, 1, generator=generator) * std if noise == "uniform" else std
         return gaussian_noise_batch(x, sigma, generator), x
     return x, x
+
+
+@dataclass
+class Trainer:
+    """A model and its optimiser, trained one batch at a time: whoever holds it chooses the batches (an epoch's
+    permutation, random draws) and the learning rate, and puts the model in train mode."""
+
+    model: Autoencoder
+    optimizer: torch.optim.Optimizer
+    noise: NoiseLevel = "uniform"
+
+    def step(self, x: torch.Tensor, generator: torch.Generator, labels: torch.Tensor | None = None) -> dict[str, float]:
+        """One optimiser step on the batch x (B, 1, 28, 28) (labels (B,): a class-conditional model's classes); the
+        loss terms, each a number. Raises FloatingPointError, before the step, when the loss is not finite."""
+        inputs, target = prepare_batch(self.model, x, generator, noise=self.noise)
+        out = self.model(inputs, labels) if labels is not None else self.model(inputs)
+        terms = self.model.loss(target, out)
+        if not torch.isfinite(terms["total"]):
+            raise FloatingPointError(f"the loss became {terms['total'].item()}")
+        self.optimizer.zero_grad(set_to_none=True)
+        terms["total"].backward()
+        self.optimizer.step()
+        return {key: value.item() for key, value in terms.items()}
 
 
 def fit(
@@ -101,6 +134,7 @@ def fit(
     if isinstance(model, LinearAE):
         model.set_mean(x_train.mean(0))  # centre the data, as PCA does
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr)
+    trainer = Trainer(model, optimizer)
     run = runs_dir / name
     meta = None if fresh else load_state(run, model, optimizer)
     start, seconds = (meta["epoch"], meta["seconds"]) if meta else (0, 0.0)
@@ -134,14 +168,9 @@ def fit(
         )
         for step, i in enumerate(bar, 1):
             batch = order[i : i + recipe.batch_size]
-            inputs, target = prepare_batch(recipe, model, x_train[batch], generator)
-            out = model(inputs, labels[batch]) if labels is not None else model(inputs)
-            terms = model.loss(target, out)
-            optimizer.zero_grad(set_to_none=True)
-            terms["total"].backward()
-            optimizer.step()
+            terms = trainer.step(x_train[batch], generator, labels[batch] if labels is not None else None)
             for key, value in terms.items():
-                totals[key] = totals.get(key, 0.0) + value.item()
+                totals[key] = totals.get(key, 0.0) + value
             if step % 20 == 0:
                 bar.set_postfix({k: f"{v / step:.4g}" for k, v in totals.items()})
         seconds += time.perf_counter() - began
