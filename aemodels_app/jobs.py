@@ -1,23 +1,10 @@
-"""A process-wide pool that trains many users' models fairly: what runs the "Train your own" page's jobs.
+"""The process-wide pool that trains many users' models fairly: the "Train your own" page's jobs.
 
-- `workers` threads (one per core by default; each job's torch work is single-threaded in the app, which sets
-  OMP_NUM_THREADS=1) take turns over the *active* jobs: a worker takes the job at the front, trains it for one
-  slice (`slice_seconds`), measures it when due, and puts it at the back. So every active job progresses, and no
-  user waits for another's job to finish.
-- At most `max_active` jobs take turns; later ones wait in a first-come queue, and each knows its position.
-- A job stops at its step limit, its time limit, on a loss that is not a number (with the reason in plain
-  words), when cancelled, or when nobody has looked at it for `idle_seconds` (the page polls it; a closed tab
-  or a page left stops polling, so nothing keeps training for nobody).
-- A job that has ended keeps its model (for the page's figures, "use it elsewhere" and the download) but drops
-  what only training needed (the optimiser's moments, the gradients: three quarters of its memory) at once, and
-  is forgotten altogether when nobody has looked at it for `keep_seconds` (the page polls an ended job too,
-  slowly, while it is open); then the freed memory is handed back to the system (`release_memory`).
-- Pause, resume and one step are requests the worker honours between slices. The cheap pictures (held-out
-  loss, reconstructions, code map) are refreshed every `show_every` seconds of a job's turns; the costly
-  measurements after every `measure_every` seconds of the job's own training, and never more than a quarter of
-  the job's own time (counted in its own training time, not the clock's: with four jobs on two workers, a budget
-  by the clock let measuring take 57 % of each job's turns, and the jobs of a load test did not finish).
-
+`workers` threads take turns over at most `max_active` jobs (later ones queue, first come first served): a worker
+trains the job at the front for one slice, measures it when due, and puts it at the back, so every active job
+progresses. A job stops at its step or time limit, on a loss that is not a number, when cancelled, or when nobody
+has looked at it for `idle_seconds`. An ended job keeps its model but drops its optimiser state, and is forgotten
+`keep_seconds` after it was last looked at. Costly measurements get at most a quarter of a job's own training time.
 Nothing here imports streamlit; the page holds a job id and reads `view(job_id)` snapshots.
 """
 

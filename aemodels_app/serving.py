@@ -96,12 +96,10 @@ class WarmUp:
 
 
 def freeze_survivors() -> None:
-    """Collect garbage, then take every object still alive out of the cyclic collector's reach (gc.freeze).
-    Streamlit runs a full collection after every script run; its cost grows with the objects that live for the
-    life of the process (models, caches, plotly's validators, the modules a page imports on first use), and they
-    were walked again on every run: 85-100 ms of CPU per run once every page had been opened. Frozen objects are
-    still freed when nothing refers to them; only objects in reference cycles that die later stay, which is why
-    this runs a bounded number of times: once per page and process, and once when the warm-up has finished."""
+    """Collect garbage, then take every object still alive out of the cyclic collector's reach (gc.freeze): the
+    models, caches and modules that live as long as the process are then not walked by every collection. Frozen
+    objects are still freed by reference counting; only cycles that die later stay, so this runs a bounded number of
+    times: once per page and process, and once when the warm-up has finished."""
     gc.collect()
     gc.freeze()
 

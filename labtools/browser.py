@@ -21,9 +21,8 @@ DIGIT_INDEX_LABEL = "Index in the test sample"  # the start of the label of the 
 
 
 def digit_index_box(page: Page) -> Locator:
-    """The sidebar's box for the app's test digit, found by its label rather than as the sidebar's first number
-    box: a page may add its own (once, in a CI run under load, the first box found was the Manifold page's seed).
-    Latent sliders has a second digit picker in the page itself, hence the sidebar."""
+    """The sidebar's box for the app's test digit, found by its label: a page may add number boxes of its own, and
+    Latent sliders a second digit picker."""
     return page.locator(SIDEBAR).get_by_label(DIGIT_INDEX_LABEL, exact=False)
 
 
