@@ -21,7 +21,7 @@ $(VENV)/.app: pyproject.toml requirements.txt | $(BIN)/python
 # Everything: the app plus tests, lint, types and benchmarks. The developer tools (labtools/, not in the wheel)
 # are importable in this venv through a .pth file naming the checkout.
 $(VENV)/.dev: pyproject.toml requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[app,dev]"
+	$(BIN)/pip install --quiet -e ".[dev]"
 	$(BIN)/python -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'aemodels-devtools.pth').write_text('$(CURDIR)\n')"
 	touch $(VENV)/.app $@
 

@@ -31,7 +31,7 @@ def requirement_lines() -> set[str]:
 
 def test_requirements_pin_what_pyproject_pins():
     project = PYPROJECT["project"]
-    assert requirement_lines() == {*project["dependencies"], *project["optional-dependencies"]["app"]}
+    assert requirement_lines() == set(project["dependencies"])
 
 
 def test_the_console_script_serves_with_the_settings_of_streamlit_config():
