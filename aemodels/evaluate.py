@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> None:
     except DataError as err:
         raise SystemExit(f"error: {err}") from None
     x_bin = binarised_test_set(x_test)
-    names = args.models or list_pretrained()
+    names = args.models or list_pretrained() + list_pretrained(conditional=True)
     results, infos = {}, {}
     for name in names:
         began = time.perf_counter()

@@ -121,6 +121,9 @@ class Autoencoder(nn.Module):
     """The shared interface. x is (B, 1, 28, 28) in [0, 1]; z is (B, d)."""
 
     variational = False
+    # True for a model whose encoder and decoder need the digit's class (ConditionalVAE): it does not keep this
+    # interface's encode(x) / decode(z), so aemodels.zoo.list_pretrained lists it apart (conditional=True).
+    conditional = False
 
     def __init__(self, config: AEConfig):
         super().__init__()
@@ -313,8 +316,10 @@ class ConvVAE(ConvDecoding, VAE):
 
 class ConditionalVAE(VAE):
     """An MLP VAE given the digit's class: q(z | x, y) and p(x | z, y), prior N(0, I) on z alone. It has no
-    encode(x) or decode(z) of its own (both need the class): use posterior_given, decode_given, sample_given."""
+    encode(x) or decode(z) of its own (both need the class): use posterior_given, decode_given, sample_given. The zoo
+    lists such models apart: list_pretrained(conditional=True)."""
 
+    conditional = True
     classes = 10
 
     def __init__(self, config: AEConfig):

@@ -25,7 +25,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from aemodels.geometry import code_range
-from aemodels.models import VAE, Autoencoder
+from aemodels.models import MODELS, VAE, Autoencoder
 from aemodels.zoo import ZOO, CheckpointError, load_pretrained, pretrained_dir, refit_command, sha256_file
 
 COMPONENTS = 20
@@ -156,7 +156,7 @@ class PriorSampler:
     tempered = True
 
     def supports(self, model: Autoencoder) -> bool:
-        return isinstance(model, VAE)
+        return isinstance(model, VAE) and not model.conditional  # a conditional VAE decodes a code with a class
 
     def codes(
         self, model: Autoencoder, fitted: ModelSamplers, n: int, *, temperature: float, generator: torch.Generator
@@ -171,7 +171,7 @@ class MixtureSampler:
     tempered = False
 
     def supports(self, model: Autoencoder) -> bool:
-        return True
+        return not model.conditional
 
     def codes(
         self, model: Autoencoder, fitted: ModelSamplers, n: int, *, temperature: float, generator: torch.Generator
@@ -192,7 +192,9 @@ MAX_MIXTURE_DIMS = 64  # the sparse AE's 400-d codes would need 13 MB of covaria
 
 def sampled_models() -> list[str]:
     """The zoo models that get a box and a mixture: every unconditional model with a code of at most 64 numbers."""
-    return [n for n, r in ZOO.items() if r.config.kind != "cvae_mlp" and r.config.latent_dim <= MAX_MIXTURE_DIMS]
+    return [
+        n for n, r in ZOO.items() if not MODELS[r.config.kind].conditional and r.config.latent_dim <= MAX_MIXTURE_DIMS
+    ]
 
 
 @torch.inference_mode()

@@ -24,7 +24,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from aemodels.data import PRETRAINED_DIR, DataError, load_mnist
-from aemodels.models import AEConfig, Autoencoder, build_model
+from aemodels.models import MODELS, AEConfig, Autoencoder, build_model
 
 # What a model is used for in the app; each page asks the zoo for the models of its role, so adding a model
 # touches the zoo and nothing in the pages.
@@ -170,7 +170,7 @@ def models_for(role: Role, directory: Path | None = None) -> list[str]:
     """The installed models that serve a role in the app, in zoo order."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; known: {', '.join(ROLES)}")
-    return [name for name in list_pretrained(directory) if name in ZOO and role in ZOO[name].roles]
+    return [name for name in present(directory) if name in ZOO and role in ZOO[name].roles]
 
 
 def model_label(name: str, directory: Path | None = None) -> str:
@@ -184,11 +184,35 @@ def model_label(name: str, directory: Path | None = None) -> str:
     return f"{name} — {summary}" if summary else name
 
 
-def list_pretrained(directory: Path | None = None) -> list[str]:
-    """Names of the checkpoints present, in zoo order, then any others alphabetically."""
+def present(directory: Path | None = None) -> list[str]:
+    """Names of every checkpoint present, conditional or not, in zoo order, then any others alphabetically."""
     directory = Path(directory or pretrained_dir())
-    present = {p.stem for p in directory.glob("*.json")}
-    return [n for n in ZOO if n in present] + sorted(present - set(ZOO))
+    stems = {p.stem for p in directory.glob("*.json")}
+    return [n for n in ZOO if n in stems] + sorted(stems - set(ZOO))
+
+
+def is_conditional(name: str, directory: Path | None = None) -> bool:
+    """Whether NAME's model needs the digit's class to encode and decode (a ConditionalVAE): from its zoo recipe, or
+    for a model outside the zoo from its JSON (one that cannot be read counts as not conditional: it is listed, and
+    load_pretrained says what is wrong with it)."""
+    kind: object
+    if name in ZOO:
+        kind = ZOO[name].config.kind
+    else:
+        try:
+            config = read_record(name, directory)["config"]
+        except CheckpointError:
+            return False
+        kind = config.get("kind") if isinstance(config, dict) else None
+    return isinstance(kind, str) and kind in MODELS and MODELS[kind].conditional
+
+
+def list_pretrained(directory: Path | None = None, *, conditional: bool = False) -> list[str]:
+    """Names of the checkpoints present, in zoo order, then any others alphabetically: the models that keep the
+    shared interface (encode(x), decode(z), reconstruct(x) on x (B, 1, 28, 28)); with conditional=True, the
+    class-conditional ones instead (ConditionalVAE: posterior_given, decode_given, sample_given). load_pretrained
+    loads either."""
+    return [name for name in present(directory) if is_conditional(name, directory) == conditional]
 
 
 def save_checkpoint(

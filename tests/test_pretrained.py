@@ -24,7 +24,8 @@ def within(value: float, bounds) -> bool:
 
 
 def test_every_zoo_model_is_shipped_and_small():
-    assert list_pretrained() == list(ZOO)
+    assert list_pretrained() + list_pretrained(conditional=True) == list(ZOO)
+    assert list_pretrained(conditional=True) == ["cvae4"]  # the class-conditional VAE, listed apart
     total = sum(p.stat().st_size for p in pretrained_dir().rglob("*") if p.is_file())
     assert total <= 30 * 10**6, f"the zoo is {total / 10**6:.2f} MB, over 30 MB"
 
