@@ -4,13 +4,16 @@
 trains the job at the front for one slice, measures it when due, and puts it at the back, so every active job
 progresses. A job stops at its step or time limit, on a loss that is not a number, when cancelled, or when nobody
 has looked at it for `idle_seconds`. An ended job keeps its model but drops its optimiser state, and is forgotten
-`keep_seconds` after it was last looked at. Costly measurements get at most a quarter of a job's own training time.
-Nothing here imports streamlit; the page holds a job id and reads `view(job_id)` snapshots.
+`keep_seconds` after it was last looked at. Measurements and pictures get at most a quarter of a job's own time.
+Trainer threads run at the lowest priority, so other users' pages are served first, and a job's time limit counts
+its thread's own CPU time, not the time it waited for a core. Nothing here imports streamlit: the page holds a
+job id and reads `view(job_id)` snapshots.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import itertools
 import os
@@ -30,6 +33,7 @@ from aemodels.playground import Measurements, SpecError, TrainData, TrainingRun,
 Status = Literal["queued", "running", "paused", "finished", "stopped", "failed"]
 DONE: tuple[Status, ...] = ("finished", "stopped", "failed")
 KEEP_SECONDS = 180.0  # an ended job nobody has looked at for this long is forgotten
+TRAINER_NICENESS = 19  # the lowest priority: a trainer gets a core only when no page run wants it
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class JobView:
     steps_per_second: float
     seconds_left: float | None
     queue_position: int | None  # 1 = next to start; None when not waiting
+    expected_start: float | None  # a waiting job: about how many seconds until a trainer is free for it
     history: dict[str, list[float]]
     test_history: dict[str, list[float]]
     reconstructions: torch.Tensor | None
@@ -69,6 +74,7 @@ class Job:
     measured_at: float = 0.0  # the job's own training seconds at its last measurement
     measure_cost: float = 0.0
     shown_at: float = 0.0
+    show_cost: float = 0.0  # seconds the last snapshot took (a large model's pictures cost more)
     measurements: list[Measurements] = field(default_factory=list)
     reconstructions: torch.Tensor | None = None
     code_map: tuple[np.ndarray, np.ndarray, str] | None = None
@@ -135,9 +141,7 @@ class TrainingPool:
             job.last_seen = self.clock()
             run = job.run
             position = self._waiting.index(job_id) + 1 if job_id in self._waiting else None
-            left = None
-            if run is not None and job.status == "running" and job.rate > 0:
-                left = min((job.spec.max_steps - run.step) / job.rate, job.spec.max_seconds - run.seconds)
+            left = self._seconds_left(job)
             return JobView(
                 job_id=job_id,
                 status=job.status,
@@ -148,6 +152,7 @@ class TrainingPool:
                 steps_per_second=job.rate,
                 seconds_left=left,
                 queue_position=position,
+                expected_start=self._expected_start(position) if position is not None else None,
                 # dict(...) copies in one step under the interpreter lock, while the worker may add a key
                 history={k: list(v) for k, v in dict(run.history).items()} if run else {},
                 test_history={k: list(v) for k, v in dict(run.test_history).items()} if run else {},
@@ -157,6 +162,23 @@ class TrainingPool:
                 measurements=list(job.measurements),
                 spec=job.spec,
             )
+
+    def _seconds_left(self, job: Job) -> float | None:
+        """A running job's training seconds still to go (by its step rate and its time limit)."""
+        run = job.run
+        if run is None or job.status != "running" or job.rate <= 0:
+            return None
+        return max(0.0, min((job.spec.max_steps - run.step) / job.rate, job.spec.max_seconds - run.seconds))
+
+    def _expected_start(self, position: int) -> float | None:
+        """About when the job at `position` in the queue starts: when that many active jobs have ended, each
+        sharing the trainers with the others meanwhile. None until every active job has a rate."""
+        lefts = [self._seconds_left(self._jobs[i]) for i in self._active]
+        known = sorted(left for left in lefts if left is not None)
+        if len(known) < len(lefts) or position > len(known):
+            return None
+        share = max(1.0, len(known) / self.workers)  # active jobs take turns on the workers
+        return known[position - 1] * share
 
     def model(self, job_id: int) -> Autoencoder:
         """A copy of the job's model as it is now (eval mode), for use elsewhere while the job goes on."""
@@ -311,6 +333,8 @@ class TrainingPool:
 
     def _work(self) -> None:
         torch.set_grad_enabled(True)
+        with contextlib.suppress(OSError, AttributeError):  # Linux: this thread only
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINER_NICENESS)
         while (job := self._take()) is not None:
             try:
                 self._train_slice(job)
@@ -330,7 +354,7 @@ class TrainingPool:
 
     def _train_slice(self, job: Job) -> None:
         if job.run is None:
-            job.run = TrainingRun(job.spec, job.data)
+            job.run = TrainingRun(job.spec, job.data, clock=time.thread_time)  # its budget: its own CPU time
             self._snapshot(job)
             self._measure(job)
         run = job.run
@@ -355,7 +379,7 @@ class TrainingPool:
             job.rate = rate if job.rate == 0 else 0.7 * job.rate + 0.3 * rate
         now = self.clock()
         at_limit = run.step >= job.spec.max_steps or run.seconds >= job.spec.max_seconds
-        if now - job.shown_at >= self.show_every or single or at_limit:
+        if now - job.shown_at >= max(self.show_every, 3 * job.show_cost) or single or at_limit:
             self._snapshot(job)
         if run.seconds - job.measured_at >= max(self.measure_every, 3 * job.measure_cost) or single or at_limit:
             self._measure(job)
@@ -372,10 +396,12 @@ class TrainingPool:
     def _snapshot(self, job: Job) -> None:
         """The cheap pictures: held-out loss, the eight reconstructions, the code map."""
         assert job.run is not None
+        began = time.perf_counter()
         job.run.test_loss()
         job.reconstructions = job.run.reconstructions()
         job.code_map = job.run.code_map()
         job.shown_at = self.clock()
+        job.show_cost = time.perf_counter() - began
 
     def _measure(self, job: Job) -> None:
         """The costly figures (Jacobians, probes, AUCs); run no more than a quarter of the job's time."""
