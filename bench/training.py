@@ -157,14 +157,21 @@ def separation(args: argparse.Namespace) -> dict:
     return {"runs": runs, "seconds": args.seconds}
 
 
-async def trainer(url: str, number: int, deadline: float, log: Log, finished: list[tuple[int, float]]) -> None:
-    """A session that starts a 2,000-step training and watches it (the page's fragment, twice a second) until it
-    finishes (or `deadline`); `finished` gets (number, seconds from Start)."""
+MODELS = {  # --model: what each trainer trains, as a link to the Train page sets it
+    "small": "steps=2000",  # the page's default 2-d MLP AE, 2,000 steps
+    "large": "arch=mlp&d=1024&reg=vae&beta=0&steps=20000",  # the largest code the page offers, never done in time
+}
+
+
+async def trainer(
+    url: str, number: int, deadline: float, log: Log, finished: list[tuple[int, float]], model: str = "small"
+) -> None:
+    """A session that opens the Train page with `model`'s settings, presses Start and watches the training (the
+    page's fragment, twice a second) until it finishes (or `deadline`); `finished` gets (number, seconds from
+    Start)."""
     client = Client(url, fetch_media=True)
     try:
-        await client.open("train")
-        await client.set("train_steps", "2,000")
-        await client.set("train_seed", number)
+        await client.open("train", query=f"{MODELS[model]}&seed={number}")
         await client.click("train_start")
         started = time.perf_counter()
         while time.perf_counter() < deadline:
@@ -181,17 +188,19 @@ async def trainer(url: str, number: int, deadline: float, log: Log, finished: li
         await client.close()
 
 
-async def one_run(url: str, seconds: float, trainers: int) -> tuple[Log, Log, list[tuple[int, float]]]:
+async def one_run(
+    url: str, seconds: float, trainers: int, model: str = "small", wait: float = 240.0
+) -> tuple[Log, Log, list[tuple[int, float]]]:
     others, training, finished = Log(), Log(), list[tuple[int, float]]()
     deadline = time.perf_counter() + seconds
     tasks = [user(url, n, deadline, others, every=5.0, arrive=n * 0.5) for n in range(5)]
-    tasks += [trainer(url, 100 + n, deadline + 240, training, finished) for n in range(trainers)]
+    tasks += [trainer(url, 100 + n, deadline + wait, training, finished, model) for n in range(trainers)]
     await asyncio.gather(*tasks)
     return others, training, finished
 
 
 async def measured_run(
-    url: str, seconds: float, trainers: int, pid: int
+    url: str, seconds: float, trainers: int, pid: int, model: str = "small", wait: float = 240.0
 ) -> tuple[Log, Log, list[tuple[int, float]], list[float]]:
     """one_run, with the server's RSS sampled every 2 s."""
     peak = [rss_mb(pid)]
@@ -203,7 +212,7 @@ async def measured_run(
 
     sampler = asyncio.ensure_future(sample())
     try:
-        others, training, finished = await one_run(url, seconds, trainers)
+        others, training, finished = await one_run(url, seconds, trainers, model, wait)
     finally:
         sampler.cancel()
     return others, training, finished, peak
@@ -252,15 +261,17 @@ def digits(args: argparse.Namespace) -> dict:
 
 def load(args: argparse.Namespace) -> dict:
     ARTIFACTS.mkdir(exist_ok=True)
-    with serve_app(log=ARTIFACTS / "bench-training.log") as (url, server, _):
+    with serve_app(log=ARTIFACTS / "bench-training.log", root=args.root) as (url, server, _):
         pid = server.pid
         asyncio.run(one_run(url, 12, 1))  # warm: imports, models, the training digits, the pool's threads
         idle([pid])
         idle_mb = rss_mb(pid)
-        result: dict = {"idle_rss_mb": idle_mb}
-        for label, trainers in (("alone", 0), ("with 10 training", 10)):
+        result: dict = {"idle_rss_mb": idle_mb, "model": args.model, "trainers": args.trainers}
+        for label, trainers in (("alone", 0), (f"with {args.trainers} training ({args.model})", args.trainers)):
             cpu0, t0 = process_cpu(pid), time.perf_counter()
-            others, training, finished, peak = asyncio.run(measured_run(url, args.seconds, trainers, pid))
+            others, training, finished, peak = asyncio.run(
+                measured_run(url, args.seconds, trainers, pid, args.model, args.wait)
+            )
             window = time.perf_counter() - t0
             row = summary(others) | {
                 "server_cores": (process_cpu(pid) - cpu0) / window,
@@ -272,7 +283,7 @@ def load(args: argparse.Namespace) -> dict:
             }
             result[label] = row
             print(
-                f"{label:<17} others' steps {row['steps']:>4}: p50 {row['p50_s'] * 1000:.0f} ms, "
+                f"{label:<28} others' steps {row['steps']:>4}: p50 {row['p50_s'] * 1000:.0f} ms, "
                 f"p95 {row['p95_s'] * 1000:.0f} ms, errors {len(row['errors'])}; jobs finished {len(finished)}/"
                 f"{trainers}"
                 + (f" (the last {max(t for _, t in finished):.0f} s after Start)" if finished else "")
@@ -280,6 +291,8 @@ def load(args: argparse.Namespace) -> dict:
                 f"peak RSS {row['peak_rss_mb']:.0f} MB",
                 flush=True,
             )
+        if args.no_memory:
+            return result
         time.sleep(25)  # the pool stops jobs nobody polls for 20 s; Streamlit keeps closed sessions a while
         idle([pid])
         result["rss_after_mb"] = rss_mb(pid)
@@ -300,6 +313,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="separation: runs")
     parser.add_argument("--digits", type=int, default=960_000, help="digits: trained per recipe")
     parser.add_argument("--recipe", action="append", choices=list(RECIPES), help="digits: only these recipes")
+    parser.add_argument("--trainers", type=int, default=10, help="load: sessions training at once")
+    parser.add_argument("--model", choices=list(MODELS), default="small", help="load: what each trainer trains")
+    parser.add_argument("--wait", type=float, default=240.0, help="load: seconds trainers watch after the others")
+    parser.add_argument("--no-memory", action="store_true", help="load: skip the memory figures after the runs")
+    parser.add_argument("--root", type=Path, default=ROOT, help="load: the checkout whose app.py runs")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     if args.seconds is None:

@@ -101,9 +101,10 @@ class Client:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
     # --- the websocket ------------------------------------------------------------------------------------------
-    async def open(self, path: str = "") -> float:
+    async def open(self, path: str = "", query: str = "") -> float:
         """Load the page the way a browser does (the HTML, the health check that sets the XSRF cookie, the
-        websocket, the first run); seconds until the first run has finished and its pictures are fetched."""
+        websocket, the first run, with the link's `query` string); seconds until the first run has finished and
+        its pictures are fetched."""
         began = time.perf_counter()
         await asyncio.to_thread(self._get, f"/{path}")
         await asyncio.to_thread(self._get, "/_stcore/health")
@@ -117,7 +118,7 @@ class Client:
             open_timeout=self.timeout,
         )
         self._reader = asyncio.create_task(self._read())
-        self.page = path
+        self.page, self.query = path, query
         await self._rerun(page_name=path)
         return time.perf_counter() - began
 
