@@ -2,10 +2,11 @@
 
 __version__ = "0.2.0"
 from aemodels.corrupt import CORRUPTIONS, corrupt
-from aemodels.data import DataError, load_digits, load_mnist
+from aemodels.data import DataError, load_digits, load_fashion_mnist, load_mnist
 from aemodels.geometry import lerp, principal_angles, slerp
 from aemodels.losses import gaussian_kl, importance_weighted_log_likelihood
 from aemodels.models import MODELS, AEConfig, Autoencoder, build_model
+from aemodels.pictures import PreparedSet, load_image_files, load_image_folder, load_image_zip
 from aemodels.preprocess import ImageInputError, open_image, prepare_digit
 from aemodels.zoo import ZOO, CheckpointError, list_pretrained, load_pretrained
 
@@ -18,6 +19,7 @@ __all__ = [
     "CheckpointError",
     "DataError",
     "ImageInputError",
+    "PreparedSet",
     "build_model",
     "corrupt",
     "gaussian_kl",
@@ -25,6 +27,10 @@ __all__ = [
     "lerp",
     "list_pretrained",
     "load_digits",
+    "load_fashion_mnist",
+    "load_image_files",
+    "load_image_folder",
+    "load_image_zip",
     "load_mnist",
     "load_pretrained",
     "open_image",

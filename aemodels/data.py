@@ -1,4 +1,6 @@
-"""MNIST from its canonical IDX files (LeCun, Cortes & Burges), checked against the published md5 sums.
+"""MNIST from its canonical IDX files (LeCun, Cortes & Burges), checked against the published md5 sums; Fashion-MNIST
+(Xiao et al. 2017) from Debian's package or downloaded and checked the same way. (Your own pictures as a training set
+are aemodels.pictures.)
 
 The data directory comes from an argument, else the AEMODELS_DATA environment variable, else ./data/mnist.
 Files may be stored plain or gzip-compressed; the md5 is always that of the uncompressed bytes.
@@ -190,6 +192,25 @@ def write_digit_sample(n: int = 2000, *, directory: str | os.PathLike | None = N
 
 
 FASHION_DIR = Path(os.environ.get("AEMODELS_FASHION", "/usr/share/datasets/fashion-mnist"))
+FASHION_DOWNLOAD_DIR = Path("data/fashion-mnist")  # where `python -m aemodels.data --download fashion` puts it
+# md5 of each gzip file as published in zalandoresearch/fashion-mnist's README (and torchvision's FashionMNIST); a
+# download is checked against it before it is kept. (Debian's package recompresses the files: its .gz differ, the
+# IDX bytes inside do not.)
+FASHION_FILES = {
+    ("train", "images"): ("train-images-idx3-ubyte", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+    ("train", "labels"): ("train-labels-idx1-ubyte", "25c81989df183df01b3e8a0aad5dffbe"),
+    ("test", "images"): ("t10k-images-idx3-ubyte", "bef4ecab320f06d8554ea6380940ec79"),
+    ("test", "labels"): ("t10k-labels-idx1-ubyte", "bb300cfdad3c16e7a12a480ee83cd310"),
+}
+FASHION_MIRRORS = (
+    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+)
+FASHION_INSTALL = (
+    "On Debian or Ubuntu: `sudo apt-get install dataset-fashion-mnist`; anywhere else: `python -m aemodels.data "
+    "--download fashion` (into data/fashion-mnist, checked against the published md5 sums), or point "
+    "AEMODELS_FASHION at a folder with its four IDX files."
+)
 FASHION_CLASSES = (
     "T-shirt/top",
     "Trouser",
@@ -204,28 +225,79 @@ FASHION_CLASSES = (
 )
 
 
+def fashion_dir() -> Path:
+    """Where Fashion-MNIST is read from: AEMODELS_FASHION (or Debian's folder) where it holds the files, else the
+    folder `--download fashion` fills."""
+    for directory in (FASHION_DIR, FASHION_DOWNLOAD_DIR):
+        if all(_find(directory, stem) for stem, _ in FASHION_FILES.values()):
+            return directory
+    return FASHION_DIR
+
+
+def download_fashion_mnist(
+    directory: str | os.PathLike | None = None,
+    *,
+    mirrors: tuple[str, ...] | None = None,
+    retries: int = 3,
+    timeout: float = 60.0,
+    backoff: float = 1.0,
+) -> Path:
+    """Fetch any missing Fashion-MNIST file (Xiao et al. 2017) from the mirrors, each tried `retries` times, keep it
+    only when the md5 of the gzip file is the published one; (the folder). mirrors: FASHION_MIRRORS by default."""
+    mirrors = mirrors or FASHION_MIRRORS
+    directory = Path(directory) if directory is not None else FASHION_DOWNLOAD_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    for stem, md5 in FASHION_FILES.values():
+        if _find(directory, stem) is not None:
+            continue
+        problems = []
+        for mirror in mirrors:
+            blob = None
+            for attempt in range(retries):
+                try:
+                    with urllib.request.urlopen(mirror + stem + ".gz", timeout=timeout) as response:
+                        blob = response.read()
+                    break
+                except (urllib.error.URLError, OSError, TimeoutError) as err:
+                    problems.append(f"{mirror}: {err}")
+                    time.sleep(backoff * attempt)
+            if blob is None:
+                continue
+            if hashlib.md5(blob).hexdigest() != md5:
+                problems.append(f"{mirror}: checksum mismatch")
+                continue  # a mirror serving a bad file will not serve a good one on retry
+            tmp = directory / f"{stem}.gz.part"
+            tmp.write_bytes(blob)
+            tmp.replace(directory / f"{stem}.gz")
+            break
+        if _find(directory, stem) is None:
+            raise DataError(
+                f"Could not download {stem}.gz from any Fashion-MNIST mirror. Tried:\n  "
+                + "\n  ".join(problems)
+                + f"\nCopy the four Fashion-MNIST files into {directory} by hand, or check the network."
+            )
+    return directory
+
+
 def load_fashion_mnist(
     split: str = "test", *, directory: str | os.PathLike | None = None, limit: int | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Fashion-MNIST (Xiao et al. 2017): clothes in MNIST's IDX format, the app's "not a digit" set.
-    From Debian's dataset-fashion-mnist package (/usr/share/datasets/fashion-mnist) or AEMODELS_FASHION.
-    (N, 1, 28, 28) in [0, 1] and labels; raises DataError with the install command when it is absent."""
+    """Fashion-MNIST (Xiao et al. 2017): clothes in MNIST's IDX format, the app's "not a digit" set and a second
+    training set. From Debian's dataset-fashion-mnist package (/usr/share/datasets/fashion-mnist), AEMODELS_FASHION,
+    or data/fashion-mnist (`python -m aemodels.data --download fashion`). (N, 1, 28, 28) in [0, 1] and labels;
+    raises DataError with the install commands when it is absent."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    directory = Path(directory) if directory is not None else FASHION_DIR
-    prefix = "train" if split == "train" else "t10k"
+    directory = Path(directory) if directory is not None else fashion_dir()
     arrays = []
-    for part, magic_dims in (("images-idx3-ubyte", 3), ("labels-idx1-ubyte", 1)):
-        path = _find(directory, f"{prefix}-{part}")
+    for part, magic_dims in (("images", 3), ("labels", 1)):
+        stem = FASHION_FILES[(split, part)][0]
+        path = _find(directory, stem)
         if path is None:
-            raise DataError(
-                f"Fashion-MNIST is not installed ({directory} has no {prefix}-{part}). On Debian or Ubuntu: "
-                "`sudo apt-get install dataset-fashion-mnist`, or point AEMODELS_FASHION at a folder with its IDX "
-                "files."
-            )
+            raise DataError(f"Fashion-MNIST is not installed ({directory} has no {stem}). {FASHION_INSTALL}")
         array = parse_idx(_read_bytes(path), source=str(path))
         if array.ndim != magic_dims or (magic_dims == 3 and array.shape[1:] != (28, 28)):
-            raise DataError(f"{path} is not a Fashion-MNIST {part.split('-')[0]} file (shape {array.shape}).")
+            raise DataError(f"{path} is not a Fashion-MNIST {part} file (shape {array.shape}).")
         arrays.append(array[:limit])
     images, labels = arrays
     if len(images) != len(labels):
@@ -238,15 +310,30 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(
-        description="Fetch and check MNIST.", formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description="Fetch and check MNIST (or Fashion-MNIST).", formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
     parser.add_argument(
-        "--data-dir", default=None, help="folder of the IDX files (default: $AEMODELS_DATA or data/mnist)"
+        "--data-dir",
+        default=None,
+        help="folder of the IDX files (default: $AEMODELS_DATA or data/mnist; for fashion, data/fashion-mnist)",
     )
-    parser.add_argument("--download", action="store_true", help="download missing files from the public mirrors")
+    parser.add_argument(
+        "--download",
+        nargs="?",
+        const="mnist",
+        default=None,
+        choices=("mnist", "fashion"),
+        help="download missing files from the public mirrors, checking their md5 sums (mnist, or fashion)",
+    )
     parser.add_argument("--write-sample", action="store_true", help=f"write pretrained/{DIGITS_FILE} from the test set")
     args = parser.parse_args(argv)
     try:
+        if args.download == "fashion":
+            folder = download_fashion_mnist(args.data_dir)
+            for split in ("train", "test"):
+                x, _ = load_fashion_mnist(split, directory=folder)
+                print(f"Fashion-MNIST {split}: {len(x)} items in {folder}, checksums match")
+            return
         if args.download:
             download_mnist(args.data_dir)
         for split in ("train", "test"):

@@ -141,6 +141,33 @@ def prepare_digit(image: Image.Image) -> torch.Tensor:
     return torch.from_numpy(canvas).view(1, 1, 28, 28)
 
 
+def prepare_grey(image: Image.Image, *, invert: bool = False) -> torch.Tensor:
+    """Any PIL image -> (1, 1, 28, 28) float tensor in [0, 1] by a plain grey resize, for pictures that are not ink
+    on paper (clothes, faces, objects): grey from any mode, the whole picture fitted into 28x28 keeping its aspect
+    ratio, the rest filled with the picture's own border grey; `invert` swaps light and dark (Fashion-MNIST-like
+    sets are light things on a black ground). Unlike `prepare_digit` nothing is cropped, thresholded or centred."""
+    if getattr(image, "is_animated", False):
+        image.seek(0)
+    image = ImageOps.exif_transpose(image)
+    if max(image.size) > WORK_SIZE:
+        image = image.copy()
+        image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX)
+    gray = _to_gray(image).astype(np.float32)  # (h, w) in [0, 1]
+    h, w = gray.shape
+    scale = 28.0 / max(h, w)
+    size = (max(1, min(28, round(w * scale))), max(1, min(28, round(h * scale))))
+    # BOX averages every source pixel when shrinking (no aliasing); bilinear when a small picture is enlarged.
+    method = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    small = np.clip(np.asarray(Image.fromarray(gray, mode="F").resize(size, method)), 0, 1)
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    canvas = np.full((28, 28), float(np.median(border)), dtype=np.float32)
+    top, left = (28 - size[1]) // 2, (28 - size[0]) // 2
+    canvas[top : top + size[1], left : left + size[0]] = small
+    if invert:
+        canvas = 1.0 - canvas
+    return torch.from_numpy(canvas).view(1, 1, 28, 28)
+
+
 def drawing_problem(rgba: np.ndarray, *, stroke_width: int) -> str | None:
     """Why a canvas drawing (H, W, 4) uint8, light ink on black, cannot be used as a digit, in plain words; None
     when it can. A single tap leaves one round dot, which `prepare_digit` would blow up into a filled disk."""

@@ -1,0 +1,442 @@
+"""A model brought by its user, and the data a model knows.
+
+`read_checkpoint` takes the files of a checkpoint as bytes: what the Train page downloads (the zip of NAME.safetensors,
+NAME.json and, for a model trained on other data than MNIST, NAME.items.safetensors with held-out items of its data),
+those files one by one, or what `python -m aemodels.train` writes (NAME.safetensors beside NAME.json). Nothing is
+written to disk and nothing is unpickled: the JSON is checked against the config schema with bounds on every size
+before any tensor is made (the parameter count is taken on PyTorch's "meta" device, which allocates nothing), the
+weights' sha256 must be the one the JSON records, the safetensors header is parsed by the safetensors library, and
+the weights are loaded strictly after every name and shape has been compared with the model the config describes.
+Each way of failing is one plain sentence in a CheckpointError.
+
+`ModelData` is what a model knows: its data set's name, how pages name it, its classes and held-out items; a model's
+JSON carries it under "dataset" (a zoo model's JSON has none: MNIST).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import math
+import zipfile
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+
+from aemodels.models import MODELS, AEConfig, Autoencoder, build_model
+from aemodels.zoo import FORMAT_VERSION, CheckpointError, checkpoint_archive
+
+DatasetName = Literal["mnist", "fashion", "pictures"]
+DATASET_NAMES: tuple[DatasetName, ...] = ("mnist", "fashion", "pictures")
+MB = 2**20
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """The data a model was trained on, as the pages need it: which set (`dataset`), how pages name it (`label`), the
+    names of its classes, and held-out items, images (N, 1, 28, 28) in [0, 1] with labels (N,), where the model
+    carries them (MNIST's are the app's own digits; Fashion-MNIST's the installed test set)."""
+
+    dataset: DatasetName
+    label: str
+    classes: tuple[str, ...] = ()
+    images: torch.Tensor | None = None
+    labels: torch.Tensor | None = None
+
+    def __post_init__(self) -> None:
+        if self.dataset not in DATASET_NAMES:
+            raise ValueError(f"dataset must be one of {', '.join(DATASET_NAMES)}, not {self.dataset!r}")
+        if self.images is not None and (self.images.ndim != 4 or tuple(self.images.shape[1:]) != (1, 28, 28)):
+            raise ValueError(f"images must be (N, 1, 28, 28), not {tuple(self.images.shape)}")
+        if (self.images is None) != (self.labels is None) or (
+            self.images is not None and self.labels is not None and len(self.images) != len(self.labels)
+        ):
+            raise ValueError("images and labels must come together, one label per image")
+
+    @property
+    def is_mnist(self) -> bool:
+        return self.dataset == "mnist"
+
+    def class_name(self, label: int) -> str:
+        return self.classes[label] if 0 <= label < len(self.classes) else ""
+
+
+MNIST_DATA = ModelData("mnist", "MNIST digits", tuple(str(d) for d in range(10)))
+
+
+@dataclass(frozen=True)
+class CheckpointLimits:
+    """What an uploaded checkpoint may be; every bound is checked before the thing it bounds is made."""
+
+    max_upload_bytes: int = 10 * MB  # each uploaded file, a zip included: the server's upload limit
+    max_unpacked_bytes: int = 48 * MB  # the weights file unpacked from a zip
+    max_json_bytes: int = 1 * MB
+    max_header_bytes: int = 1 * MB  # the safetensors header (JSON of names, shapes and offsets)
+    max_parameters: int = 12_000_000  # numbers in the model (48 MB in float32)
+    max_latent: int = 1024  # the Train page's largest code
+    max_layers: int = 4  # hidden layers of an MLP
+    max_width: int = 4096  # units in a hidden layer
+    max_channels: int = 256  # a convolution's channels
+    max_items: int = 1000  # held-out items carried with the model
+    max_text: int = 200  # characters of a name, description or class name
+
+    def describe(self) -> list[str]:
+        return [
+            f"each file at most {self.max_upload_bytes / MB:.3g} MB (about {self.max_upload_bytes // 4 / 1e6:.1f} "
+            "million parameters in float32, twice that in float16)",
+            f"a code of at most {self.max_latent:,} numbers, at most {self.max_layers} hidden layers of at most "
+            f"{self.max_width:,} units, at most {self.max_channels} channels, {self.max_parameters / 1e6:g} million "
+            "parameters in all",
+            "safetensors only: a pickle (.pt, .pth, .ckpt, .bin from torch.save) is never opened",
+        ]
+
+
+DEFAULT_LIMITS = CheckpointLimits()
+
+
+@dataclass(frozen=True)
+class UploadedModel:
+    """A checkpoint read from a user's files: the model (eval mode, CPU; `model.info` holds its JSON without the
+    config), and what it knows."""
+
+    model: Autoencoder
+    data: ModelData
+
+
+# --- Writing -------------------------------------------------------------------------------------------------------
+
+
+def items_bytes(data: ModelData) -> bytes:
+    """The held-out items as safetensors: images uint8 (N, 1, 28, 28), labels int64 (N,)."""
+    if data.images is None or data.labels is None:
+        raise ValueError("this ModelData carries no items")
+    images = (data.images.clamp(0, 1) * 255 + 0.5).to(torch.uint8).contiguous()
+    return save_tensors({"images": images, "labels": data.labels.to(torch.int64).contiguous()})
+
+
+def dataset_entry(data: ModelData, items_file: str | None = None, items_sha256: str | None = None) -> dict[str, Any]:
+    """The JSON's "dataset" entry for a model that knows `data`."""
+    entry: dict[str, Any] = {"name": data.dataset, "label": data.label, "classes": list(data.classes)}
+    if items_file:
+        entry |= {"items": items_file, "items_sha256": items_sha256}
+    return entry
+
+
+def checkpoint_zip(model: Autoencoder, name: str, meta: dict[str, Any], data: ModelData = MNIST_DATA) -> bytes:
+    """NAME.safetensors and NAME.json in one zip (aemodels.zoo.checkpoint_archive), the JSON saying what data the
+    model knows, with NAME.items.safetensors (up to 1,000 held-out items) beside them when that is not MNIST."""
+    if data.is_mnist or data.images is None or data.labels is None:
+        return checkpoint_archive(model, name, {**meta, "dataset": dataset_entry(data)})
+    blob = items_bytes(ModelData(data.dataset, data.label, data.classes, data.images[:1000], data.labels[:1000]))
+    items_file = f"{name}.items.safetensors"
+    entry = dataset_entry(data, items_file, hashlib.sha256(blob).hexdigest())
+    archive = io.BytesIO(checkpoint_archive(model, name, {**meta, "dataset": entry}))
+    with zipfile.ZipFile(archive, "a") as bundle:
+        bundle.writestr(items_file, blob)
+    return archive.getvalue()
+
+
+# --- Reading -------------------------------------------------------------------------------------------------------
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def _expand(files: Sequence[tuple[str, bytes]], limits: CheckpointLimits) -> dict[str, bytes]:
+    """Uploaded files by their base name, a zip's entries (one level, read in memory) in its place."""
+    out: dict[str, bytes] = {}
+    for name, raw in files:
+        if len(raw) > limits.max_upload_bytes:
+            raise CheckpointError(
+                f"{_base(name)} is {len(raw) / MB:.3g} MB; the limit is {limits.max_upload_bytes / MB:.3g} MB a file."
+            )
+        if name.lower().endswith(".zip") or (raw[:4] in ZIP_MAGIC and not name.lower().endswith(".safetensors")):
+            out |= _unzip(raw, limits)
+        else:
+            out[_base(name)] = raw
+    return out
+
+
+def _base(name: str) -> str:
+    return PurePosixPath(name.replace("\\", "/")).name[: DEFAULT_LIMITS.max_text]
+
+
+def _unzip(raw: bytes, limits: CheckpointLimits) -> dict[str, bytes]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise CheckpointError("The zip is damaged and cannot be read.") from None
+    if len(infos) > 16:
+        raise CheckpointError(f"The zip holds {len(infos)} entries; a checkpoint is two or three files.")
+    out: dict[str, bytes] = {}
+    with archive:
+        for info in infos:
+            base = _base(info.filename)
+            if info.is_dir() or not base.endswith((".json", ".safetensors")):
+                continue  # a README, a folder: not part of a checkpoint, never read
+            limit = limits.max_json_bytes if base.endswith(".json") else limits.max_unpacked_bytes
+            if info.file_size > limit:
+                raise CheckpointError(
+                    f"{base} in the zip unpacks to {info.file_size / MB:.3g} MB; the limit is {limit / MB:.3g} MB."
+                )
+            try:
+                with archive.open(info) as handle:
+                    data = handle.read(limit + 1)
+            except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError, ValueError):
+                raise CheckpointError(f"{base} in the zip is damaged or packed in a way that cannot be read.") from None
+            if len(data) > limit:
+                raise CheckpointError(f"{base} in the zip unpacks to more than the {limit / MB:.3g} MB it may.")
+            out[base] = data
+    return out
+
+
+def _record(files: Mapping[str, bytes], limits: CheckpointLimits) -> tuple[str, dict[str, Any]]:
+    configs = [name for name in files if name.endswith(".json")]
+    if not configs:
+        raise CheckpointError(
+            "There is no JSON config: upload NAME.json with NAME.safetensors (as `python -m aemodels.train` writes "
+            "them), or the zip the Train page downloads."
+        )
+    if len(configs) > 1:
+        raise CheckpointError(f"Upload one model at a time: there are {len(configs)} JSON files.")
+    name = configs[0]
+    raw = files[name]
+    if len(raw) > limits.max_json_bytes:
+        raise CheckpointError(
+            f"{name} is {len(raw) / MB:.3g} MB; a checkpoint's JSON is at most {limits.max_json_bytes / MB:.3g} MB."
+        )
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise CheckpointError(f"{name} is not valid JSON.") from None
+    if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
+        raise CheckpointError(f"{name} has no config: it is not a checkpoint's JSON.")
+    for key in ("weights", "sha256"):
+        if not isinstance(record.get(key), str):
+            raise CheckpointError(f"{name} lacks its {key!r} entry (a string), so the weights cannot be checked.")
+    version = record.get("format_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
+        raise CheckpointError(
+            f"{name} has format version {str(version)[:20]}; this aemodels reads up to {FORMAT_VERSION}."
+        )
+    return name, record
+
+
+def _whole(value: object, low: int, high: int, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise CheckpointError(
+            f"The config's {what} must be a whole number from {low:,} to {high:,}, not {str(value)[:30]}."
+        )
+    return value
+
+
+def _real(value: object, low: float, high: float, what: str) -> float:
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or not (math.isfinite(value) and low <= value <= high)
+    ):
+        raise CheckpointError(f"The config's {what} must be a number from {low:g} to {high:g}, not {str(value)[:30]}.")
+    return float(value)
+
+
+def check_config(config: Mapping[str, Any], limits: CheckpointLimits = DEFAULT_LIMITS) -> AEConfig:
+    """The config of an uploaded checkpoint, checked against AEConfig's schema with a bound on every size; raises
+    CheckpointError in one plain sentence. A class-conditional model is refused (the pages' "your model" keeps the
+    shared interface)."""
+    known = {f.name for f in dataclasses.fields(AEConfig)}
+    unknown = sorted(str(key)[:40] for key in config if key not in known)
+    if unknown:
+        raise CheckpointError(f"The config has fields this aemodels does not know: {', '.join(unknown[:5])}.")
+    kind = config.get("kind")
+    if not isinstance(kind, str) or kind not in MODELS:
+        raise CheckpointError(
+            f"The config names an unknown architecture “{str(kind)[:40]}”; known: {', '.join(sorted(MODELS))}."
+        )
+    if MODELS[kind].conditional:
+        raise CheckpointError("A class-conditional model cannot be used as your model here (it needs the class).")
+    default = AEConfig(kind="mlp", latent_dim=2)
+    latent = config.get("latent_dim")
+    if isinstance(latent, int) and not isinstance(latent, bool) and latent > limits.max_latent:
+        raise CheckpointError(
+            f"The config asks for a code of {latent:,} numbers; at most {limits.max_latent:,} are allowed."
+        )
+    values: dict[str, Any] = {"kind": kind, "latent_dim": _whole(latent, 1, limits.max_latent, "latent_dim")}
+    for key, top, what in (
+        ("hidden", limits.max_width, "hidden widths"),
+        ("channels", limits.max_channels, "channels"),
+    ):
+        raw = config.get(key, list(getattr(default, key)))
+        fewest, most = (1, limits.max_layers) if key == "hidden" else (2, 2)
+        if not isinstance(raw, (list, tuple)) or not fewest <= len(raw) <= most:
+            raise CheckpointError(f"The config's {what} must be a list of {fewest} to {most} whole numbers.")
+        values[key] = tuple(_whole(v, 1, top, what) for v in raw)
+    loss = config.get("recon_loss", default.recon_loss)
+    if loss not in ("mse", "bce"):
+        raise CheckpointError(f"The config's recon_loss must be mse or bce, not {str(loss)[:30]}.")
+    values["recon_loss"] = loss
+    for key, low, high in (
+        ("sparsity_target", 1e-6, 1.0),
+        ("sparsity_weight", 0.0, 1e4),
+        ("train_noise_std", 0.0, 10.0),
+    ):
+        values[key] = _real(config.get(key, getattr(default, key)), low, high, key)
+    try:
+        result = AEConfig(**values)
+        with torch.device("meta"):  # the parameter count without allocating a single weight
+            count = sum(p.numel() for p in build_model(result).parameters())
+    except (TypeError, ValueError, AssertionError, RuntimeError) as err:
+        raise CheckpointError(f"The config does not describe a model this aemodels can build ({err}).") from None
+    if count > limits.max_parameters:
+        raise CheckpointError(
+            f"The config describes a model of {count:,} parameters; at most {limits.max_parameters:,} are allowed."
+        )
+    return result
+
+
+def _sniff(name: str, raw: bytes, limits: CheckpointLimits) -> None:
+    """Refuse what is not safetensors before the parser sees it: a pickle (torch.save's old format starts with the
+    pickle protocol byte 0x80, its zip format with PK) is named as such and never opened."""
+    if raw[:1] == b"\x80" or raw[:4] in ZIP_MAGIC:
+        raise CheckpointError(
+            f"{name} is a PyTorch pickle (torch.save), not safetensors; a pickle can run code, so it is never opened "
+            "here. Save the weights with safetensors.torch.save_file."
+        )
+    if len(raw) < 8:
+        raise CheckpointError(f"{name} is not a safetensors file (it is {len(raw)} bytes long).")
+    header = int.from_bytes(raw[:8], "little")
+    if header > min(limits.max_header_bytes, len(raw) - 8) or raw[8:9] != b"{":
+        raise CheckpointError(f"{name} is not a safetensors file (its header is not one).")
+
+
+def _weights_file(files: Mapping[str, bytes], record: Mapping[str, Any], items: str | None) -> str:
+    named = _base(str(record["weights"]))
+    if named in files:
+        return named
+    candidates = [n for n in files if n.endswith(".safetensors") and n != items]
+    if len(candidates) == 1:
+        return candidates[0]  # renamed on the way: the sha256 still says whether it is the right file
+    raise CheckpointError(f"The weights file {named} that the JSON names is missing: upload it beside the JSON.")
+
+
+def _fit(model: Autoencoder, state: Mapping[str, torch.Tensor], name: str) -> dict[str, torch.Tensor]:
+    """The state as float32 where the model has floats, after every name, shape and value is checked."""
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    extra = [k for k in state if k not in expected]
+    if missing or extra:
+        what = f"lacks {', '.join(missing[:3])}" if missing else f"has tensors the model lacks: {', '.join(extra[:3])}"
+        raise CheckpointError(f"{name} does not fit the architecture its config describes: it {what}.")
+    out = {}
+    for key, target in expected.items():
+        tensor = state[key]
+        if tuple(tensor.shape) != tuple(target.shape):
+            shape, wanted = "×".join(map(str, tensor.shape)) or "a scalar", "×".join(map(str, target.shape))
+            raise CheckpointError(
+                f"{name} does not fit the architecture its config describes: {key} is {shape} in the file, {wanted} "
+                "in the model."
+            )
+        if target.is_floating_point() != tensor.is_floating_point():
+            raise CheckpointError(f"{name} holds {key} as {tensor.dtype}, where the model has {target.dtype}.")
+        if tensor.is_floating_point():
+            tensor = tensor.float()
+            if not torch.isfinite(tensor).all():
+                raise CheckpointError(f"{name} holds values that are not numbers (NaN or infinity) in {key}.")
+        out[key] = tensor
+    return out
+
+
+def _text(value: object, limit: int) -> str:
+    return str(value)[:limit] if isinstance(value, (str, int, float)) else ""
+
+
+def _data(
+    record: Mapping[str, Any], files: Mapping[str, bytes], limits: CheckpointLimits
+) -> tuple[ModelData, str | None]:
+    """(what the model knows, its items file's name) from the JSON's "dataset" entry; MNIST where it has none."""
+    entry = record.get("dataset")
+    if entry is None:
+        return MNIST_DATA, None
+    if not isinstance(entry, dict) or entry.get("name") not in DATASET_NAMES:
+        raise CheckpointError(f"The JSON's dataset entry must name one of {', '.join(DATASET_NAMES)}.")
+    dataset: DatasetName = entry["name"]
+    if dataset == "mnist":
+        return MNIST_DATA, None
+    classes = entry.get("classes", [])
+    if not isinstance(classes, list) or len(classes) > 10:
+        raise CheckpointError("The JSON's dataset entry may name at most 10 classes.")
+    names = tuple(_text(c, limits.max_text // 4) for c in classes)
+    label = _text(entry.get("label"), limits.max_text) or dataset
+    items = entry.get("items")
+    if not isinstance(items, str):
+        return ModelData(dataset, label, names), None
+    items = _base(items)
+    raw = files.get(items)
+    if raw is None:  # the model alone (its JSON and weights) is usable; its pages then lack its own items
+        return ModelData(dataset, label, names), items
+    if hashlib.sha256(raw).hexdigest() != entry.get("items_sha256"):
+        raise CheckpointError(f"{items} does not match the sha256 its JSON records: it was altered.")
+    _sniff(items, raw, limits)
+    try:
+        tensors = load_tensors(raw)
+    except (SafetensorError, RuntimeError, ValueError, OSError):
+        raise CheckpointError(f"{items} is not a safetensors file that can be read.") from None
+    images, labels = tensors.get("images"), tensors.get("labels")
+    if (
+        images is None
+        or labels is None
+        or images.dtype != torch.uint8
+        or images.ndim != 4
+        or tuple(images.shape[1:]) != (1, 28, 28)
+        or not 1 <= len(images) <= limits.max_items
+        or labels.shape != (len(images),)
+        or labels.dtype != torch.int64
+        or (len(labels) and not (int(labels.min()) >= 0 and int(labels.max()) < 10))
+    ):
+        raise CheckpointError(f"{items} does not hold up to {limits.max_items} items of 28×28 uint8 with labels 0–9.")
+    return ModelData(dataset, label, names, images.float() / 255.0, labels), items
+
+
+def read_checkpoint(files: Sequence[tuple[str, bytes]], *, limits: CheckpointLimits = DEFAULT_LIMITS) -> UploadedModel:
+    """A model from its files as (name, bytes): NAME.json with NAME.safetensors (and NAME.items.safetensors), or a
+    zip of them. Raises CheckpointError in one plain sentence; never writes a file, never unpickles."""
+    with torch.inference_mode(False):
+        found = _expand(files, limits)
+        json_name, record = _record(found, limits)
+        config = check_config(record["config"], limits)
+        data, items = _data(record, found, limits)
+        weights_name = _weights_file(found, record, items)
+        raw = found[weights_name]
+        if len(raw) > limits.max_unpacked_bytes:
+            raise CheckpointError(
+                f"{weights_name} is {len(raw) / MB:.3g} MB; the limit is {limits.max_unpacked_bytes / MB:.3g} MB."
+            )
+        _sniff(weights_name, raw, limits)
+        if hashlib.sha256(raw).hexdigest() != record["sha256"]:
+            raise CheckpointError(
+                f"{weights_name} does not match the sha256 its JSON records: it was altered, truncated, or belongs "
+                "to another model."
+            )
+        try:
+            state = load_tensors(raw)
+        except (SafetensorError, RuntimeError, ValueError, OSError):
+            raise CheckpointError(f"{weights_name} is not a safetensors file that can be read.") from None
+        torch.manual_seed(0)
+        model = build_model(config)
+        try:
+            model.load_state_dict(_fit(model, state, weights_name), strict=True)
+        except RuntimeError as err:  # _fit has compared names and shapes; this is a last line
+            raise CheckpointError(f"{weights_name} does not fit the architecture its config describes.") from err
+    model.info = {k: v for k, v in record.items() if k != "config"}
+    model.info["name"] = _text(record.get("name"), DEFAULT_LIMITS.max_text) or json_name.removesuffix(".json")
+    model.info["description"] = _text(record.get("description"), DEFAULT_LIMITS.max_text)
+    return UploadedModel(model.eval(), data)
