@@ -25,3 +25,36 @@ def mnist_dir() -> Path:
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+def _model_of(kind: str, d: int = 4, **extra):
+    from aemodels import AEConfig, build_model
+
+    torch.manual_seed(0)
+    config = AEConfig(kind=kind, latent_dim=d, recon_loss="mse" if kind == "linear" else "bce", **extra)
+    model = build_model(config).eval()
+    if kind == "linear":
+        model.set_mean(torch.rand(784) * 0.2)
+    return model
+
+
+@pytest.fixture
+def model_of():
+    """`model_of(kind, d=4, **extra)`: a seeded, untrained model of that kind in eval mode (a linear one with a
+    random mean), for the geometry, anomaly and loss tests."""
+    return _model_of
+
+
+def _small_vae():
+    from aemodels import AEConfig, build_model
+    from aemodels.models import VAE
+
+    model = build_model(AEConfig(kind="vae_mlp", latent_dim=3, hidden=(16,))).eval()
+    assert isinstance(model, VAE)
+    return model
+
+
+@pytest.fixture
+def small_vae():
+    """`small_vae()`: an untrained MLP VAE with 3 latents, for the posterior, loss and validation tests."""
+    return _small_vae

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from aemodels import corrupt
+from aemodels.corrupt import median_filter
 
 
 @pytest.mark.parametrize("kind, level", [("gaussian", 0.5), ("salt_and_pepper", 0.3), ("occlusion", 10)])
@@ -31,3 +32,11 @@ def test_occlusion_block_size():
 def test_unknown_kind():
     with pytest.raises(ValueError, match="unknown corruption"):
         corrupt(torch.zeros(1, 1, 28, 28), "blur", 1.0)
+
+
+def test_median_filter_removes_isolated_specks_and_keeps_flat_regions():
+    x = torch.zeros(1, 1, 28, 28)
+    x[0, 0, 10, 10] = 1.0
+    x[0, 0, 20:25, 20:25] = 1.0
+    out = median_filter(x)
+    assert out[0, 0, 10, 10] == 0 and out[0, 0, 22, 22] == 1 and out.shape == x.shape

@@ -1,13 +1,14 @@
 import gzip
 import hashlib
 import http.server
+import struct
 import threading
 
 import numpy as np
 import pytest
 
 from aemodels import data
-from aemodels.data import DataError, download_mnist, load_mnist, parse_idx
+from aemodels.data import DataError, download_mnist, load_fashion_mnist, load_mnist, parse_idx
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
@@ -155,3 +156,21 @@ def test_shipped_sample_is_the_first_test_digits(mnist_dir):
     x, y = data.load_digits()
     x_test, y_test = load_mnist("test", directory=mnist_dir)
     assert np.array_equal(x.numpy(), x_test[:2000].numpy()) and np.array_equal(y.numpy(), y_test[:2000].numpy())
+
+
+def write_idx(path, array, magic):
+    header = struct.pack(">I", magic) + b"".join(struct.pack(">I", n) for n in array.shape)
+    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
+
+
+def test_fashion_mnist_loads_from_idx_files_and_explains_absence(tmp_path):
+    rng = np.random.default_rng(0)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, size=(12, 28, 28)), 2051)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, size=12), 2049)
+    x, y = load_fashion_mnist("test", directory=tmp_path, limit=5)
+    assert x.shape == (5, 1, 28, 28) and y.shape == (5,) and x.min() >= 0 and x.max() <= 1
+    with pytest.raises(DataError, match="apt-get install dataset-fashion-mnist"):
+        load_fashion_mnist("train", directory=tmp_path)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, size=11), 2049)
+    with pytest.raises(DataError, match="disagree in count"):
+        load_fashion_mnist("test", directory=tmp_path)

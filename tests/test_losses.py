@@ -1,10 +1,19 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 
 from aemodels import AEConfig, build_model, importance_weighted_log_likelihood
-from aemodels.losses import bce_with_logits, gaussian_kl, gaussian_log_density, sparsity_kl
+from aemodels.losses import (
+    bce_with_logits,
+    elbo_terms,
+    gaussian_kl,
+    gaussian_log_density,
+    negative_elbo,
+    reparameterize,
+    sparsity_kl,
+)
 
 
 def test_gaussian_kl_matches_monte_carlo():
@@ -66,3 +75,36 @@ def test_importance_weighting_never_overflows():
     x = torch.bernoulli(torch.full((4, 1, 28, 28), 0.5), generator=torch.Generator().manual_seed(0))
     value = importance_weighted_log_likelihood(model, x, k=50)
     assert torch.isfinite(value).all()
+
+
+def test_one_elbo_for_training_evaluation_and_the_app(small_vae):
+    model = small_vae()
+    x = torch.bernoulli(torch.rand(4, 1, 28, 28))
+    torch.manual_seed(1)
+    with torch.no_grad():
+        out = model(x)
+    terms = negative_elbo(out["logits"], x, out["mu"], out["logvar"])
+    loss = model.loss(x, out)
+    assert loss["recon"].item() == pytest.approx(terms["recon"].mean().item())
+    assert loss["kl"].item() == pytest.approx(terms["kl"].mean().item())
+    assert torch.allclose(terms["kl"], terms["kl_per_dim"].sum(1))
+    torch.manual_seed(1)
+    again = elbo_terms(model, x)  # the same draw of eps from the same generator state
+    assert torch.allclose(again["neg_elbo"], terms["neg_elbo"], atol=1e-5)
+    mu, logvar = torch.zeros(3), torch.log(torch.full((3,), 4.0))
+    assert torch.allclose(reparameterize(mu, logvar, torch.ones(3)), torch.full((3,), 2.0))
+
+
+def test_elbo_terms_split_and_monte_carlo(model_of):
+    model = model_of("vae_mlp")
+    x = torch.bernoulli(torch.rand(3, 1, 28, 28), generator=torch.Generator().manual_seed(0))
+    terms = elbo_terms(model, x, samples=400, generator=torch.Generator().manual_seed(1))
+    mu, logvar = model.posterior(x)
+    assert torch.allclose(terms["kl"], gaussian_kl(mu, logvar).sum(1))
+    assert torch.allclose(terms["kl_per_dim"].sum(1), terms["kl"])
+    assert torch.allclose(terms["neg_elbo"], terms["recon"] + terms["kl"])
+    with torch.no_grad():  # an independent Monte Carlo estimate of the reconstruction term agrees
+        generator = torch.Generator().manual_seed(9)
+        z = mu + (0.5 * logvar).exp() * torch.randn(400, *mu.shape, generator=generator)
+        manual = torch.stack([bce_with_logits(model.decode_logits(zi), x) for zi in z]).mean(0)
+    assert torch.allclose(terms["recon"], manual, rtol=0.01)

@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from aemodels import MODELS, AEConfig, build_model
+from aemodels import MODELS, AEConfig, build_model, corrupt, importance_weighted_log_likelihood
+from aemodels.losses import sparsity_kl
 
 CONFIGS = {
     "linear": AEConfig(kind="linear", latent_dim=4, recon_loss="mse"),
@@ -94,3 +95,29 @@ def test_the_channels_last_decoder_gives_the_plain_decoders_numbers(kind):
         assert torch.allclose(model.decode(z), plain, atol=1e-5)
         assert torch.allclose(model.decode_unclipped(z), plain, atol=1e-6)
         assert model.decode(z).shape == (5, 1, 28, 28)
+
+
+# Spans models, losses and corrupt; most of its checks are the models' own (build_model, sample), so it lives here.
+def test_caller_input_is_validated_with_exceptions_not_asserts(small_vae):
+    model = small_vae()
+    with pytest.raises(ValueError, match="at least 1"):
+        importance_weighted_log_likelihood(model, torch.zeros(1, 1, 28, 28), k=0)
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        sparsity_kl(0.0, torch.rand(3))
+    with pytest.raises(ValueError, match="0 or more"):
+        model.sample(-1)
+    with pytest.raises(ValueError, match="non-negative"):
+        corrupt(torch.zeros(1, 1, 28, 28), "gaussian", -0.1)
+    with pytest.raises(ValueError, match="recon_loss='mse'"):
+        build_model(AEConfig(kind="linear", latent_dim=2, recon_loss="bce"))
+    with pytest.raises(ValueError, match="recon_loss='bce'"):
+        build_model(AEConfig(kind="vae_mlp", latent_dim=2, recon_loss="mse"))
+
+
+def test_decode_unclipped_is_on_every_model():
+    z = torch.randn(2, 2)
+    mlp = build_model(AEConfig(kind="mlp", latent_dim=2, hidden=(8,))).eval()
+    assert torch.equal(mlp.decode_unclipped(z), mlp.decode(z))  # a sigmoid output is smooth already
+    linear = build_model(AEConfig(kind="linear", latent_dim=2, recon_loss="mse"))
+    big = torch.full((1, 2), 100.0)
+    assert linear.decode_unclipped(big).abs().max() > 1 >= linear.decode(big).max()
