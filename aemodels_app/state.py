@@ -15,6 +15,7 @@ from typing import Any, Literal
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from aemodels.text import inert
 from aemodels_app.page import Field, Invalid, fixed, integer
 from aemodels_app.pages import registry
 
@@ -170,10 +171,12 @@ def shorten(text: str, limit: int = 40) -> str:
 
 
 def show_notes(page: str, where: DeltaGenerator) -> None:
-    """The notes about the link this session was opened with, on the page it opened."""
+    """The notes about the link this session was opened with, on the page it opened. A note quotes the link, so
+    each is shown as inert text (st.info renders Markdown: a link's value must not become a link or an image)."""
     stored = st.session_state.get(NOTES)
     if stored and stored[0] == page:
-        where.info("Some settings in the link were ignored:\n" + "\n".join(f"- {note}" for note in stored[1]))
+        notes = "\n".join(f"- {inert(note)}" for note in stored[1])
+        where.info("Some settings in the link were ignored:\n" + notes)
 
 
 def add_note(page: str, note: str) -> None:

@@ -1,7 +1,7 @@
 """One digit and one set of choices for the whole app, and the view in the URL (app_pages/_state.py)."""
 
 import pytest
-from apptest_helpers import captions, go, image_by_caption, no_errors, photo_bytes, run
+from apptest_helpers import captions, go, image_by_caption, no_errors, photo_bytes, plain, run
 from streamlit.testing.v1 import AppTest
 
 from aemodels_app import state
@@ -10,7 +10,8 @@ from aemodels_app.pages import denoise, latent, manifold, reconstruct, registry
 
 def page_text(at: AppTest) -> str:
     """Everything a user reads on the page: headings, text, captions, picture captions, notes."""
-    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info") for e in at.get(kind)]
+    kinds = ("title", "header", "subheader", "markdown", "caption", "info")
+    parts = [plain(e.value) for kind in kinds for e in at.get(kind)]
     return "\n".join([*parts, *captions(at)])
 
 
@@ -36,7 +37,7 @@ def test_an_upload_is_the_digit_of_every_page_and_survives_every_switch():
         assert shown in page_text(at), page
     go(at, "denoise")
     assert image_by_caption(at, "Clean") == clean  # the same prepared 28×28, not a test digit
-    assert at.session_state[state.MAIN.upload_digit][1] == "your upload (seven.jpg)"
+    assert plain(at.session_state[state.MAIN.upload_digit][1]) == "your upload (seven.jpg)"
     assert len(at.session_state[state.MAIN.upload_digit][0]) == 784  # the prepared array is kept, not the file
 
 
@@ -111,7 +112,7 @@ def test_a_link_made_with_an_upload_says_so_and_carries_on_with_a_test_digit():
 def test_a_bad_or_hostile_query_value_is_ignored_with_a_plain_note(query, note):
     at = run("reconstruct", query=query)
     no_errors(at)
-    notes = [i.value for i in at.info if "ignored" in i.value]
+    notes = [plain(i.value) for i in at.info if "ignored" in i.value]
     assert len(notes) == 1 and note in notes[0], notes
     assert any(c.startswith("Input: test digit #0") for c in captions(at))  # the page carries on with its default
 
@@ -130,7 +131,7 @@ def test_a_bad_or_hostile_query_value_is_ignored_with_a_plain_note(query, note):
 def test_page_query_values_are_checked(page, query, note):
     at = run(page, query=query)
     no_errors(at)
-    notes = [i.value for i in at.info if "ignored" in i.value]
+    notes = [plain(i.value) for i in at.info if "ignored" in i.value]
     assert len(notes) == 1 and note in notes[0], notes
 
 

@@ -4,6 +4,7 @@ import streamlit as st
 import torch
 
 from aemodels.losses import mse, psnr
+from aemodels.text import inert
 from aemodels.zoo import models_for
 from aemodels_app.page import Field, models_of, page
 from aemodels_app.ui.digits import current_digit
@@ -55,7 +56,7 @@ def render() -> None:
         picture(x_hat, f"{name}: reconstruction", container=cols[0])
         error_picture(digit.x, x_hat, "|x − x̂|", container=cols[1])
         with cols[2]:
-            st.markdown(f"**{name}** · {model.info.get('description', '')}")
+            st.markdown(f"**{inert(name)}** · {inert(str(model.info.get('description', '')))}")  # from its JSON
             st.metric("MSE per pixel", f"{mse(x_hat, digit.x).item():.4f}", border=False)
             st.metric("PSNR", f"{psnr(x_hat, digit.x).item():.1f} dB", border=False)
             code = z[0].tolist()

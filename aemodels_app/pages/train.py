@@ -25,6 +25,7 @@ from aemodels.playground import (
     TrainData,
     TrainSpec,
 )
+from aemodels.text import inert
 from aemodels.zoo import checkpoint_archive
 from aemodels_app import state
 from aemodels_app.caches import fashion
@@ -246,7 +247,7 @@ def buttons(view: JobView | None, data: TrainData) -> None:
     cols[3].button("Reset", on_click=reset, disabled=view is None, key=RESET)
     problems = spec.problems()
     if problems:
-        cols[4].warning("Cannot train this: " + "; ".join(problems) + ".")
+        cols[4].warning(inert("Cannot train this: " + "; ".join(problems) + "."))  # they quote the values
 
 
 def experiments() -> None:
@@ -349,7 +350,7 @@ def measurement_rows(m: Measurements, spec: TrainSpec) -> list[dict[str, str]]:
 def status_line(view: JobView) -> str:
     if view.status == "queued":
         return f"Waiting for a free trainer: {view.queue_position - 1 if view.queue_position else 0} job(s) ahead."
-    text = f"**{view.message.capitalize()}** · step {view.step:,}"
+    text = f"**{inert(view.message.capitalize())}** · step {view.step:,}"  # a failure quotes its exception
     if view.steps_per_second:
         text += f" · {view.steps_per_second:.0f} steps/s"
     if view.seconds_left is not None:
@@ -477,7 +478,7 @@ def render() -> None:
     controls(data)
     note = st.session_state.get(NOTE)
     if note:
-        st.warning(note)
+        st.warning(inert(note))
     job = st.session_state.get(JOB)
     view = None
     if job is not None:

@@ -15,6 +15,7 @@ from PIL import Image
 from aemodels import ImageInputError, load_digits, open_image, prepare_digit
 from aemodels.images import to_image
 from aemodels.preprocess import drawing_problem, upload_preview
+from aemodels.text import inert
 from aemodels_app import state
 from aemodels_app.state import SOURCES, Slot
 from aemodels_app.ui import components
@@ -53,7 +54,7 @@ def sample_tensor() -> torch.Tensor:
 @dataclass(frozen=True)
 class Digit:
     x: torch.Tensor  # (1, 1, 28, 28) in [0, 1]
-    caption: str  # "test digit #42 (a 7)", "your upload (photo.jpg)", "your drawing"
+    caption: str  # Markdown: "test digit #42 (a 7)", "your upload (photo.jpg)" (the name inert), "your drawing"
     source: str  # one of SOURCES
     index: int | None  # the test digit's index, None for an upload or drawing
     waiting: bool = False  # the source is an upload or drawing not given yet: a test digit stands in
@@ -185,7 +186,7 @@ def upload_picker(slot: Slot) -> None:
             st.session_state[keys.upload_error] = "This image could not be read. Please try another file."
         else:
             st.session_state.pop(keys.upload_error, None)
-            _store(keys.upload_digit, torch.from_numpy(digit), f"your upload ({upload.name})")
+            _store(keys.upload_digit, torch.from_numpy(digit), f"your upload ({inert(upload.name)})")
             shown = thumbnail
     elif upload is not None and keys.upload_error not in st.session_state:
         shown = _prepare_upload(upload.getvalue())[0]  # the same file on a later run: cached
@@ -197,7 +198,7 @@ def upload_picker(slot: Slot) -> None:
             pixels(to_image(stored[0], scale=1), caption="What the model receives", where=right)
     error = st.session_state.get(keys.upload_error)
     if error:
-        st.error(error)
+        st.error(inert(error))  # plain words that may quote the file's name (or what its bytes claim to be)
     stored = _stored(keys.upload_digit)
     if stored is None:
         st.info("Upload an image to see what the models make of it. Until then a test digit is used.")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from aemodels import CheckpointError, load_pretrained
 from aemodels.models import Autoencoder
+from aemodels.text import inert
 from aemodels.zoo import Role, model_label, models_for
 from aemodels_app import state
 
@@ -78,7 +79,7 @@ def load_model(name: str, *, quiet: bool = False) -> Autoencoder | None:
         return cached_model(name)
     except CheckpointError as err:
         if not quiet:
-            st.error(f"The model **{name}** cannot be used: {err}")
+            st.error(f"The model **{inert(name)}** cannot be used: {inert(str(err))}")  # err quotes its JSON
         return None
 
 
