@@ -29,17 +29,17 @@ from aemodels.models import MODELS, AEConfig, Autoencoder, build_model
 # What a model is used for in the app; each page asks the zoo for the models of its role, so adding a model
 # touches the zoo and nothing in the pages.
 Role = Literal[
-    "start",  # Start here: the digit through one encoder and decoder
+    "intro",  # Start here: the digit through one encoder and decoder
     "reconstruction",  # Reconstruction page: the models compared
     "denoise_plain",  # Denoising page: the plain AE that denoises as a side effect
     "denoiser",  # Denoising page: the model trained to denoise
     "sliders",  # Latent sliders page
     "sampling",  # Sampling page: VAEs whose prior is sampled
-    "explorer",  # Latent explorer: codes as a scatter
-    "manifold",  # Manifold geometry: decoder Jacobians
-    "pca",  # A linear AE is PCA: the tied linear AE
-    "anomaly",  # Anomaly detection: reconstruction error as a score
-    "inside_vae",  # Inside the VAE: posterior, ELBO terms
+    "latent_map",  # Latent explorer: codes as a scatter
+    "geometry",  # Manifold geometry: decoder Jacobians
+    "linear_pca",  # A linear AE is PCA: the tied linear AE
+    "anomaly_score",  # Anomaly detection: reconstruction error as a score
+    "posterior",  # Inside the VAE: posterior, ELBO terms
     "sparse_codes",  # Sparse codes: the sparse AE
     "conditional",  # Sampling page: a class-conditional VAE, the user picks the class
 ]
@@ -77,7 +77,7 @@ ZOO: dict[str, Recipe] = {
         lr=3e-3,
         batch_size=256,
         targets={"test_mse_over_pca": (None, 1.01), "mean_principal_angle_deg": (None, 5.0)},
-        roles=frozenset({"reconstruction", "explorer", "manifold", "pca", "anomaly"}),
+        roles=frozenset({"reconstruction", "latent_map", "geometry", "linear_pca", "anomaly_score"}),
     ),
     "ae2": Recipe(
         AEConfig(kind="mlp", latent_dim=2, hidden=(1024, 512, 256)),
@@ -85,7 +85,7 @@ ZOO: dict[str, Recipe] = {
         epochs=35,
         store_float16=True,
         targets={"test_mse": (None, 0.036)},
-        roles=frozenset({"reconstruction", "sliders", "explorer", "manifold", "anomaly"}),
+        roles=frozenset({"reconstruction", "sliders", "latent_map", "geometry", "anomaly_score"}),
     ),
     "ae16": Recipe(
         AEConfig(kind="conv", latent_dim=16, channels=(32, 64)),
@@ -93,7 +93,9 @@ ZOO: dict[str, Recipe] = {
         epochs=8,
         store_float16=True,
         targets={"test_mse": (None, 0.009)},
-        roles=frozenset({"start", "reconstruction", "denoise_plain", "sliders", "explorer", "manifold", "anomaly"}),
+        roles=frozenset(
+            {"intro", "reconstruction", "denoise_plain", "sliders", "latent_map", "geometry", "anomaly_score"}
+        ),
     ),
     "dae": Recipe(
         AEConfig(kind="conv", latent_dim=64, channels=(32, 64), train_noise_std=0.6),
@@ -101,7 +103,7 @@ ZOO: dict[str, Recipe] = {
         epochs=15,
         store_float16=True,
         targets={"denoise_psnr_db_sigma0.3": (21.0, None), "denoise_psnr_db_sigma0.5": (19.0, None)},
-        roles=frozenset({"reconstruction", "denoiser", "explorer", "manifold", "anomaly"}),
+        roles=frozenset({"reconstruction", "denoiser", "latent_map", "geometry", "anomaly_score"}),
     ),
     "sparse": Recipe(
         AEConfig(kind="sparse", latent_dim=400, sparsity_target=0.05, sparsity_weight=3.0),
@@ -109,7 +111,7 @@ ZOO: dict[str, Recipe] = {
         epochs=30,
         store_float16=True,
         targets={"mean_activation": (0.04, 0.06)},
-        roles=frozenset({"reconstruction", "explorer", "anomaly", "sparse_codes"}),
+        roles=frozenset({"reconstruction", "latent_map", "anomaly_score", "sparse_codes"}),
     ),
     "vae2": Recipe(
         AEConfig(kind="vae_mlp", latent_dim=2, hidden=(512, 256)),
@@ -117,7 +119,9 @@ ZOO: dict[str, Recipe] = {
         epochs=20,
         store_float16=True,
         kl_warmup_epochs=5,
-        roles=frozenset({"reconstruction", "sliders", "sampling", "explorer", "manifold", "anomaly", "inside_vae"}),
+        roles=frozenset(
+            {"reconstruction", "sliders", "sampling", "latent_map", "geometry", "anomaly_score", "posterior"}
+        ),
         compare_ae="ae2",
     ),
     "vae16": Recipe(
@@ -126,7 +130,9 @@ ZOO: dict[str, Recipe] = {
         epochs=20,
         store_float16=True,
         kl_warmup_epochs=10,
-        roles=frozenset({"reconstruction", "sliders", "sampling", "explorer", "manifold", "anomaly", "inside_vae"}),
+        roles=frozenset(
+            {"reconstruction", "sliders", "sampling", "latent_map", "geometry", "anomaly_score", "posterior"}
+        ),
         compare_ae="ae16",
     ),
     "vae50": Recipe(
@@ -136,7 +142,7 @@ ZOO: dict[str, Recipe] = {
         kl_warmup_epochs=20,
         batch_size=100,
         targets={"nll_nats": (None, 86.76)},
-        roles=frozenset({"reconstruction", "sampling", "explorer", "manifold", "anomaly", "inside_vae"}),
+        roles=frozenset({"reconstruction", "sampling", "latent_map", "geometry", "anomaly_score", "posterior"}),
         compare_ae="ae16",
     ),
     "cvae4": Recipe(

@@ -89,7 +89,7 @@ def test_a_checkpoint_archive_unpacks_into_what_load_pretrained_reads(tmp_path):
 def test_every_role_is_served_and_roles_follow_the_zoo():
     for role in ROLES:
         assert models_for(role), role  # every page has a model in the shipped zoo
-    assert models_for("pca") == ["linear16"]
+    assert models_for("linear_pca") == ["linear16"]
     assert models_for("sampling") == [n for n in ZOO if "sampling" in ZOO[n].roles]
     for name, recipe in ZOO.items():
         if recipe.compare_ae is not None:

@@ -28,7 +28,9 @@ NOISE_IMAGE_KINDS = ("uniform", "blobs")
 
 
 def warm_up() -> list[WarmUpTask]:
-    return [(f"anomaly scores under {name}", partial(anomaly_summary, name)) for name in models_for("anomaly")[:3]]
+    return [
+        (f"anomaly scores under {name}", partial(anomaly_summary, name)) for name in models_for("anomaly_score")[:3]
+    ]
 
 
 PAGE = page(
@@ -40,7 +42,7 @@ PAGE = page(
     order=4,
     answers="drop",
     fields=(
-        Field(MODEL, "model", first_model("anomaly", "ae16"), model_of("anomaly")),
+        Field(MODEL, "model", first_model("anomaly_score", "ae16"), model_of("anomaly_score")),
         Field(INPUT, "input", fixed(ANOMALY_INPUTS[0]), one_of(ANOMALY_INPUTS)),
         Field(ITEM, "item", fixed(0), integer(0, state.SAMPLE_SIZE - 1)),
         Field(NOISE, "kind", fixed(NOISE_IMAGE_KINDS[0]), one_of(NOISE_IMAGE_KINDS)),
@@ -102,7 +104,7 @@ def render() -> None:
         "well the score separates them: AUC 1 is perfect, 0.5 is a coin toss."
     )
     with st.sidebar:
-        name = model_choice("Model", "anomaly", key=MODEL)
+        name = model_choice("Model", "anomaly_score", key=MODEL)
     model = load_model(name) if name else None
     if name is None or model is None:
         return

@@ -28,7 +28,7 @@ def chart_key(side: str, model: str) -> str:
 
 
 def warm_up() -> list[WarmUpTask]:
-    return [(f"the codes of the sample under {name}", partial(points, name)) for name in models_for("explorer")[:4]]
+    return [(f"the codes of the sample under {name}", partial(points, name)) for name in models_for("latent_map")[:4]]
 
 
 PAGE = page(
@@ -40,8 +40,8 @@ PAGE = page(
     order=1,
     answers="dream",
     fields=(
-        Field(LEFT, "left", first_model("explorer", "ae2"), model_of("explorer")),
-        Field(RIGHT, "right", first_model("explorer", "vae2"), model_of("explorer")),
+        Field(LEFT, "left", first_model("latent_map", "ae2"), model_of("latent_map")),
+        Field(RIGHT, "right", first_model("latent_map", "vae2"), model_of("latent_map")),
         Field(SELECTED, "selected", fixed(None), integer(0, state.SAMPLE_SIZE - 1)),
     ),
     warm_up=warm_up,
@@ -110,8 +110,8 @@ def render() -> None:
         "**Click a dot** to see that digit and what each model makes of it."
     )
     with st.sidebar:
-        left_name = model_choice("Left model", "explorer", key=LEFT)
-        right_name = model_choice("Right model", "explorer", key=RIGHT)
+        left_name = model_choice("Left model", "latent_map", key=LEFT)
+        right_name = model_choice("Right model", "latent_map", key=RIGHT)
     if left_name is None or right_name is None:
         return
     sides = {"left": left_name, "right": right_name}

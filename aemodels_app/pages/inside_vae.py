@@ -25,7 +25,7 @@ RESAMPLE = "vae_resample"
 
 
 def warm_up() -> list[WarmUpTask]:
-    return [(f"the KL of each latent of {name}", partial(kl_over_sample, name)) for name in models_for("inside_vae")]
+    return [(f"the KL of each latent of {name}", partial(kl_over_sample, name)) for name in models_for("posterior")]
 
 
 PAGE = page(
@@ -38,7 +38,7 @@ PAGE = page(
     order=5,
     answers="dream",
     fields=(
-        Field(MODEL, "model", first_model("inside_vae", "vae16"), model_of("inside_vae")),
+        Field(MODEL, "model", first_model("posterior", "vae16"), model_of("posterior")),
         Field(EPS_SEED, "draw", fixed(0), integer(0, 1_000_000)),
     ),
     warm_up=warm_up,
@@ -57,7 +57,7 @@ def render() -> None:
         "for every bit the code carries. Latents not worth their price are switched off: σ = 1, μ = 0, KL = 0."
     )
     with st.sidebar:
-        name = model_choice("VAE", "inside_vae", key=MODEL)
+        name = model_choice("VAE", "posterior", key=MODEL)
     model = load_model(name) if name else None
     if name is None or not isinstance(model, VAE):
         return

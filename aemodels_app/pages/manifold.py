@@ -33,7 +33,7 @@ PAGE = page(
     order=2,
     answers="drop",
     fields=(
-        Field(MODEL, "model", first_model("manifold", "vae16"), model_of("manifold")),
+        Field(MODEL, "model", first_model("geometry", "vae16"), model_of("geometry")),
         Field(EPS, "eps", fixed(1.0), number(0.1, 3.0), rounded),
         Field(SEED, "seed", fixed(0), integer(0, 10_000)),
     ),
@@ -42,7 +42,7 @@ PAGE = page(
 
 def measure_every_model(eps: float) -> list[dict[str, object]]:
     """The push experiment over the first sample digits for every manifold model, with progress on the page."""
-    names = [name for name in models_for("manifold") if load_model(name) is not None]
+    names = [name for name in models_for("geometry") if load_model(name) is not None]
     progress = st.progress(0.0, text="Measuring…")
     rows = []
     for done, name in enumerate(names):
@@ -70,7 +70,7 @@ def render() -> None:
         "the surface survives and a push away from it (a normal direction) is removed. Below, that claim is measured."
     )
     with st.sidebar:
-        name = model_choice("Model", "manifold", key=MODEL)
+        name = model_choice("Model", "geometry", key=MODEL)
         eps = st.slider(
             "Push size ‖δ‖ (pixel-space norm)",
             0.1,

@@ -23,7 +23,7 @@ PAGE = page(
     section="Theory",
     order=3,
     uses_digit=False,
-    answers="pca",
+    answers="linear",
 )
 
 
@@ -104,7 +104,7 @@ def render() -> None:
             hide_index=True,
         )
     st.header("The shipped linear AE (d = 16) against PCA-16")
-    names = models_for("pca")
+    names = models_for("linear_pca")
     model = load_model(names[0]) if names else None
     shipped = shipped_pca()
     if not isinstance(model, LinearAE) or shipped is None:

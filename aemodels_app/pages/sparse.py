@@ -34,7 +34,7 @@ PAGE = page(
     icon=":material/grain:",
     section="Theory",
     order=6,
-    answers="pca",
+    answers="linear",
     fields=(Field(SHOWN, "units", fixed(100), integer(16, 400)),),
     warm_up=warm_up,
 )

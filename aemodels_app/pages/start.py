@@ -28,7 +28,7 @@ QUESTIONS = {  # key -> (question, what the pages show); the pages that answer o
         "Can it dream?",
         "A plain AE's code space has holes; a VAE's prior fills it; a density fitted to the codes fills it better.",
     ),
-    "pca": (
+    "linear": (
         "Is it just PCA?",
         "A linear AE finds exactly PCA's subspace; nonlinear and sparse ones find curved and part-based codes.",
     ),
@@ -46,7 +46,7 @@ def render() -> None:
         "position on it. Everything in this lab follows from that: what the round trip keeps, what it drops, and "
         "what the decoder draws from codes no digit has."
     )
-    names = models_for("start")
+    names = models_for("intro")
     model = load_model(names[0]) if names else None
     digit = current_digit()
     if model is not None:

@@ -44,8 +44,8 @@ def register_user_model(model: Autoencoder, description: str) -> str:
 
 
 def user_roles(model: Autoencoder) -> set[Role]:
-    roles: set[Role] = {"reconstruction", "sliders", "explorer", "manifold", "anomaly"}
-    return roles | {"inside_vae"} if model.variational else roles
+    roles: set[Role] = {"reconstruction", "sliders", "latent_map", "geometry", "anomaly_score"}
+    return roles | {"posterior"} if model.variational else roles
 
 
 def cached_model(name: str) -> Autoencoder:
