@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -25,6 +26,14 @@ def static_folder() -> Path:
     return main.resolve().parent / "static" / "decoders"
 
 
+def write_whole(path: Path, data: bytes) -> None:
+    """Write a file that is never seen half-written, also by another server process (replicas on one machine, or
+    parallel tests, share the folder): a temporary file of this process's own, then one rename."""
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    part.write_bytes(data)
+    part.replace(path)
+
+
 @st.cache_resource(show_spinner="Preparing the in-browser decoder…")
 def decoder_url(name: str) -> str | None:
     """Export the model's decoder once per process to static/decoders/ and return its URL stem (relative to the
@@ -38,9 +47,8 @@ def decoder_url(name: str) -> str | None:
         folder = static_folder()
         folder.mkdir(parents=True, exist_ok=True)
         if not (folder / f"{stem}.bin").exists():
-            (folder / f"{stem}.bin.part").write_bytes(buffer)
-            (folder / f"{stem}.bin.part").replace(folder / f"{stem}.bin")
-        (folder / f"{stem}.json").write_text(json.dumps(manifest))
+            write_whole(folder / f"{stem}.bin", buffer)
+        write_whole(folder / f"{stem}.json", json.dumps(manifest).encode())
     except (ExportError, OSError):
         return None
     return f"app/static/decoders/{stem}"
