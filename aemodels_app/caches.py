@@ -27,6 +27,7 @@ from aemodels.geometry import (
     LatentProfile,
     PushDirections,
     PushSummary,
+    code_range,
     latent_profile,
     project_codes,
     push_directions,
@@ -35,11 +36,19 @@ from aemodels.geometry import (
 from aemodels.models import VAE
 from aemodels.posterior import KLProfile, kl_profile
 from aemodels.quality import load_report
-from aemodels.samplers import ModelSamplers, load_samplers
+from aemodels.samplers import (
+    COMPONENTS,
+    MAX_MIXTURE_DIMS,
+    CodeBox,
+    ModelSamplers,
+    fit_code_mixture,
+    load_samplers,
+    training_codes,
+)
 from aemodels.zoo import CheckpointError
 from aemodels_app.ui.charts import thin_curve
 from aemodels_app.ui.digits import read_only, sample_tensor
-from aemodels_app.ui.models import cached_model
+from aemodels_app.ui.models import YOURS, cached_model, items_of, own_items
 
 COUNT = 2000  # sample digits, and Fashion-MNIST items
 DIGITS = "MNIST digits"
@@ -59,13 +68,26 @@ def fashion() -> tuple[np.ndarray, np.ndarray] | str:
     return images, labels
 
 
+OWN_ITEMS = {"fashion": "its held-out Fashion-MNIST items", "pictures": "its held-out pictures"}
+
+
+def normal_set(name: str) -> str:
+    """What a model's anomaly scores call normal: MNIST digits, or, for a user's model of other data, its own held-out
+    items (named by their kind, never by the user's file name: the label reaches Plotly, which renders some HTML)."""
+    own = own_items(name)
+    return DIGITS if own is None else OWN_ITEMS[own[2].dataset]
+
+
 @st.cache_data(show_spinner="Scoring 2,000 digits and the comparison sets (once per model)…")
 def scores(name: str) -> dict[str, np.ndarray]:
-    """Reconstruction errors of the sample digits, Fashion-MNIST (where installed) and noise under a model."""
+    """Reconstruction errors of the sample digits, Fashion-MNIST (where installed) and noise under a model; for a
+    model of other data than MNIST, its own held-out items first (its normal set), the digits then among the rest."""
     model = cached_model(name)
-    result = {DIGITS: reconstruction_error(model, sample_tensor()).numpy()}
+    own = own_items(name)
+    result = {} if own is None else {normal_set(name): reconstruction_error(model, own[0]).numpy()}
+    result[DIGITS] = reconstruction_error(model, sample_tensor()).numpy()
     items = fashion()
-    if not isinstance(items, str):
+    if not isinstance(items, str) and (own is None or own[2].dataset != "fashion"):
         result["Fashion-MNIST"] = reconstruction_error(model, torch.from_numpy(items[0].copy())).numpy()
     for kind in NOISE_KINDS:
         result[f"noise ({kind})"] = reconstruction_error(model, noise_images(kind, 500, seed=1)).numpy()
@@ -91,7 +113,7 @@ class AnomalySummary:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def anomaly_summary(name: str) -> AnomalySummary:
     sets = scores(name)
-    report = anomaly_report(sets, normal=DIGITS, false_alarm=FALSE_ALARM)
+    report = anomaly_report(sets, normal=normal_set(name), false_alarm=FALSE_ALARM)
     return AnomalySummary(
         report=report,
         roc_lines={label: thin_curve(fpr, tpr) for label, (fpr, tpr) in report.roc.items()},
@@ -103,24 +125,41 @@ def anomaly_summary(name: str) -> AnomalySummary:
 
 @st.cache_resource(show_spinner="Encoding the 2,000 sample digits (once per model)…")
 def codes(name: str) -> np.ndarray:
-    """The sample digits' codes under a model: (2000, d), shared and read-only."""
+    """A model's codes of its items (the sample digits, or its own held-out items): (N, d), shared, read-only."""
     with torch.inference_mode():
-        (z,) = read_only(cached_model(name).encode(sample_tensor()).numpy().copy())
+        (z,) = read_only(cached_model(name).encode(items_of(name)[0]).numpy().copy())
     return z
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner="Fitting the samplers to the codes (once per model)…")
 def samplers_of(name: str) -> ModelSamplers | str:
-    """A model's fitted box and mixture (shared, never changed), or the plain message saying why they are missing."""
+    """A model's fitted box and mixture (shared, never changed), or the plain message saying why they are missing. A
+    user's model has none shipped: they are fitted here to its codes of its items (its own held-out items, or the
+    sample digits), with fewer mixture components for fewer items."""
+    if not name.startswith(YOURS):
+        try:
+            return load_samplers(name)
+        except CheckpointError as err:
+            return str(err)
+    model = cached_model(name)
+    if model.latent_dim > MAX_MIXTURE_DIMS:
+        return (
+            f"A mixture is fitted to codes of at most {MAX_MIXTURE_DIMS} numbers; your model's have {model.latent_dim}."
+        )
+    codes = training_codes(model, items_of(name)[0])
+    components = max(1, min(COMPONENTS, len(codes) // 20))
     try:
-        return load_samplers(name)
-    except CheckpointError as err:
-        return str(err)
+        mixture = fit_code_mixture(codes, components)
+    except ValueError as err:  # scikit-learn's EM fails on degenerate codes (a collapsed model)
+        return f"No mixture could be fitted to your model's codes ({err})."
+    return ModelSamplers(name, mixture, CodeBox(*code_range(codes)))
 
 
 @st.cache_resource(show_spinner=False)
 def attribute_directions(name: str) -> dict[str, Direction] | str:
     """A model's attribute directions (shared, never changed), or the plain message saying why they are missing."""
+    if name.startswith(YOURS):
+        return "Attribute directions are fitted to the shipped models only (on their 60,000 training digits)."
     try:
         return load_directions(name)
     except CheckpointError as err:
@@ -150,8 +189,8 @@ def points(name: str) -> tuple[np.ndarray, list[str]]:
 
 @st.cache_data(show_spinner=False)
 def profile(name: str) -> LatentProfile:
-    """How the sliders of a model's code are laid out (order, range), from the sample digits."""
-    return latent_profile(cached_model(name), sample_tensor())
+    """How the sliders of a model's code are laid out (order, range), from its items (the sample digits, or its own)."""
+    return latent_profile(cached_model(name), items_of(name)[0])
 
 
 @st.cache_data(show_spinner="Measuring the KL of each latent over the sample…")

@@ -11,12 +11,12 @@ from aemodels.anomaly import NOISE_KINDS, noise_images, reconstruction_error
 from aemodels.data import FASHION_CLASSES
 from aemodels.zoo import models_for
 from aemodels_app import state
-from aemodels_app.caches import COUNT, DIGITS, anomaly_summary, fashion
+from aemodels_app.caches import COUNT, DIGITS, OWN_ITEMS, anomaly_summary, fashion, normal_set
 from aemodels_app.page import Field, WarmUpTask, first_model, fixed, integer, model_of, one_of, page
 from aemodels_app.ui.charts import log_axis
 from aemodels_app.ui.digits import current_digit
 from aemodels_app.ui.figures import error_picture, picture, picture_row, plot, styled
-from aemodels_app.ui.models import load_model, model_choice
+from aemodels_app.ui.models import digit_for, knows_note, load_model, model_choice
 
 MODEL = "anomaly_model"
 INPUT = "anomaly_input"
@@ -53,9 +53,10 @@ PAGE = page(
 
 
 SET_COLOURS = {DIGITS: "#1f77b4", "Fashion-MNIST": "#ff7f0e", "noise (uniform)": "#7f7f7f", "noise (blobs)": "#9467bd"}
+SET_COLOURS |= dict.fromkeys(OWN_ITEMS.values(), "#2ca02c")  # a user's model of other data: its own held-out items
 
 
-def chosen_input(items: tuple[np.ndarray, np.ndarray] | str) -> tuple[torch.Tensor, str]:
+def chosen_input(items: tuple[np.ndarray, np.ndarray] | str, name: str) -> tuple[torch.Tensor, str]:
     """The input to score: the app's digit, a Fashion-MNIST item or noise."""
     choices = list(ANOMALY_INPUTS) if not isinstance(items, str) else [ANOMALY_INPUTS[0], ANOMALY_INPUTS[2]]
     if st.session_state.get(INPUT) not in choices:
@@ -71,7 +72,7 @@ def chosen_input(items: tuple[np.ndarray, np.ndarray] | str) -> tuple[torch.Tens
         kind = st.radio("Kind", NOISE_KINDS, horizontal=True, key=NOISE)
         seed = int(st.number_input("Seed", 0, 10_000, key=NOISE_SEED))
         return noise_images(kind, 1, seed=seed), f"{kind} noise"
-    digit = current_digit()
+    digit = digit_for(name, current_digit())  # a model of other data than MNIST: an item of its own held-out set
     return digit.x, digit.caption
 
 
@@ -115,7 +116,12 @@ def render() -> None:
     report = summary.report
 
     st.header("Score one input")
-    x, caption = chosen_input(items)
+    normal = normal_set(name)
+    own = normal != DIGITS
+    note = knows_note(name)
+    if note:
+        st.caption(note + " Its normal set below is those items; MNIST digits are among what is not its data.")
+    x, caption = chosen_input(items, name)
     with torch.inference_mode():
         x_hat = model.reconstruct(x)
     score = float(reconstruction_error(model, x)[0])
@@ -127,12 +133,17 @@ def render() -> None:
     error_picture(x, x_hat, "Per-pixel error |x − x̂|", scale=4, container=cells[2])
     verdict.metric("Anomaly score (MSE)", f"{score:.4f}", help="mean squared error per pixel of the reconstruction")
     verdict.markdown(
-        f"Higher than **{report.percentile(score):.1f}%** of test digits. "
-        + ("**Flagged: probably not a digit.**" if report.flagged(score) else "Looks like a digit.")
-        + f" (Threshold {report.threshold:.4f}: {report.false_alarm:.0%} of real digits are flagged.)"
+        f"Higher than **{report.percentile(score):.1f}%** of {normal if own else 'test digits'}. "
+        + (
+            ("**Flagged: probably not like its data.**" if own else "**Flagged: probably not a digit.**")
+            if report.flagged(score)
+            else ("Looks like its data." if own else "Looks like a digit.")
+        )
+        + f" (Threshold {report.threshold:.4f}: {report.false_alarm:.0%} of {normal if own else 'real digits'} "
+        "are flagged.)"
     )
 
-    st.header("Digits against everything else")
+    st.header("Its own data against everything else" if own else "Digits against everything else")
     left, right = st.columns(2)
     histogram = go.Figure()
     for label, hist in summary.histograms.items():
@@ -160,7 +171,7 @@ def render() -> None:
     st.dataframe(
         [
             {
-                "not a digit": label,
+                "not its data" if own else "not a digit": label,
                 "count": summary.counts[label],
                 "AUC": round(report.auc[label], 4),
                 f"flagged at the {report.false_alarm:.0%} threshold": f"{report.flag_rate[label]:.1%}",
@@ -170,7 +181,8 @@ def render() -> None:
         hide_index=True,
     )
     st.caption(
-        "Digits: the 2,000 shipped MNIST test digits. Noise: 500 seeded images of each kind. Score: mean squared "
+        (f"Normal: {normal} ({summary.counts[normal]:,}). " if own else "")
+        + "Digits: the 2,000 shipped MNIST test digits. Noise: 500 seeded images of each kind. Score: mean squared "
         "error per pixel between the input and its reconstruction."
     )
 

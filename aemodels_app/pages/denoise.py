@@ -10,12 +10,13 @@ from aemodels import corrupt
 from aemodels.corrupt import median_filter
 from aemodels.geometry import noise_collapse_curve
 from aemodels.losses import psnr
+from aemodels.models import Autoencoder
 from aemodels.zoo import models_for
 from aemodels_app import state
 from aemodels_app.page import Field, fixed, integer, number, one_of, page, rounded
 from aemodels_app.ui.digits import current_digit
 from aemodels_app.ui.figures import picture, picture_row, plot
-from aemodels_app.ui.models import choices, load_model
+from aemodels_app.ui.models import choices, digit_for, knows_note, load_model
 
 KIND = "denoise_kind"
 LEVEL = "denoise_level"
@@ -103,13 +104,15 @@ def level_and_models(x: torch.Tensor, kind: str, seed: int) -> None:
     denoiser = load_model(denoiser_names[0]) if denoiser_names else None
     mine = st.session_state.get(state.USER_MODEL)  # trained on the Train your own page, where the user chose to
     yours = load_model(mine) if mine and mine in choices("reconstruction") else None
+    digit = current_digit()
+    own = digit_for(mine, digit) if mine and yours is not None else digit  # a model of other data: its own item
     outputs = [("Clean", x), ("Noisy", noisy)]
     with torch.inference_mode():
         if plain is not None:
             outputs.append((f"Plain AE ({plain_names[0]})", plain.reconstruct(noisy)))
         if denoiser is not None:
             outputs.append((f"Denoising AE ({denoiser_names[0]})", denoiser.reconstruct(noisy)))
-        if yours is not None:
+        if yours is not None and own is digit:
             outputs.append(("Your model", yours.reconstruct(noisy)))
         outputs.append(("Median filter 3×3", median_filter(noisy)))
     cols = picture_row("denoise", len(outputs))
@@ -117,7 +120,25 @@ def level_and_models(x: torch.Tensor, kind: str, seed: int) -> None:
         picture(image, title, container=col)
         if title != "Clean":
             col.metric("PSNR", f"{psnr(image, x).item():.1f} dB", help="against the clean digit: higher is closer")
+    if yours is not None and mine and own is not digit:
+        your_row(yours, mine, own.x, own.caption, kind, level, seed)
     state.sync_url("denoise")
+
+
+def your_row(model: Autoencoder, name: str, x: torch.Tensor, caption: str, kind: str, level: float, seed: int) -> None:
+    """Your model, trained on other data than MNIST, denoising an item of its own held-out set: the same noise."""
+    st.markdown("**Your model, on its own data**: the same noise on " + caption)
+    note = knows_note(name)
+    if note:
+        st.caption(note)
+    noisy = corrupt(x, kind, level, seed=seed)
+    with torch.inference_mode():
+        outputs = [("Clean", x), ("Noisy", noisy), ("Your model", model.reconstruct(noisy))]
+    outputs.append(("Median filter 3×3", median_filter(noisy)))
+    for col, (title, image) in zip(picture_row("denoise-yours", len(outputs)), outputs, strict=True):
+        picture(image, title, container=col)
+        if title != "Clean":
+            col.metric("PSNR", f"{psnr(image, x).item():.1f} dB", help="against the clean item: higher is closer")
 
 
 def noise_collapse(x: torch.Tensor, seed: int) -> None:

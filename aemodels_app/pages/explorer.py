@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from aemodels.geometry import spot_report
+from aemodels.text import inert
 from aemodels.zoo import models_for
 from aemodels_app import state
 from aemodels_app.caches import points
@@ -14,12 +15,13 @@ from aemodels_app.page import Field, WarmUpTask, first_model, fixed, integer, mo
 from aemodels_app.ui.charts import scatter_spec
 from aemodels_app.ui.digits import digit_tensor, digits
 from aemodels_app.ui.figures import Click, digit_map, picture, picture_row
-from aemodels_app.ui.models import cached_model, load_model, model_choice
+from aemodels_app.ui.models import cached_model, items_of, knows_note, load_model, model_choice, own_items
 
 LEFT = "explorer_left"
 RIGHT = "explorer_right"
 SELECTED = "explorer_selected"  # the clicked digit (carried by links as "selected")
 USE = "explorer_use"
+SELECTED_FROM = "explorer_selected_from"  # whose items the clicked dot is one of: "" the sample digits, or a model
 SPOT = "explorer_spot"  # (model, x, y): a clicked spot of a 2-d latent plane
 
 
@@ -56,10 +58,12 @@ def scatter(name: str) -> dict[str, Any]:
     be decoded)."""
     xy, titles = points(name)
     model = cached_model(name)
+    _, labels, data = items_of(name)  # a model of other data than MNIST: its own held-out items
+    what = "sample digits" if data.is_mnist else "held-out items of its own data"
     return scatter_spec(
         xy,
-        digits()[1],
-        title=f"{name}: codes of the 2,000 sample digits",
+        labels,
+        title=f"{name}: codes of the {len(labels):,} {what}",
         axis_titles=titles,
         circles=(1.0, 2.0) if model.variational and model.latent_dim == 2 else (),
         plane=titles == ["z1", "z2"],
@@ -77,7 +81,8 @@ def decoded_spot(name: str, x: float, y: float) -> None:
     with torch.inference_mode():
         picture(model.decode(torch.tensor([[x, y]])), f"D(z) at ({x:.2f}, {y:.2f})", scale=5, container=cells[0])
     cells[1].markdown(
-        f"The nearest of the 2,000 sample digits' codes is **{report.nearest:.2f}** away from this spot; codes lie "
+        f"The nearest of the {len(points(name)[0]):,} codes on the map is **{report.nearest:.2f}** away from this "
+        "spot; codes lie "
         f"about {report.spacing:.2f} from their nearest neighbour. "
         + (
             "No digit's code is near it: this is a **hole**, and what the decoder draws here was never asked "
@@ -92,7 +97,24 @@ def take_click(name: str, click: Click) -> None:
     """A click on a map (before the page runs again): a digit's dot selects that digit; a spot of a 2-d plane is
     decoded by that model."""
     st.session_state[SELECTED] = click.index
+    st.session_state[SELECTED_FROM] = item_set(name)
     st.session_state[SPOT] = (name, *click.point) if click.point else None
+
+
+def item_set(name: str) -> str:
+    """Whose items a model's map shows: "" for the sample digits, the model's name for its own held-out items."""
+    return name if own_items(name) is not None else ""
+
+
+def clicked(selected: int) -> tuple[torch.Tensor, str, bool]:
+    """(the clicked item (1, 1, 28, 28), its caption, whether it is a sample digit)."""
+    source = st.session_state.get(SELECTED_FROM) or ""
+    if source and own_items(source) is not None:
+        images, labels, data = items_of(source)
+        i = selected % len(images)
+        klass = data.class_name(int(labels[i]))
+        return images[i : i + 1], f"Item #{i} of {inert(data.label)}" + (f" ({inert(klass)})" if klass else ""), False
+    return digit_tensor(selected), f"Test digit #{selected} (a {int(digits()[1][selected])})", True
 
 
 def use_digit(index: int) -> None:
@@ -114,6 +136,10 @@ def render() -> None:
         right_name = model_choice("Right model", "latent_map", key=RIGHT)
     if left_name is None or right_name is None:
         return
+    for name in dict.fromkeys((left_name, right_name)):
+        note = knows_note(name)
+        if note:
+            st.caption(note + " Its map shows the codes of those items.")
     sides = {"left": left_name, "right": right_name}
     selected = st.session_state.get(SELECTED)
     spot_of = st.session_state.get(SPOT)
@@ -123,7 +149,8 @@ def render() -> None:
                 digit_map(
                     scatter(name),
                     key=chart_key(side, name),
-                    marked=selected,  # the clicked digit, marked in both maps
+                    # the clicked item, marked in each map of its set
+                    marked=selected if item_set(name) == (st.session_state.get(SELECTED_FROM) or "") else None,
                     spot=(spot_of[1], spot_of[2]) if spot_of and spot_of[0] == name else None,
                     on_click=partial(take_click, name),
                 )
@@ -138,17 +165,17 @@ def render() -> None:
             "click anywhere, holes included, to see what the decoder makes of that spot."
         )
         return
-    x = digit_tensor(selected)
-    label = int(digits()[1][selected])
+    x, caption, sample = clicked(selected)
     cells = picture_row("explorer", 3)
-    picture(x, f"Test digit #{selected} (a {label})", scale=5, container=cells[0])
-    cells[0].button(
-        "Use this digit",
-        key=USE,
-        on_click=use_digit,
-        args=(selected,),
-        help="Make it the app's digit: every other page then works on it.",
-    )
+    picture(x, caption, scale=5, container=cells[0])
+    if sample:
+        cells[0].button(
+            "Use this digit",
+            key=USE,
+            on_click=use_digit,
+            args=(selected,),
+            help="Make it the app's digit: every other page then works on it.",
+        )
     for cell, name in zip(cells[1:], (left_name, right_name), strict=True):
         model = load_model(name)
         if model is not None:

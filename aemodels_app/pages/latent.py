@@ -17,10 +17,10 @@ from aemodels_app import state
 from aemodels_app.caches import attribute_directions, codes, profile
 from aemodels_app.page import Field, WarmUpTask, code, first_model, fixed, integer, model_of, one_of, page
 from aemodels_app.ui.charts import scatter_spec
-from aemodels_app.ui.digits import current_digit, digit_picker, digits
+from aemodels_app.ui.digits import current_digit, digit_picker
 from aemodels_app.ui.figures import Click, digit_map, picture, pixels
 from aemodels_app.ui.live import decoder_url, live_sliders
-from aemodels_app.ui.models import cached_model, load_model, model_choice
+from aemodels_app.ui.models import cached_model, digit_for, items_of, knows_note, load_model, model_choice
 
 MODEL = "latent_model"
 LIVE = "latent_live"
@@ -99,12 +99,15 @@ ATTRIBUTE_RANGE = {"slant": (30.0, 1.0), "thickness": (1.5, 0.05), "width": (6.0
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def latent_map(name: str) -> dict[str, Any]:
-    """A 2-d model's plane with the sample digits' codes (drawn by components/scatter.js): every spot clickable.
-    Shared read-only, like the explorer's maps: no copy on the sliders' runs."""
+    """A 2-d model's plane with its items' codes (the sample digits, or its own held-out items; drawn by
+    components/scatter.js): every spot clickable. Shared read-only, like the explorer's maps: no copy on the
+    sliders' runs."""
+    images, labels, data = items_of(name)
+    what = "sample digits" if data.is_mnist else "held-out items of its own data"
     return scatter_spec(
         codes(name),
-        digits()[1],
-        title=f"Codes of the 2,000 sample digits under {name}: click to set the code",
+        labels,
+        title=f"Codes of the {len(images):,} {what} under {name}: click to set the code",
         axis_titles=("z1", "z2"),
         plane=True,
         height=380,
@@ -309,7 +312,7 @@ def interpolation(name: str, model: Autoencoder) -> None:
         c1, c2 = st.columns(2)
         method = c1.radio("Path", PATHS, key=PATH, horizontal=True)
         steps = c2.slider("Steps", 3, 15, key=STEPS)
-        start = current_digit()
+        start, end = digit_for(name, current_digit()), digit_for(name, end)
         with torch.inference_mode():
             za, zb = model.encode(start.x)[0], model.encode(end.x)[0]
             path = (lerp if method == "linear" else slerp)(za, zb, steps)
@@ -334,11 +337,14 @@ def render() -> None:
     model = load_model(name) if name else None
     if name is None or model is None:
         return
-    digit = current_digit()
+    digit = digit_for(name, current_digit())  # a model of other data than MNIST starts from an item of its own
     with torch.inference_mode():
         z0 = model.encode(digit.x)[0].tolist()
     start_code(name, model, z0, digit.caption)
     st.caption(f"Starting point: {digit.caption}")
+    note = knows_note(name)
+    if note:
+        st.caption(note)
     sliders(name, z0)
     interpolation(name, model)
 

@@ -9,7 +9,7 @@ from aemodels.zoo import models_for
 from aemodels_app.page import Field, models_of, page
 from aemodels_app.ui.digits import current_digit
 from aemodels_app.ui.figures import error_picture, picture, picture_row
-from aemodels_app.ui.models import choices, label, load_model
+from aemodels_app.ui.models import YOURS, choices, digit_for, knows_note, label, load_model
 
 MODELS = "recon_models"
 PAGE = page(
@@ -49,19 +49,27 @@ def render() -> None:
         model = load_model(name)
         if model is None:
             continue
+        shown = digit_for(name, digit)  # a model of other data than MNIST is given an item of its own
         with torch.inference_mode():
-            z = model.encode(digit.x)
+            z = model.encode(shown.x)
             x_hat = model.decode(z)
-        cols = picture_row(f"reconstruct-{name}", [1, 1, 2])
+        own = shown is not digit
+        cols = picture_row(f"reconstruct-{name}", [1, 1, 1, 2] if own else [1, 1, 2])
+        if own:
+            picture(shown.x, f"{name}: its input, {shown.caption}", container=cols.pop(0))
         picture(x_hat, f"{name}: reconstruction", container=cols[0])
-        error_picture(digit.x, x_hat, "|x − x̂|", container=cols[1])
+        error_picture(shown.x, x_hat, "|x − x̂|", container=cols[1])
         with cols[2]:
-            st.markdown(f"**{inert(name)}** · {inert(str(model.info.get('description', '')))}")  # from its JSON
-            st.metric("MSE per pixel", f"{mse(x_hat, digit.x).item():.4f}", border=False)
-            st.metric("PSNR", f"{psnr(x_hat, digit.x).item():.1f} dB", border=False)
+            description = label(name) if name.startswith(YOURS) else str(model.info.get("description", ""))
+            st.markdown(f"**{inert(name)}** · {inert(description)}")  # from its JSON
+            note = knows_note(name)
+            if note:
+                st.caption(note)
+            st.metric("MSE per pixel", f"{mse(x_hat, shown.x).item():.4f}", border=False)
+            st.metric("PSNR", f"{psnr(x_hat, shown.x).item():.1f} dB", border=False)
             code = z[0].tolist()
-            shown = ", ".join(f"{v:.2f}" for v in code[:16]) + (" …" if len(code) > 16 else "")
-            st.caption(f"Latent code z ({len(code)} numbers): {shown}")
+            numbers = ", ".join(f"{v:.2f}" for v in code[:16]) + (" …" if len(code) > 16 else "")
+            st.caption(f"Latent code z ({len(code)} numbers): {numbers}")
         st.divider()
 
 

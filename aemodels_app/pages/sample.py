@@ -10,13 +10,14 @@ from aemodels.images import make_grid
 from aemodels.models import VAE, Autoencoder, ConditionalVAE
 from aemodels.quality import MAX_CLASS_BITS
 from aemodels.samplers import SAMPLERS, ModelSamplers
+from aemodels.text import inert
 from aemodels.zoo import ZOO, models_for
 from aemodels_app import state
 from aemodels_app.caches import sample_report, samplers_of
 from aemodels_app.page import Field, first_model, fixed, integer, model_of, number, page, rounded
 from aemodels_app.state import next_seed
 from aemodels_app.ui.figures import pixels
-from aemodels_app.ui.models import load_model, model_choice
+from aemodels_app.ui.models import YOURS, items_of, load_model, model_choice, model_data
 
 MODEL = "sample_model"
 COUNT = "sample_count"
@@ -91,7 +92,14 @@ def sampler_panel(
     images = samplers.draw(model, kind, count, temperature=t, seed=seed)
     title = SAMPLERS[kind].title.replace("T²", f"{t:g}²")
     pixels(make_grid(images, ncol=8, scale=1), caption=f"{name}: {title}", where=where)
-    if SAMPLERS[kind].tempered:
+    if name.startswith(YOURS):
+        images, _, data = items_of(name)
+        what = f"{len(images):,} sample digits" if data.is_mnist else f"its {len(images):,} held-out items"
+        where.caption(
+            "Not measured: the figures are measured for the shipped models (`python -m aemodels.evaluate`)."
+            + ("" if kind == "prior" else f" Fitted here to its codes of {what}.")
+        )
+    elif SAMPLERS[kind].tempered:
         key = tempered_key(kind, t)
         where.caption(
             figures_caption(sample_report(), name, key)
@@ -218,9 +226,14 @@ def render() -> None:
         )
         st.number_input("Seed", 0, 1_000_000, key=SEED)
         st.button("Resample", key=AGAIN, on_click=next_seed, args=(SEED,))
-    vae = load_model(name) if name else None
-    if name is None or not isinstance(vae, VAE):
+    vae = load_model(name) if name else None  # a VAE, or a user's plain AE (sampled by the box and the mixture)
+    if name is None or vae is None or not (isinstance(vae, VAE) or name.startswith(YOURS)):
         return
+    if not model_data(name).is_mnist:
+        st.caption(
+            f"Your model knows **{inert(model_data(name).label)}**, not MNIST digits: its samples are drawn "
+            "from what it learned of that data."
+        )
     seed = int(st.session_state[SEED])
     ae_name = ZOO[name].compare_ae if name in ZOO else None
     shown = [n for n in (ae_name, name) if n]
@@ -252,7 +265,7 @@ def render() -> None:
 
     conditional_section(count, seed)
 
-    if vae.latent_dim == 2:
+    if isinstance(vae, VAE) and vae.latent_dim == 2:
         st.header("The manifold map")
         st.markdown(
             "Decode a grid of 2-d codes spaced by the inverse Gaussian CDF, so each cell covers equal prior "

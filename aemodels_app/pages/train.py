@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels import DataError, load_digits, load_mnist
+from aemodels import DataError, checkpoints, load_digits, load_mnist
+from aemodels.checkpoints import MNIST_DATA, ModelData
 from aemodels.images import make_grid
 from aemodels.playground import (
     ARCHITECTURES,
@@ -26,15 +27,16 @@ from aemodels.playground import (
     TrainSpec,
 )
 from aemodels.text import inert
-from aemodels.zoo import checkpoint_archive
 from aemodels_app import state
 from aemodels_app.caches import fashion
 from aemodels_app.jobs import DONE, JobView, TrainingPool
 from aemodels_app.page import Field, fixed, integer, number, one_of, page, rounded
 from aemodels_app.pages import reconstruct
+from aemodels_app.ui import own_data
 from aemodels_app.ui.charts import finite_points, scatter_spec
 from aemodels_app.ui.figures import digit_map, pixels, plot
 from aemodels_app.ui.models import register_user_model
+from aemodels_app.ui.own_data import TrainingSet
 
 DIGIT_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 60_000)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0)
@@ -62,6 +64,7 @@ JOB = "train_job"  # this session's job in the training pool
 OWNER = "train_owner"  # this session's identity in the pool (one job per owner)
 EXPERIMENT = "train_experiment"  # the guided experiment the current job runs, if any
 NOTE = "train_note"  # why the last Start was refused
+TRAINED_ON = "train_trained_on"  # the TrainingSet of this session's job: what its model knows
 SEEN_DONE = "train_seen_done"  # the finished job the page has redrawn for (once, to stop polling)
 START = "train_start"
 PAUSE = "train_pause"
@@ -79,6 +82,7 @@ PAGE = page(
     order=5,
     uses_digit=False,
     fields=(
+        Field(own_data.DATASET, "data", fixed("mnist"), one_of(tuple(own_data.DATASETS))),
         Field(ARCH, "arch", fixed("mlp"), one_of(("linear", "mlp", "conv"))),
         Field(DIM, "d", fixed(2), integer(1, 1024)),
         Field(REG, "reg", fixed("none"), one_of(("none", "denoising", "sparse", "vae"))),
@@ -146,21 +150,22 @@ def current_spec(data: TrainData) -> TrainSpec:
     )
 
 
-def start(spec: TrainSpec, experiment: str | None = None) -> None:
-    """A button's callback: start a job (the session's earlier one stops)."""
+def start(spec: TrainSpec, chosen: TrainingSet, experiment: str | None = None) -> None:
+    """A button's callback: start a job on the chosen data (the session's earlier one stops)."""
     try:
-        job = pool().submit(owner(), spec, training_data())
+        job = pool().submit(owner(), spec, chosen.data)
     except SpecError as err:
         st.session_state[NOTE] = f"Cannot train this: {err}."
         return
     st.session_state[JOB] = job
+    st.session_state[TRAINED_ON] = chosen
     st.session_state[EXPERIMENT] = experiment
     st.session_state.pop(NOTE, None)
 
 
-def start_experiment(key: str) -> None:
+def start_experiment(key: str, chosen: TrainingSet) -> None:
     _, _, choices = EXPERIMENTS[key]
-    data = training_data()
+    data = chosen.data
     base = TrainSpec(train_digits=min(10_000, len(data.x_train)), max_steps=STEP_CHOICES[-1])
     spec = replace(base, **choices)
     ss = st.session_state  # the choices on the page follow, so the user sees what runs
@@ -170,7 +175,7 @@ def start_experiment(key: str) -> None:
         spec.regulariser,
     )
     ss[SIGMA], ss[LR], ss[DIGITS] = spec.noise_std, spec.lr, spec.train_digits
-    start(spec, key)
+    start(spec, chosen, key)
 
 
 def reset() -> None:
@@ -181,7 +186,14 @@ def reset() -> None:
     st.session_state.pop(EXPERIMENT, None)
 
 
-def controls(data: TrainData) -> None:
+def trained_on() -> TrainingSet | None:
+    """What this session's job trains on (kept from its start: the data chooser may have moved on since)."""
+    chosen = st.session_state.get(TRAINED_ON)
+    return chosen if isinstance(chosen, TrainingSet) else None
+
+
+def controls(chosen: TrainingSet) -> None:
+    data, noun = chosen.data, chosen.noun
     st.subheader("Choices")
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -209,10 +221,11 @@ def controls(data: TrainData) -> None:
         if st.session_state[DIGITS] not in options:
             st.session_state[DIGITS] = options[-1] if len(options) < 3 else options[3 % len(options)]
         if len(options) > 1:
-            st.select_slider("Training digits", options, key=DIGITS, format_func=lambda n: f"{n:,}")
+            st.select_slider(f"Training {noun}", options, key=DIGITS, format_func=lambda n: f"{n:,}")
         else:
             st.session_state[DIGITS] = options[0]
-            st.caption(f"Training digits: {options[0]:,} (install MNIST for up to 60,000)")
+            more = " (install MNIST for up to 60,000)" if chosen.known.is_mnist else ""
+            st.caption(f"Training {noun}: {options[0]:,}{more}")
         st.select_slider("Learning rate", LEARNING_RATES, key=LR, format_func=lambda v: f"{v:g}")
         if st.session_state[STEPS] not in STEP_CHOICES:
             st.session_state[STEPS] = 5_000
@@ -224,13 +237,13 @@ def controls(data: TrainData) -> None:
             help=f"Training also stops after {MAX_SECONDS:.0f} s of training time.",
         )
         st.number_input("Seed", 0, 1_000_000, key=SEED)
-    st.caption(f"Training on {data.source}; measured on {len(data.x_held):,} held-out digits.")
+    st.caption(f"Training on {inert(data.source)}; measured on {len(data.x_held):,} held-out {noun}.")
 
 
-def buttons(view: JobView | None, data: TrainData) -> None:
-    spec = current_spec(data)
+def buttons(view: JobView | None, chosen: TrainingSet) -> None:
+    spec = current_spec(chosen.data)
     cols = st.columns([1, 1, 1, 1, 2])
-    cols[0].button("Start", type="primary", on_click=start, args=(spec,), key=START)
+    cols[0].button("Start", type="primary", on_click=start, args=(spec, chosen), key=START)
     job = view.job_id if view is not None else 0
     if view is not None and view.status in ("running", "queued"):
         cols[1].button("Pause", on_click=pool().pause, args=(job,), key=PAUSE)
@@ -250,12 +263,12 @@ def buttons(view: JobView | None, data: TrainData) -> None:
         cols[4].warning(inert("Cannot train this: " + "; ".join(problems) + "."))  # they quote the values
 
 
-def experiments() -> None:
+def experiments(chosen: TrainingSet) -> None:
     st.subheader("Guided experiments")
     cols = st.columns(4)
     for column, (key, (title, claim, _)) in zip(cols, EXPERIMENTS.items(), strict=True):
         column.button(
-            title, on_click=start_experiment, args=(key,), key=f"train_exp_{key}", help=claim, width="stretch"
+            title, on_click=start_experiment, args=(key, chosen), key=f"train_exp_{key}", help=claim, width="stretch"
         )
 
 
@@ -284,7 +297,7 @@ def loss_chart(view: JobView) -> go.Figure:
     return figure
 
 
-def code_map_spec(view: JobView) -> dict[str, Any] | None:
+def code_map_spec(view: JobView, noun: str = "digits") -> dict[str, Any] | None:
     """The live code map, drawn in the browser like the explorer's (components/scatter.js): its version stays the
     job's, so the user's zoom and hidden classes stay while the points move."""
     if view.code_map is None:
@@ -299,7 +312,7 @@ def code_map_spec(view: JobView) -> dict[str, Any] | None:
     return scatter_spec(
         points,
         labels,
-        title=f"Codes of {len(points)} held-out digits ({axes})",
+        title=f"Codes of {len(points)} held-out {noun} ({axes})",
         axis_titles=(x_title, y_title),
         clickable=False,
         height=300,
@@ -307,39 +320,41 @@ def code_map_spec(view: JobView) -> dict[str, Any] | None:
     )
 
 
-def measurement_rows(m: Measurements, spec: TrainSpec) -> list[dict[str, str]]:
+def measurement_rows(m: Measurements, spec: TrainSpec, noun: str = "digits", classes: int = 10) -> list[dict[str, str]]:
+    """The table of measures on the held-out `noun`; the linear probe's row only where they have two classes or more
+    (a user's pictures not in folders have one)."""
+    head = f"measured on held-out {noun}"
     rows = [
+        {head: "reconstruction MSE", "now": f"{m.mse:.4f}", "compare with": "0 = perfect copy"},
         {
-            "measured on held-out digits": "reconstruction MSE",
-            "now": f"{m.mse:.4f}",
-            "compare with": "0 = perfect copy",
-        },
-        {
-            "measured on held-out digits": "denoising PSNR at σ = 0.3",
+            head: "denoising PSNR at σ = 0.3",
             "now": f"{m.denoise_psnr:.2f} dB",
             "compare with": f"the noisy input: {m.noisy_psnr:.2f} dB",
         },
         {
-            "measured on held-out digits": "normal/tangent ratio",
+            head: "normal/tangent ratio",
             "now": f"{m.normal_tangent_ratio:.2f}",
             "compare with": "1 = the identity (pushes off the manifold kept); ≪ 1 = a projection",
         },
         {
-            "measured on held-out digits": "anomaly AUC, digits vs noise",
+            head: f"anomaly AUC, {noun} vs noise",
             "now": f"{m.auc_noise:.3f}",
             "compare with": "1 = noise always flagged; 0.5 = chance"
             + (f" · vs Fashion-MNIST: {m.auc_fashion:.3f}" if m.auc_fashion is not None else ""),
         },
-        {
-            "measured on held-out digits": f"linear probe on the {spec.latent_dim}-d codes",
-            "now": f"{m.probe_codes:.1%}",
-            "compare with": f"raw pixels {m.probe_pixels:.1%} · PCA codes of the same size {m.probe_pca:.1%}",
-        },
     ]
+    if classes > 1:
+        rows.append(
+            {
+                head: f"linear probe on the {spec.latent_dim}-d codes",
+                "now": f"{m.probe_codes:.1%}",
+                "compare with": f"raw pixels {m.probe_pixels:.1%} · PCA codes of the same size {m.probe_pca:.1%}",
+            }
+        )
     if m.pca_angle is not None:
         rows.append(
             {
-                "measured on held-out digits": "mean principal angle to PCA's subspace",
+                head: "mean principal angle to PCA's subspace",
                 "now": f"{m.pca_angle:.2f}°",
                 "compare with": "0° = exactly PCA's subspace",
             }
@@ -349,12 +364,19 @@ def measurement_rows(m: Measurements, spec: TrainSpec) -> list[dict[str, str]]:
 
 def status_line(view: JobView) -> str:
     if view.status == "queued":
-        return f"Waiting for a free trainer: {view.queue_position - 1 if view.queue_position else 0} job(s) ahead."
+        ahead = view.queue_position - 1 if view.queue_position else 0
+        when = (
+            f"it should start in about {max(1, round(view.expected_start)):,} s"
+            if view.expected_start is not None
+            else "its start time is known once the running ones have trained a moment"
+        )
+        return f"Waiting for a free trainer: {ahead} job(s) ahead of yours; {when}."
     text = f"**{inert(view.message.capitalize())}** · step {view.step:,}"  # a failure quotes its exception
     if view.steps_per_second:
         text += f" · {view.steps_per_second:.0f} steps/s"
     if view.seconds_left is not None:
-        text += f" · about {view.seconds_left:.0f} s left (limits: {view.max_steps:,} steps, {MAX_SECONDS:.0f} s)"
+        text += f" · about {view.seconds_left:.0f} s of training left"
+        text += f" (limits: {view.max_steps:,} steps, {MAX_SECONDS:.0f} s of training)"
     return text
 
 
@@ -394,27 +416,35 @@ def live(job: int) -> None:
         st.session_state[SEEN_DONE] = job
         st.rerun()  # once: the page redraws without polling, with the buttons for a finished job
     (st.error if view.status == "failed" else st.markdown)(status_line(view))
+    chosen = trained_on()
+    noun, classes = (chosen.noun, chosen.classes) if chosen else ("digits", 10)
     claims(view)
     left, right = st.columns(2)
     with left:
         plot(st, loss_chart(view), key="train_loss_chart")
     with right:
-        spec = code_map_spec(view)
+        spec = code_map_spec(view, noun)
         if spec is not None:
             digit_map(spec, key="train_code_map")
     if view.reconstructions is not None:
         pairs = torch.cat([view.originals, view.reconstructions])
         pixels(
             make_grid(pairs, ncol=8, scale=1),
-            caption=f"Eight held-out digits (top) and their reconstructions at step {view.step:,} (bottom)",
+            caption=f"Eight held-out {noun} (top) and their reconstructions at step {view.step:,} (bottom)",
         )
     if view.measurements:
         m = view.measurements[-1]
-        st.dataframe(measurement_rows(m, view.spec), hide_index=True, width="stretch")
+        st.dataframe(measurement_rows(m, view.spec, noun, classes), hide_index=True, width="stretch")
         st.caption(f"Measured at step {m.step:,} (every few seconds while it trains).")
 
 
-def use_elsewhere(job: int, view: JobView) -> None:
+def use_on_reconstruction(name: str) -> None:
+    """A model just made "your model" joins the Reconstruction page's comparison."""
+    chosen = list(st.session_state.get(reconstruct.MODELS, []))
+    st.session_state[reconstruct.MODELS] = [*chosen, name][-4:]
+
+
+def use_elsewhere(job: int, view: JobView, known: TrainingSet) -> None:
     st.subheader("Use your model")
     model_name = st.session_state.get(state.USER_MODEL)
     cols = st.columns([1, 1, 2])
@@ -424,21 +454,26 @@ def use_elsewhere(job: int, view: JobView) -> None:
         except KeyError:
             st.session_state.pop(JOB, None)
             st.rerun()  # the page then says the training is gone
-        name = register_user_model(model, describe(view))
-        chosen = list(st.session_state.get(reconstruct.MODELS, []))
-        st.session_state[reconstruct.MODELS] = [*chosen, name][-4:]
+        name = register_user_model(model, describe(view), known.known)
+        use_on_reconstruction(name)
         model_name = name
     if model_name:
         cols[2].caption(
-            "“your model” is now in the model choices of Reconstruction, Denoising, Latent sliders, the Latent "
-            "explorer, Manifold geometry, Anomaly detection"
+            "“your model” is now in the model choices of Reconstruction, Denoising, Latent sliders, Sampling, the "
+            "Latent explorer, Manifold geometry, Anomaly detection"
             + (" and Inside the VAE" if view.spec.regulariser == "vae" else "")
             + f" (as it was at step {view.step:,} when you clicked; click again after more training)."
+            + (
+                ""
+                if known.known.is_mnist
+                else f" It knows {inert(known.known.label)}: those pages show it its own "
+                "held-out items where they show a digit."
+            )
         )
     if view.step:
         cols[1].download_button(
             "Download (safetensors + JSON)",
-            data=lambda: checkpoint_zip(job, view),
+            data=lambda: checkpoint_zip(job, view, known.known),
             file_name="my_autoencoder.zip",
             mime="application/zip",
             key=DOWNLOAD,
@@ -451,8 +486,9 @@ def describe(view: JobView) -> str:
     return f"{ARCH_LABELS[spec.architecture]} AE, d={spec.latent_dim}{reg}, {view.step:,} steps"
 
 
-def checkpoint_zip(job: int, view: JobView) -> bytes:
-    """The model as `load_pretrained` reads it from a folder: mine.safetensors beside mine.json."""
+def checkpoint_zip(job: int, view: JobView, known: ModelData = MNIST_DATA) -> bytes:
+    """The model as `load_pretrained` reads it from a folder: mine.safetensors beside mine.json (saying which data it
+    knows), with mine.items.safetensors, its held-out items, when that is not MNIST (aemodels.checkpoints)."""
     meta = {
         "description": describe(view),
         "training": {"spec": asdict(view.spec), "steps": view.step, "seconds": round(view.seconds, 1)},
@@ -464,18 +500,21 @@ def checkpoint_zip(job: int, view: JobView) -> bytes:
         with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr("README.txt", GONE + "\n")
         return buffer.getvalue()
-    return checkpoint_archive(model, "mine", meta)
+    return checkpoints.checkpoint_zip(model, "mine", meta, known)
 
 
 def render() -> None:
     st.title("Train your own autoencoder")
     st.markdown(
-        "Pick an architecture, a code size and a regulariser, press **Start**, and watch it learn: the loss, "
-        "eight reconstructions and the map of the codes redraw twice a second, and every few seconds the model is "
-        "measured on held-out digits. The guided experiments put two of the seed's claims to the test."
+        "Choose the data (MNIST, Fashion-MNIST or your own pictures), an architecture, a code size and a "
+        "regulariser, press **Start**, and watch it learn: the loss, eight reconstructions and the map of the codes "
+        "redraw twice a second, and every few seconds the model is measured on held-out items. The guided "
+        "experiments put two of the seed's claims to the test. A model trained elsewhere can be brought at the "
+        "bottom of the page."
     )
-    data = training_data()
-    controls(data)
+    chosen = own_data.training_set(training_data)
+    if chosen is not None:
+        controls(chosen)
     note = st.session_state.get(NOTE)
     if note:
         st.warning(inert(note))
@@ -488,16 +527,19 @@ def render() -> None:
             st.session_state.pop(JOB, None)
             job = None
             st.info(GONE)
-    buttons(view, data)
-    experiments()
-    if job is None or view is None:
+    if chosen is not None:
+        buttons(view, chosen)
+        experiments(chosen)
+    if job is not None and view is not None:
+        # Twice a second while it trains or waits; a paused or ended job only needs the pool to know that someone
+        # still has the page open (a paused job nobody looks at for 20 s is stopped, an ended one forgotten after 3
+        # minutes).
+        every = {"running": 0.5, "queued": 0.5, "paused": 5.0}.get(view.status, 30.0)
+        st.fragment(run_every=every)(live)(job)
+        use_elsewhere(job, view, trained_on() or chosen or TrainingSet(training_data(), MNIST_DATA, "digits", 10))
+    elif chosen is not None:
         st.info("Nothing is training yet: press Start, or one of the guided experiments.")
-        return
-    # Twice a second while it trains or waits; a paused or ended job only needs the pool to know that someone still
-    # has the page open (a paused job nobody looks at for 20 s is stopped, an ended one forgotten after 3 minutes).
-    every = {"running": 0.5, "queued": 0.5, "paused": 5.0}.get(view.status, 30.0)
-    st.fragment(run_every=every)(live)(job)
-    use_elsewhere(job, view)
+    own_data.bring_your_own(use_on_reconstruction)
 
 
 if __name__ == "__main__":
