@@ -14,6 +14,7 @@ from typing import Any, Literal
 from aemodels.zoo import Role, models_for
 
 MAX_CODE_DIMS = 1024
+MAX_PARAM_LENGTH = 2000  # characters; longer query values are ignored unread (unless a field allows more)
 Section = Literal["", "Play", "Theory"]  # the sidebar's headings, in this order ("": above them all)
 SECTIONS: tuple[Section, ...] = ("", "Play", "Theory")
 Parser = Callable[[str, dict[str, Any]], Any]  # (query text, the values parsed so far) -> value, or raise Invalid
@@ -28,7 +29,8 @@ class Invalid(ValueError):
 class Field:
     """A remembered value: its session-state key, its query parameter, its default and how a query value is
     parsed (raising Invalid) and written. `store` and `shown` replace the plain session-state value where the
-    link's value lives elsewhere (the latent code lives per model); such a field is not kept alive by the router."""
+    link's value lives elsewhere (the latent code lives per model); such a field is not kept alive by the router.
+    A longer query value than `max_length` is ignored unread."""
 
     key: str
     param: str
@@ -37,6 +39,7 @@ class Field:
     dump: Callable[[Any], str] = str
     store: Callable[[Any], None] | None = None
     shown: Callable[[], Any] | None = None
+    max_length: int = MAX_PARAM_LENGTH
 
 
 @dataclass(frozen=True)

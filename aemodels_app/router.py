@@ -12,6 +12,7 @@ from aemodels_app import state
 from aemodels_app.page import SECTIONS
 from aemodels_app.pages import registry
 from aemodels_app.serving import process_settings, settle_after_first_run, warm_up
+from aemodels_app.ui import lesson
 from aemodels_app.ui.components import app_css
 from aemodels_app.ui.digits import digit_picker
 from aemodels_app.ui.figures import preload_charts
@@ -40,17 +41,20 @@ def main() -> None:
     current = st.navigation(sections)
     page = registry()[next(name for name, candidate in made.items() if candidate is current)]
     state.begin_run(page.name)
+    lesson.begin_run(page.name)  # a lesson step's view may be on another page: switches there before any widget
     with st.sidebar:
         st.header("Your digit")
         if not page.uses_digit:
             st.caption("This page does not use the digit; every other page does.")
         digit_picker("main")
+    lesson.panel(page.name)  # the lesson's step, above the page
     notes = st.empty()  # filled after the page: a page can add a note about a link value only it can check
     current.run()
     preparing = warm_up()  # once per process, after the first page: fills the pages' caches off this thread
     state.show_notes(page.name, notes)
     state.sync_url(page.name)
     with st.sidebar:
+        lesson.sidebar(page.name)
         with st.popover("Link to this view", icon=":material/link:", width="stretch"):
             st.caption("This page with its digit and settings.")
             link_to_view()

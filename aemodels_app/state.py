@@ -9,6 +9,8 @@ each is parsed and checked, and anything wrong is ignored with a plain note on t
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,7 +22,6 @@ from aemodels_app.page import Field, Invalid, fixed, integer
 from aemodels_app.pages import registry
 
 SAMPLE_SIZE = 2000  # digits in the shipped test sample (pretrained/mnist_test_2000.npz)
-MAX_PARAM_LENGTH = 2000  # characters; longer query values are ignored unread
 
 # --- The digit ---------------------------------------------------------------------------------------------------
 Slot = Literal["main", "second"]  # the app's digit (sidebar) and a second one (the interpolation's end)
@@ -88,7 +89,29 @@ def digit_fields(keys: DigitKeys, suffix: str, *, index: int, klass: int) -> tup
     )
 
 
-APP_FIELDS = digit_fields(MAIN, "", index=0, klass=0)  # every page's URL carries the app's digit
+# --- The lesson being played (aemodels_app.lessons): a shipped lesson's name, or the lesson itself written into the
+# link ("z." and its TOML compressed: lessons.encode), and the step, from 1 ---------------------------------------
+LESSON = "lesson"
+LESSON_STEP = "lesson_step"
+UPLOADED_LESSON = "uploaded"  # the reference of an uploaded lesson too long for a link (kept in the session only)
+LESSON_LINK_LIMIT = 6000  # characters of a lesson written into a link: the whole request line stays under 8 KB
+MAX_STEPS = 20
+_LESSON_REF = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}|z\.[A-Za-z0-9_-]+")
+
+
+def lesson_ref(text: str, _: dict[str, Any]) -> str:
+    """Only the form of the reference: whether it names a lesson that can be played, the player finds out."""
+    if not _LESSON_REF.fullmatch(text):
+        raise Invalid("it is neither the name of a lesson nor a lesson written into a link")
+    return text
+
+
+LESSON_FIELDS = (
+    Field(LESSON, "lesson", fixed(None), lesson_ref, max_length=LESSON_LINK_LIMIT),
+    Field(LESSON_STEP, "step", fixed(1), integer(1, MAX_STEPS)),
+)
+# Every page's URL carries the app's digit and the lesson.
+APP_FIELDS = (*digit_fields(MAIN, "", index=0, klass=0), *LESSON_FIELDS)
 
 
 def all_fields() -> list[Field]:
@@ -129,31 +152,43 @@ def begin_run(page: str) -> None:
             state[keys.source] = SOURCES[0]
 
 
+def parse_query(
+    fields: Sequence[Field], query: Mapping[str, str], *, where: str = "this page"
+) -> tuple[dict[str, Any], list[str]]:
+    """The values `query` gives `fields`, parsed and checked in the fields' order (a parser may read the values
+    before it), by key; and a plain note for each that cannot be used: a name no field has, a value too long, a
+    value its parser refuses. A link's values (`restore`) and a lesson step's (aemodels_app.lessons) both go through
+    here."""
+    notes: list[str] = []
+    parsed: dict[str, Any] = {}
+    limits = {f.param: f.max_length for f in fields}
+    for name, value in query.items():
+        if name not in limits:
+            notes.append(f"“{shorten(name)}” is not a setting of {where}")
+        elif len(value) > limits[name]:
+            notes.append(f"the value of “{name}” is too long ({len(value):,} characters)")
+    for f in fields:
+        text = query.get(f.param)
+        if text is None or len(text) > f.max_length:
+            continue
+        try:
+            parsed[f.key] = f.parse(text, parsed)
+        except Invalid as err:
+            notes.append(f"{f.param}: {err}")
+    return parsed, notes
+
+
 def restore(page: str, query: dict[str, str]) -> None:
     """Fill the state from a link's query values for `page`; every value that cannot be used becomes a note."""
     state = st.session_state
-    notes: list[str] = []
-    parsed: dict[str, Any] = {}
-    known = {f.param for f in fields_for(page)}
-    for name, value in query.items():
-        if name not in known:
-            notes.append(f"“{shorten(name)}” is not a setting of this page")
-        elif len(value) > MAX_PARAM_LENGTH:
-            notes.append(f"the value of “{name}” is too long ({len(value):,} characters)")
+    parsed, notes = parse_query(fields_for(page), query)
     for f in fields_for(page):
-        text = query.get(f.param)
-        if text is None or len(text) > MAX_PARAM_LENGTH:
+        if f.key not in parsed:
             continue
-        try:
-            value = f.parse(text, parsed)
-        except Invalid as err:
-            notes.append(f"{f.param}: {err}")
-            continue
-        parsed[f.key] = value
         if f.store is not None:
-            f.store(value)
+            f.store(parsed[f.key])
         else:
-            state[f.key] = value
+            state[f.key] = parsed[f.key]
     for slot_keys, name in ((MAIN, "digit"), (SECOND, "second digit")):
         source = parsed.get(slot_keys.source)
         if source in ("Upload", "Draw") and slot_keys.upload_digit not in state:

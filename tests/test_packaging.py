@@ -101,6 +101,7 @@ def test_the_wheel_holds_the_library_with_its_weights_and_the_app_only(wheel):
     assert "aemodels/pretrained/mnist_test_2000.npz" in names
     assert "aemodels_app/components/live_decoder.js" in names and "aemodels_app/components/app.css" in names
     assert "aemodels_app/app.py" in names
+    assert "aemodels_app/lessons/manifold.toml" in names and "aemodels_app/lessons/pca_to_vae.toml" in names
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     assert "aemodels-lab = aemodels_app.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

@@ -10,6 +10,7 @@ from aemodels_app.page import page
 from aemodels_app.pages import registry
 from aemodels_app.ui.digits import current_digit
 from aemodels_app.ui.figures import picture, picture_row, pixels
+from aemodels_app.ui.lesson import offers
 from aemodels_app.ui.models import load_model
 
 PAGE = page(__name__, __file__, title="Start here", icon=":material/school:", section="", order=0, default=True)
@@ -37,6 +38,11 @@ QUESTIONS = {  # key -> (question, what the pages show); the pages that answer o
 
 def render() -> None:
     st.title("Start here")
+    st.markdown(
+        "**Take a guided lesson**: each step opens a page with its settings and says what to look at there. "
+        "Or read on, and find your own way."
+    )
+    offers()
     st.markdown(
         "An **autoencoder** is a pair of networks trained to copy their input through a bottleneck. The "
         "**encoder** squeezes a 28×28 digit (784 numbers) into a short **code** of a few numbers, and the "
