@@ -304,18 +304,22 @@ def check_config(config: Mapping[str, Any], limits: CheckpointLimits = DEFAULT_L
 
 
 def _sniff(name: str, raw: bytes, limits: CheckpointLimits) -> None:
-    """Refuse what is not safetensors before the parser sees it: a pickle (torch.save's old format starts with the
-    pickle protocol byte 0x80, its zip format with PK) is named as such and never opened."""
+    """Refuse what is not safetensors before the parser sees it. A safetensors file starts with its header's length
+    (8 bytes, little-endian) and the header's JSON; anything else that starts as a pickle does (torch.save's legacy
+    format: the protocol byte 0x80; its zip format: PK) is named as such and never opened."""
+    header = int.from_bytes(raw[:8], "little") if len(raw) >= 8 else -1
+    if 2 <= header <= len(raw) - 8 and raw[8:9] == b"{":
+        if header > limits.max_header_bytes:
+            raise CheckpointError(
+                f"{name} has a header of {header / MB:.3g} MB; at most {limits.max_header_bytes / MB:.3g} MB is read."
+            )
+        return
     if raw[:1] == b"\x80" or raw[:4] in ZIP_MAGIC:
         raise CheckpointError(
             f"{name} is a PyTorch pickle (torch.save), not safetensors; a pickle can run code, so it is never opened "
             "here. Save the weights with safetensors.torch.save_file."
         )
-    if len(raw) < 8:
-        raise CheckpointError(f"{name} is not a safetensors file (it is {len(raw)} bytes long).")
-    header = int.from_bytes(raw[:8], "little")
-    if header > min(limits.max_header_bytes, len(raw) - 8) or raw[8:9] != b"{":
-        raise CheckpointError(f"{name} is not a safetensors file (its header is not one).")
+    raise CheckpointError(f"{name} is not a safetensors file.")
 
 
 def _weights_file(files: Mapping[str, bytes], record: Mapping[str, Any], items: str | None) -> str:

@@ -26,3 +26,20 @@ def blank_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (200, 200), (250, 250, 250)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def picture_zip(per_class: int = 70, classes: tuple[int, ...] = (0, 1)) -> bytes:
+    """A zip of a user's own pictures for the Train page: shipped test digits of `classes`, drawn dark on light paper
+    at 56 x 56 as PNGs, each class in its own folder (digits/0/…, digits/1/…)."""
+    import zipfile
+
+    x, y = load_digits()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for klass in classes:
+            for n, i in enumerate(np.flatnonzero(y.numpy() == klass)[:per_class]):
+                ink = Image.fromarray((255 - x[i, 0].numpy() * 215).astype(np.uint8)).resize((56, 56))
+                picture = io.BytesIO()
+                ink.save(picture, format="PNG")
+                archive.writestr(f"digits/{klass}/{n:03d}.png", picture.getvalue())
+    return buffer.getvalue()

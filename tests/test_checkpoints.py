@@ -199,6 +199,16 @@ def test_a_pickle_renamed_safetensors_is_never_unpickled(monkeypatch, legacy):
         read_checkpoint(files)
 
 
+def test_a_safetensors_file_that_starts_like_a_pickle_is_read():
+    """A header of 128 + 256k bytes makes the file's first byte 0x80, as a pickle's is: still safetensors."""
+    model = small_model()
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    raw = next(blob for k in range(400) if (blob := save_tensors(state, metadata={"pad": "x" * k}))[0] == 0x80)
+    files = with_record(files_of(checkpoint_zip(model, "mine", {})), lambda r: r.update(sha256=sha(raw)))
+    files = [(n, raw if n == "mine.safetensors" else r) for n, r in files]
+    assert torch.equal(read_checkpoint(files).model.decoder[0].weight, model.decoder[0].weight)
+
+
 def test_garbage_named_safetensors_is_not_safetensors():
     raw = b"\x10\x00\x00\x00\x00\x00\x00\x00not json at all!" + b"\0" * 64
     files = with_record(files_of(checkpoint_zip(small_model(), "mine", {})), lambda r: r.update(sha256=sha(raw)))

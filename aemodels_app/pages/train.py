@@ -90,7 +90,7 @@ PAGE = page(
         Field(RHO, "rho", fixed(0.05), number(0.01, 0.3), rounded),
         Field(LAMBDA, "lambda", fixed(3.0), number(0.0, 10.0), rounded),
         Field(BETA, "beta", fixed(1.0), number(0.0, 4.0), rounded),
-        Field(DIGITS, "digits", fixed(10_000), integer(1_000, 60_000)),
+        Field(DIGITS, "digits", fixed(10_000), integer(100, 60_000)),  # a picture set has from 100
         Field(LR, "lr", fixed(1e-3), number(1e-4, 1.0), rounded),
         Field(SEED, "seed", fixed(0), integer(0, 1_000_000)),
         Field(STEPS, "steps", fixed(5_000), integer(100, 20_000)),

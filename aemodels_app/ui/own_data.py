@@ -34,10 +34,10 @@ CHECKPOINT = "train_checkpoint"  # file uploader: a model
 CHECKPOINT_SEEN = "train_checkpoint_seen"  # the files last read, so that a rerun does not read them again
 CHECKPOINT_NOTE = "train_checkpoint_note"  # ("success" | "error", what to say)
 
-DATASETS = {"mnist": "MNIST digits", "fashion": "Fashion-MNIST clothes", "pictures": "Your own pictures"}
+DATASETS = {"mnist": "MNIST digits", "fashion": "Fashion-MNIST", "pictures": "Your pictures"}
 NOUNS = {"mnist": "digits", "fashion": "items", "pictures": "pictures"}
 RECIPE_LABELS = {"digit": "Digit recipe (ink on paper)", "grey": "Plain grey resize"}
-SHOWN = 96  # prepared pictures in the grid before training
+SHOWN = 64  # prepared pictures in the grid before training (four rows)
 KEPT = (
     "Nothing is written to disk: a zip is read in memory and never unpacked, and the prepared pictures stay in "
     "this session only (a training of them is dropped at most three minutes after its page is closed; a model you "
@@ -123,10 +123,11 @@ def pictures_set() -> TrainingSet | None:
         help="; ".join(f"{RECIPE_LABELS[k]}: {v}" for k, v in PREPARATIONS.items()),
     )
     invert = right.toggle("Invert", key=INVERT, help="Swap light and dark after preparing (light things on black).")
-    st.caption("Limits: " + "; ".join(limits.describe()) + ". " + KEPT)
+    limits_note = "Limits: " + "; ".join(limits.describe()) + ". " + KEPT
     if not files:
         st.session_state.pop(PREPARED, None)
         st.info("Upload a zip of pictures (or several pictures) to see them prepared here before training.")
+        st.caption(limits_note)
         return None
     made_from = (tuple(f.file_id for f in files), recipe, bool(invert))
     stored = st.session_state.get(PREPARED)
@@ -137,8 +138,10 @@ def pictures_set() -> TrainingSet | None:
     _, prepared, chosen = stored
     if isinstance(prepared, str):
         st.error(inert(prepared))  # it may quote a file's name
+        st.caption(limits_note)
         return None
     show_prepared(prepared)
+    st.caption(limits_note)
     if chosen is None:
         st.warning(
             f"{len(prepared):,} pictures could be used; at least {limits.min_pictures} are needed to train "
@@ -159,12 +162,13 @@ def as_training_set(prepared: PreparedSet | str, upload: str | None) -> Training
 
 
 def show_prepared(prepared: PreparedSet) -> None:
-    shown = prepared.images[:SHOWN]
-    classes = f" in {len(prepared.classes)} classes by folder" if prepared.classes else ""
+    shown = prepared.images[torch.linspace(0, len(prepared) - 1, min(SHOWN, len(prepared))).long()]  # spread out
+    classes = f", in {len(prepared.classes)} classes by folder" if prepared.classes else ""
     pixels(
         make_grid(shown, ncol=16, scale=1),
-        caption=f"What the model will see: {len(shown)} of your {len(prepared):,} pictures, prepared 28 × 28"
-        f"{classes} ({RECIPE_LABELS[prepared.recipe].lower()}{', inverted' if prepared.invert else ''})",
+        caption=f"What the model will see: {len(shown)} (spread over the set) of your {len(prepared):,} pictures, "
+        "prepared 28 × 28 by the "
+        f"{RECIPE_LABELS[prepared.recipe].lower()}{', inverted' if prepared.invert else ''}{classes}",
     )
     if prepared.classes:
         counts = torch.bincount(prepared.labels, minlength=len(prepared.classes)).tolist()
@@ -199,9 +203,9 @@ def bring_your_own(on_registered: Callable[[str], None]) -> None:
     """Upload a checkpoint: it becomes "your model" on every page, as a trained one does."""
     st.subheader("Bring your own model")
     st.markdown(
-        "Trained elsewhere (on a GPU, say)? Upload it as this page downloads it (the zip, or its files), or as "
-        "`python -m aemodels.train NAME` writes it (`NAME.json` with `NAME.safetensors`). It is checked against "
-        "the config schema, rebuilt from its config and its weights loaded strictly; it then serves every page as "
+        "Trained elsewhere (on a GPU, say)? Upload it as this page downloads it (the zip, or the files in it), or "
+        "as `python -m aemodels.train` writes it: NAME.json with NAME.safetensors. It is checked against the "
+        "config schema, rebuilt from its config and its weights loaded strictly; it then serves every page as "
         "“your model”, as a model trained here does."
     )
     files = st.file_uploader(
@@ -230,7 +234,8 @@ def bring_your_own(on_registered: Callable[[str], None]) -> None:
             kind, d = uploaded.model.config.kind, uploaded.model.latent_dim
             st.session_state[CHECKPOINT_NOTE] = (
                 "success",
-                f"“{title}” ({kind}, d = {d}, trained on {data.label}) is now your model on every page.",
+                f"“{title}” ({description or kind + f', d={d}'}; it knows {data.label}) is now your model on every "
+                "page: choose “your model” in a page's model picker.",
             )
     note = st.session_state.get(CHECKPOINT_NOTE)
     if note and files:
