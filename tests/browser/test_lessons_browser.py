@@ -124,3 +124,30 @@ def test_a_hand_written_lesson_is_uploaded_and_played(page: Page, app_url, tmp_p
     press(page, "Leave the lesson")
     expect(page.locator(PANEL)).to_have_count(0)
     assert "lesson" not in query(page) and path(page) == "denoise"
+
+
+def test_a_step_is_readable_on_a_phone(browser, app_url):
+    """On a 390 px phone the step's panel is the top of the page, as wide as the screen at most, and its buttons
+    are tap-sized; the Start page's offer fits too."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    phone = context.new_page()
+    for address in ("?lesson=manifold&step=8", ""):
+        phone.goto(f"{app_url}/{address}")
+        settle(phone)
+        width, screen = phone.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+        assert width <= screen + 1, (address, width)
+        assert errors_on(phone) == []
+    phone.goto(f"{app_url}/?lesson=manifold&step=8")
+    at_step(phone, 8, 10)
+    panel = phone.locator(PANEL).bounding_box()
+    title = phone.locator("h1").first.bounding_box()
+    assert panel and title and panel["y"] < title["y"] and panel["x"] + panel["width"] <= 390
+    for button in phone.locator(PANEL).locator("button:visible").all():
+        box = button.bounding_box()
+        assert box and box["height"] >= 24 and box["x"] + box["width"] <= 390
+    phone.locator(PANEL).locator("button").filter(has_text="Next").first.tap()
+    at_step(phone, 9, 10)
+    assert path(phone) == "denoise"
+    context.close()
