@@ -33,6 +33,7 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from aemodels.models import MODELS, AEConfig, Autoencoder, build_model
+from aemodels.text import size_and_limit
 from aemodels.zoo import FORMAT_VERSION, CheckpointError, checkpoint_archive
 
 DatasetName = Literal["mnist", "fashion", "pictures"]
@@ -155,9 +156,8 @@ def _expand(files: Sequence[tuple[str, bytes]], limits: CheckpointLimits) -> dic
     out: dict[str, bytes] = {}
     for name, raw in files:
         if len(raw) > limits.max_upload_bytes:
-            raise CheckpointError(
-                f"{_base(name)} is {len(raw) / MB:.3g} MB; the limit is {limits.max_upload_bytes / MB:.3g} MB a file."
-            )
+            shown, limit = size_and_limit(len(raw), limits.max_upload_bytes)
+            raise CheckpointError(f"{_base(name)} is {shown}; the limit is {limit} a file.")
         if name.lower().endswith(".zip") or (raw[:4] in ZIP_MAGIC and not name.lower().endswith(".safetensors")):
             out |= _unzip(raw, limits)
         else:
@@ -185,9 +185,8 @@ def _unzip(raw: bytes, limits: CheckpointLimits) -> dict[str, bytes]:
                 continue  # a README, a folder: not part of a checkpoint, never read
             limit = limits.max_json_bytes if base.endswith(".json") else limits.max_unpacked_bytes
             if info.file_size > limit:
-                raise CheckpointError(
-                    f"{base} in the zip unpacks to {info.file_size / MB:.3g} MB; the limit is {limit / MB:.3g} MB."
-                )
+                shown, most = size_and_limit(info.file_size, limit)
+                raise CheckpointError(f"{base} in the zip unpacks to {shown}; the limit is {most}.")
             try:
                 with archive.open(info) as handle:
                     data = handle.read(limit + 1)

@@ -28,7 +28,16 @@ import torch
 from PIL import Image
 
 from aemodels.data import DataError
-from aemodels.preprocess import ImageInputError, open_image, prepare_digit, prepare_grey
+from aemodels.preprocess import (
+    DECODED_SIZE,
+    MAX_DECODED_PIXELS,
+    MAX_PIXELS,
+    ImageInputError,
+    open_image,
+    prepare_digit,
+    prepare_grey,
+)
+from aemodels.text import size_and_limit
 
 Preparation = Literal["digit", "grey"]
 PREPARATIONS: dict[Preparation, str] = {
@@ -55,7 +64,8 @@ class PictureLimits:
         return [
             f"each upload (a zip, or a picture) at most {self.max_upload_bytes / MB:.3g} MB",
             f"at most {self.max_pictures:,} pictures (a zip of more than {self.max_entries:,} entries is refused)",
-            f"each picture at most {self.max_file_bytes / MB:.3g} MB unpacked and 40 megapixels, "
+            f"each picture at most {self.max_file_bytes / MB:.3g} MB unpacked and {MAX_PIXELS // 10**6} megapixels "
+            f"(a JPEG; any other format {MAX_DECODED_PIXELS // 10**6}), "
             f"all of them at most {self.max_total_bytes / MB:.3g} MB unpacked",
             f"at least {self.min_pictures} usable pictures to train on",
         ]
@@ -162,9 +172,8 @@ class _Budget:
             self.over_count += 1
             return False
         if size > limits.max_file_bytes:
-            self.skip(
-                name, f"it unpacks to {size / MB:.3g} MB; the limit per picture is {limits.max_file_bytes / MB:.3g} MB"
-            )
+            shown, limit = size_and_limit(size, limits.max_file_bytes)
+            self.skip(name, f"it unpacks to {shown}; the limit per picture is {limit}")
             return False
         if self.bytes + size > limits.max_total_bytes:
             self.skip(name, f"the files would unpack to more than {limits.max_total_bytes / MB:.3g} MB in all")
@@ -176,7 +185,8 @@ def _zip_entries(data: bytes, source: str, budget: _Budget) -> Iterator[tuple[st
     """The readable files of a zip, in its order, each unpacked in memory up to the per-picture limit."""
     limits = budget.limits
     if len(data) > limits.max_upload_bytes:
-        raise DataError(f"{source} is {len(data) / MB:.3g} MB; the limit is {limits.max_upload_bytes / MB:.3g} MB.")
+        shown, limit = size_and_limit(len(data), limits.max_upload_bytes)
+        raise DataError(f"{source} is {shown}; the limit is {limit}.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -233,8 +243,8 @@ def _files(files: Iterable[tuple[str, bytes]], budget: _Budget) -> Iterator[tupl
                 budget.skip(name, str(err))
             continue
         if len(raw) > budget.limits.max_upload_bytes:
-            limit = budget.limits.max_upload_bytes / MB
-            budget.skip(name, f"it is {len(raw) / MB:.3g} MB; the limit is {limit:.3g} MB")
+            shown, limit = size_and_limit(len(raw), budget.limits.max_upload_bytes)
+            budget.skip(name, f"it is {shown}; the limit is {limit}")
             continue
         if budget.admit(name, len(raw)):
             budget.bytes += len(raw)
@@ -249,7 +259,8 @@ def _prepare(
     for name, raw in entries:
         try:
             image = open_image(raw, max_bytes=budget.limits.max_file_bytes)
-            pixels = image.width * image.height
+            width, height = image.info.get(DECODED_SIZE, image.size)  # what decoding it cost, not its reduced size
+            pixels = width * height
             if budget.pixels + pixels > budget.limits.max_total_pixels:
                 budget.skip(
                     name, f"the pictures hold more than {budget.limits.max_total_pixels / 1e6:.0f} megapixels in all"

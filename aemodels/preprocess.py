@@ -13,11 +13,18 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from aemodels.text import size_and_limit
+
 ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is fine; beyond that we refuse before decoding
+# A JPEG is decoded at 1/2, 1/4 or 1/8 of its size when that is still larger than WORK_SIZE (Image.draft), so even a
+# 40-megapixel one costs under a megapixel. The other formats are decoded whole, 4 bytes a pixel with transparency:
+# a 6300 x 6300 PNG of 194 kB would take 159 MB and seconds. They are refused above this many pixels (64 MB at most).
+MAX_DECODED_PIXELS = 16_000_000
 # Pillow's own guard, set to match ours: it warns above this and raises DecompressionBombError above twice it.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 WORK_SIZE = 512  # the longer side is brought down to this before any per-pixel work
+DECODED_SIZE = "aemodels_decoded_size"  # open_image's note in the image's info: the size it was decoded at
 
 
 class ImageInputError(ValueError):
@@ -25,11 +32,14 @@ class ImageInputError(ValueError):
 
 
 def open_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> Image.Image:
-    """Open uploaded bytes as a PIL image, accepting only the formats we support and sizes we can handle."""
+    """Open uploaded bytes as a PIL image, accepting only the formats we support and sizes we can handle, decoded
+    and brought down to at most WORK_SIZE pixels on its longer side (its format and EXIF kept); its
+    `info[DECODED_SIZE]` is the (width, height) it was decoded at (a JPEG's already made smaller by its decoder)."""
     if not data:
         raise ImageInputError("The file is empty (0 bytes). Please choose an image file.")
     if len(data) > max_bytes:
-        raise ImageInputError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB.")
+        shown, limit = size_and_limit(len(data), max_bytes)
+        raise ImageInputError(f"The file is {shown}; the limit is {limit}.")
     try:
         image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     except Image.DecompressionBombError:
@@ -48,10 +58,21 @@ def open_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> Image.Image
             f"The image is {image.width} x {image.height} pixels, too large to process "
             f"(limit {MAX_PIXELS // 1_000_000} megapixels). Please upload a smaller image."
         )
+    if image.format != "JPEG" and image.width * image.height > MAX_DECODED_PIXELS:
+        raise ImageInputError(
+            f"The image is {image.width} x {image.height} pixels, too large to unpack as {image.format}: such a "
+            f"file is unpacked whole before it can be made smaller, so it may have {MAX_DECODED_PIXELS // 1_000_000} "
+            f"megapixels at most (a JPEG, made smaller while it is unpacked, {MAX_PIXELS // 1_000_000}). "
+            "Please upload a smaller image, or save it as JPEG."
+        )
     try:
         if image.format == "JPEG":
             image.draft("RGB", (WORK_SIZE, WORK_SIZE))  # let the JPEG decoder downscale: much faster for photos
         image.load()
+        image.info[DECODED_SIZE] = image.size
+        # Everything after works on at most WORK_SIZE pixels a side (prepare_digit would bring it there itself):
+        # in place, so no full-size copy is made by the EXIF turn, the grey or colour conversions or the preview.
+        image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX)
     except Image.DecompressionBombError:
         raise ImageInputError(
             "The image unpacks to far more pixels than its file size suggests; it was refused."

@@ -44,3 +44,18 @@ def inert(text: str) -> str:
     shown = _BREAKS.sub(" ", shown)
     shown = _REWRITES.sub(WORD_JOINER, shown)
     return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in shown)
+
+
+MB = 2**20
+
+
+def size_and_limit(size: float, limit: float) -> tuple[str, str]:
+    """A size over a limit and the limit, as megabytes (2**20 bytes) that read as the different numbers they are:
+    the limit to three figures ("10 MB"), the size to as many figures as it takes to read larger ("10.001 MB" for
+    10,486,784 bytes, which one decimal made "10.0 MB"); both in bytes where seven figures do not tell them apart."""
+    shown_limit = f"{limit / MB:.3g}"
+    for figures in range(3, 8):
+        shown = f"{size / MB:.{figures}g}"
+        if shown != shown_limit and float(shown) > float(shown_limit):
+            return f"{shown} MB", f"{shown_limit} MB"
+    return f"{size:,.0f} bytes", f"{limit:,.0f} bytes"

@@ -182,3 +182,56 @@ def test_a_drawing_that_is_empty_or_a_dot_is_explained():
     stroke = canvas.copy()
     stroke[40:180, 100:118] = 255  # a "1"
     assert drawing_problem(stroke, stroke_width=18) is None
+
+
+def png_of(width: int, height: int) -> bytes:
+    """A valid, fully transparent RGBA PNG of any size, written row by row (never held as pixels here): a 6300 x 6300
+    one is about 200 kB, as the hostile tester's was, and unpacks to 159 MB."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" * (1 + 4 * width)  # filter byte, then RGBA
+    stream = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", stream) + chunk(b"IEND", b"")
+
+
+def test_a_huge_png_of_few_bytes_is_refused_before_it_is_unpacked(monkeypatch):
+    """6300 x 6300 pixels in 200 kB (issue 27.4g: 12 s and +177 MB to prepare): a PNG cannot be made smaller while
+    it is unpacked, so above MAX_DECODED_PIXELS it is refused from its header, in plain words, and never decoded."""
+    from PIL import PngImagePlugin
+
+    from aemodels.preprocess import MAX_DECODED_PIXELS
+
+    data = png_of(6300, 6300)
+    assert len(data) < 300_000 and MAX_DECODED_PIXELS < 6300 * 6300
+    decoded = []
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", lambda self: decoded.append(self.size))
+    with pytest.raises(ImageInputError, match=r"6300 x 6300 pixels, too large to unpack as PNG.*16 megapixels"):
+        open_image(data)
+    assert decoded == []
+
+
+def test_what_is_opened_is_at_most_the_working_size():
+    """An allowed large PNG is decoded once and brought down in place; a large JPEG is decoded small by its decoder:
+    what the preparation and the preview then work on is at most WORK_SIZE a side."""
+    from aemodels.preprocess import DECODED_SIZE, WORK_SIZE
+
+    image = open_image(png_of(4000, 4000))
+    assert image.size == (WORK_SIZE, WORK_SIZE) and image.info[DECODED_SIZE] == (4000, 4000)
+    assert image.format == "PNG"
+    buffer = io.BytesIO()
+    Image.new("RGB", (4000, 3000), (250, 250, 250)).save(buffer, format="JPEG")
+    photo = open_image(buffer.getvalue())
+    assert max(photo.size) == WORK_SIZE and photo.info[DECODED_SIZE] == (1000, 750)  # decoded at a quarter
+    assert upload_preview(photo, size=280).size == (280, 210)
+
+
+def test_a_file_just_over_the_limit_reads_larger_than_the_limit():
+    """10,486,784 bytes against 10 MB was "10.0 MB; the limit is 10 MB" (issue 27.4f)."""
+    with pytest.raises(ImageInputError, match=r"The file is 10\.001 MB; the limit is 10 MB\."):
+        open_image(b"x" * 10_486_784)

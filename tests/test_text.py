@@ -7,7 +7,7 @@ import string
 import pytest
 from apptest_helpers import as_read, live_syntax, plain
 
-from aemodels.text import MARKDOWN_SPECIAL, inert
+from aemodels.text import MARKDOWN_SPECIAL, inert, size_and_limit
 
 PAYLOADS = [
     "[Session expired - log in again](http://evil.example/phish)",
@@ -85,3 +85,17 @@ def test_the_rewrites_after_parsing_are_broken_invisibly():
     for text in ("http://e.example", "www.e.example", "a@e.example", ":smile:", ":streamlit:", "x -> y"):
         shown = inert(text)
         assert "\u2060" in shown and live_syntax(shown) == [] and plain(shown) == text
+
+
+@pytest.mark.parametrize(
+    "size,limit,expected",
+    [
+        (10_486_784, 10 * 2**20, ("10.001 MB", "10 MB")),  # one decimal read "10.0 MB" (issue 27.4f)
+        (12 * 2**20, 10 * 2**20, ("12 MB", "10 MB")),
+        (10.5 * 2**20, 10 * 2**20, ("10.5 MB", "10 MB")),
+        (0.197 * 2**20, 1000, ("0.197 MB", "0.000954 MB")),
+        (10 * 2**20 + 1, 10 * 2**20, ("10,485,761 bytes", "10,485,760 bytes")),  # seven figures are not enough
+    ],
+)
+def test_a_size_over_a_limit_reads_larger_than_it(size, limit, expected):
+    assert size_and_limit(size, limit) == expected

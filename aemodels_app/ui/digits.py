@@ -15,7 +15,7 @@ from PIL import Image
 from aemodels import ImageInputError, load_digits, open_image, prepare_digit
 from aemodels.images import to_image
 from aemodels.preprocess import drawing_problem, upload_preview
-from aemodels.text import inert
+from aemodels.text import inert, size_and_limit
 from aemodels_app import state
 from aemodels_app.state import SOURCES, Slot
 from aemodels_app.ui import components
@@ -155,8 +155,9 @@ def _upload_rejected(slot: Slot, guard_key: str) -> None:
     rejected = components.trigger(guard_key, "rejected")
     if isinstance(rejected, dict):
         name, size = str(rejected.get("name", "the file"))[:80], float(rejected.get("size", 0))
+        shown, limit = size_and_limit(size, UPLOAD_LIMIT_MB * 2**20)
         st.session_state[state.digit_keys(slot).upload_error] = (
-            f"“{name}” is {size / 2**20:.1f} MB; the limit is {UPLOAD_LIMIT_MB} MB. Please choose a smaller image "
+            f"“{name}” is {shown}; the limit is {limit}. Please choose a smaller image "
             "(a phone photo saved as JPEG, or a crop of the digit, is well under it)."
         )
 
