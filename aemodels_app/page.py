@@ -102,6 +102,23 @@ def number(low: float, high: float) -> Parser:
     return parse
 
 
+def option_of(options: Sequence[float]) -> Parser:
+    """A number that must be one of a select slider's `options`: the widget would put its first option in place of
+    any other value, and the page a default, without a word. Returns the option itself (an int stays an int)."""
+
+    def parse(text: str, _: dict[str, Any]) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise Invalid(f"“{text}” is not a number") from None
+        for option in options:
+            if math.isclose(value, option, rel_tol=1e-9):
+                return option
+        raise Invalid(f"{text} is not one of the choices {', '.join(f'{o:,g}' for o in options)}")
+
+    return parse
+
+
 def one_of(options: Sequence[str] | Callable[[], Sequence[str]]) -> Parser:
     def parse(text: str, _: dict[str, Any]) -> str:
         allowed = options() if callable(options) else options

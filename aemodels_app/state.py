@@ -67,6 +67,7 @@ USER_MODEL = "user_model"  # the name of this session's trained model, once the 
 DEFAULTS = "state_defaults"  # every field's default, worked out once per session (some read the model folder)
 NOTES = "url_notes"  # (page, [plain notes about the link's values that were ignored])
 RESTORED = "url_restored"  # set once the session's first run has read the URL
+FROM_LINK = "url_values"  # key -> the value the session's link gave it (until a page has had to replace it)
 
 
 def source_of(text: str, _: dict[str, Any]) -> str:
@@ -137,6 +138,8 @@ def begin_run(page: str) -> None:
     if RESTORED not in state:
         state[RESTORED] = True
         restore(page, st.query_params.to_dict())
+        for note in repeated_names(page):
+            add_note(page, note)
     for f in fields:
         if f.store is not None:
             continue
@@ -189,16 +192,44 @@ def restore(page: str, query: dict[str, str]) -> None:
             f.store(parsed[f.key])
         else:
             state[f.key] = parsed[f.key]
-    for slot_keys, name in ((MAIN, "digit"), (SECOND, "second digit")):
+    state[FROM_LINK] = {f.key: parsed[f.key] for f in fields_for(page) if f.key in parsed and f.store is None}
+    for slot_keys, name in SLOT_NAMES:
         source = parsed.get(slot_keys.source)
-        if source in ("Upload", "Draw") and slot_keys.upload_digit not in state:
-            given = "an uploaded photo" if source == "Upload" else "a drawing"
-            notes.append(
-                f"the link was made with {given} as the {name}, and links cannot carry pictures: "
-                f"{'upload' if source == 'Upload' else 'draw'} it again in the sidebar. Until then a test digit is used"
-            )
+        if source in ("Upload", "Draw") and picture_key(slot_keys, source) not in state:
+            notes.append(picture_note(name, source))
     if notes:
         state[NOTES] = (page, notes)
+
+
+SLOT_NAMES = ((MAIN, "digit"), (SECOND, "second digit"))
+
+
+def picture_key(keys: DigitKeys, source: str) -> str:
+    """Where the slot keeps the picture of `source` once given: the prepared upload or drawing."""
+    return keys.upload_digit if source == "Upload" else keys.drawing_digit
+
+
+def picture_note(name: str, source: str) -> str:
+    """The note for a link made with an upload or a drawing as the digit `name`: it cannot carry the picture."""
+    given = "an uploaded photo" if source == "Upload" else "a drawing"
+    again = "upload" if source == "Upload" else "draw"
+    return (
+        f"the link was made with {given} as the {name}, and links cannot carry pictures: {again} it again in the "
+        "sidebar. Until then a test digit is used"
+    )
+
+
+def repeated_names(page: str) -> list[str]:
+    """A note for each setting of `page` the link gives more than once (?digit=1&digit=2): the last value is the one
+    read (as st.query_params gives it), and the URL then keeps only that one (`sync_url`)."""
+    notes = []
+    for f in fields_for(page):
+        values = st.query_params.get_all(f.param)
+        if len(values) > 1:
+            given = ", ".join(f"“{shorten(v, 20)}”" for v in values[:5]) + (", …" if len(values) > 5 else "")
+            last = shorten(values[-1])
+            notes.append(f"{f.param} is given {len(values)} times ({given}): the last, “{last}”, is used")
+    return notes
 
 
 def shorten(text: str, limit: int = 40) -> str:
@@ -210,8 +241,29 @@ def show_notes(page: str, where: DeltaGenerator) -> None:
     each is shown as inert text (st.info renders Markdown: a link's value must not become a link or an image)."""
     stored = st.session_state.get(NOTES)
     if stored and stored[0] == page:
-        notes = "\n".join(f"- {inert(note)}" for note in stored[1])
-        where.info("Some settings in the link were ignored:\n" + notes)
+        given = {  # a note asking for a picture the user has since uploaded or drawn is no longer true
+            picture_note(name, source)
+            for keys, name in SLOT_NAMES
+            for source in ("Upload", "Draw")
+            if picture_key(keys, source) in st.session_state
+        }
+        shown = [note for note in stored[1] if note not in given]
+        if shown:
+            where.info("Some settings in the link were ignored:\n" + "\n".join(f"- {inert(note)}" for note in shown))
+
+
+def moved_from_link(page: str, key: str, why: str) -> None:
+    """A page had to replace the value the link gave `key` (the choices depend on what the page has: the Train page's
+    number of training items): the link's note says so, once. Nothing where the value did not come from the link."""
+    linked = st.session_state.get(FROM_LINK, {})
+    if key in linked and linked[key] != st.session_state.get(key):
+        given = linked.pop(key)
+        param = next(f.param for f in fields_for(page) if f.key == key)
+        add_note(page, f"{param}: {_number(given)} {why}; {_number(st.session_state[key])} is used")
+
+
+def _number(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def add_note(page: str, note: str) -> None:
@@ -239,7 +291,9 @@ def view(page: str) -> dict[str, str]:
 
 
 def sync_url(page: str) -> None:
-    """Write the current view into the browser's URL (only when it changed: each write is a message)."""
+    """Write the current view into the browser's URL (only when it changed: each write is a message). A name the
+    URL gives twice is a change: the URL keeps one."""
     params = view(page)
-    if st.query_params.to_dict() != params:
+    current = st.query_params
+    if current.to_dict() != params or any(len(current.get_all(name)) > 1 for name in current):
         st.query_params.from_dict(params)

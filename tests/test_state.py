@@ -157,3 +157,48 @@ def test_every_key_is_unique():
     for page in registry():  # a page's link never names one parameter twice
         params = [f.param for f in state.fields_for(page)]
         assert len(set(params)) == len(params), page
+
+
+def test_a_name_given_twice_is_read_once_said_so_and_written_back_once():
+    """?digit=1&digit=2 (issue 27.4c): the last value is used, the note says which, and the URL keeps one."""
+    at = run("reconstruct", query={"digit": ["1", "2"]})
+    no_errors(at)
+    notes = [plain(i.value) for i in at.info if "ignored" in i.value]
+    assert len(notes) == 1 and "digit is given 2 times (“1”, “2”): the last, “2”, is used" in notes[0], notes
+    assert at.session_state[state.MAIN.index] == 2
+    assert at.query_params == {"digit": "2"}
+
+
+@pytest.mark.parametrize(
+    "page,query,note",
+    [
+        ("train", {"steps": "7000"}, "steps: 7000 is not one of the choices 500, 1,000, 2,000, 5,000, 10,000, 20,000"),
+        ("train", {"lr": "0.002"}, "lr: 0.002 is not one of the choices 0.0001, 0.0003, 0.001"),
+        ("train", {"digits": "3000"}, "digits: 3,000 is not offered for these digits"),
+        ("latent", {"z": ",".join(["100"] * 16)}, "z: 16 of the link's 16 numbers lie outside the sliders' range"),
+    ],
+)
+def test_a_value_the_page_cannot_take_as_it_is_gets_a_note_not_a_silent_change(page, query, note):
+    """Out of the choices or the sliders' range (issue 27.4d): the widget or the page would change it without a word
+    (a select slider takes its first option, the page its default, the latent sliders clip)."""
+    at = run(page, query=query)
+    no_errors(at)
+    notes = [plain(i.value) for i in at.info if "ignored" in i.value]
+    assert len(notes) == 1 and note in notes[0], notes
+
+
+def test_a_link_value_the_page_takes_as_it_is_gets_no_note():
+    at = run("train", query={"steps": "2000", "lr": "3e-3", "digits": "1000"})
+    no_errors(at)
+    assert not [i.value for i in at.info if "ignored" in i.value]
+    assert at.query_params == {"steps": "2000", "lr": "0.003", "digits": "1000"}
+
+
+def test_the_note_asking_for_the_picture_goes_once_it_is_given():
+    """A link made with an upload asks for the picture again (issue 27.4e): once it is uploaded the note goes."""
+    at = run("reconstruct", query={"source": "upload", "digit": "5"})
+    assert any("links cannot carry pictures" in i.value for i in at.info)
+    at.file_uploader(key=state.MAIN.upload).set_value(("seven.jpg", photo_bytes(), "image/jpeg")).run()
+    no_errors(at)
+    assert "Input: your upload (seven.jpg)" in captions(at)
+    assert not any("links cannot carry pictures" in i.value for i in at.info), [i.value for i in at.info]

@@ -128,6 +128,11 @@ def map_chart(name: str, z: list[float]) -> None:
     digit_map(latent_map(name), key=MAP, spot=(z[0], z[1]), on_click=partial(take_map_click, name))
 
 
+def code_of(name: str) -> list[float]:
+    """The current latent code of a model, as a copy."""
+    return list(st.session_state[code_key(name)])
+
+
 def set_code(name: str, z: list[float]) -> None:
     """Make z the current code of the model (clipped to the sliders' range); the browser's sliders follow."""
     st.session_state[code_key(name)] = profile(name).clip(z)
@@ -290,6 +295,15 @@ def start_code(name: str, model: Autoencoder, z0: list[float], digit_caption: st
         if len(pending) == model.latent_dim:
             st.session_state[IDENTITY] = identity
             set_code(name, pending)
+            clipped = code_of(name)
+            moved = [d for d, (asked, held) in enumerate(zip(pending, clipped, strict=True)) if asked != held]
+            if moved:  # held inside the sliders' range (LatentProfile.clip): say so, as for other link values
+                shown = ", ".join(f"z{d + 1} {pending[d]:g} → {clipped[d]:.2f}" for d in moved[:4])
+                state.add_note(
+                    "latent",
+                    f"z: {len(moved)} of the link's {len(pending)} numbers lie outside the sliders' range and were "
+                    f"moved to its end ({shown}{', …' if len(moved) > 4 else ''})",
+                )
             return
         state.add_note(
             "latent", f"z: the link's code has {len(pending)} numbers, {name} has {model.latent_dim}; ignored"

@@ -30,7 +30,7 @@ from aemodels.text import inert
 from aemodels_app import state
 from aemodels_app.caches import fashion
 from aemodels_app.jobs import DONE, JobView, TrainingPool
-from aemodels_app.page import Field, fixed, integer, number, one_of, page, rounded
+from aemodels_app.page import Field, fixed, integer, number, one_of, option_of, page, rounded
 from aemodels_app.pages import reconstruct
 from aemodels_app.ui import own_data
 from aemodels_app.ui.charts import finite_points, scatter_spec
@@ -91,9 +91,9 @@ PAGE = page(
         Field(LAMBDA, "lambda", fixed(3.0), number(0.0, 10.0), rounded),
         Field(BETA, "beta", fixed(1.0), number(0.0, 4.0), rounded),
         Field(DIGITS, "digits", fixed(10_000), integer(100, 60_000)),  # a picture set has from 100
-        Field(LR, "lr", fixed(1e-3), number(1e-4, 1.0), rounded),
+        Field(LR, "lr", fixed(1e-3), option_of(LEARNING_RATES), rounded),
         Field(SEED, "seed", fixed(0), integer(0, 1_000_000)),
-        Field(STEPS, "steps", fixed(5_000), integer(100, 20_000)),
+        Field(STEPS, "steps", fixed(5_000), option_of(STEP_CHOICES)),
     ),
 )
 
@@ -220,6 +220,8 @@ def controls(chosen: TrainingSet) -> None:
         options = [n for n in DIGIT_CHOICES if n <= len(data.x_train)] or [len(data.x_train)]
         if st.session_state[DIGITS] not in options:
             st.session_state[DIGITS] = options[-1] if len(options) < 3 else options[3 % len(options)]
+            offered = ", ".join(f"{n:,}" for n in options)
+            state.moved_from_link("train", DIGITS, f"is not offered for these {noun} ({offered})")
         if len(options) > 1:
             st.select_slider(f"Training {noun}", options, key=DIGITS, format_func=lambda n: f"{n:,}")
         else:
