@@ -49,12 +49,16 @@ types: $(VENV)/.dev
 
 check: lint types
 
+# Tests that need no browser run in two processes (one per core), a test file to a process; the browser tests
+# then run one at a time against one served app.
+PARALLEL := -n 2 --dist loadfile
 test: check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL) -m "not browser"
+	$(BIN)/python -m pytest -m browser
 
 # The inner loop: lint, types and every test that is not marked browser or slow (about two minutes).
 quick: check
-	$(BIN)/python -m pytest -q -m "not browser and not slow"
+	$(BIN)/python -m pytest -q $(PARALLEL) -m "not browser and not slow"
 
 # MNIST from the public mirrors into $(AEMODELS_DATA), each file checked against its published md5.
 data: $(VENV)/.app
