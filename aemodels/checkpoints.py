@@ -210,9 +210,8 @@ def _record(files: Mapping[str, bytes], limits: CheckpointLimits) -> tuple[str, 
     name = configs[0]
     raw = files[name]
     if len(raw) > limits.max_json_bytes:
-        raise CheckpointError(
-            f"{name} is {len(raw) / MB:.3g} MB; a checkpoint's JSON is at most {limits.max_json_bytes / MB:.3g} MB."
-        )
+        shown, limit = size_and_limit(len(raw), limits.max_json_bytes)
+        raise CheckpointError(f"{name} is {shown}; a checkpoint's JSON is at most {limit}.")
     try:
         record = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
@@ -309,9 +308,8 @@ def _sniff(name: str, raw: bytes, limits: CheckpointLimits) -> None:
     header = int.from_bytes(raw[:8], "little") if len(raw) >= 8 else -1
     if 2 <= header <= len(raw) - 8 and raw[8:9] == b"{":
         if header > limits.max_header_bytes:
-            raise CheckpointError(
-                f"{name} has a header of {header / MB:.3g} MB; at most {limits.max_header_bytes / MB:.3g} MB is read."
-            )
+            shown, limit = size_and_limit(header, limits.max_header_bytes)
+            raise CheckpointError(f"{name} has a header of {shown}; at most {limit} is read.")
         return
     if raw[:1] == b"\x80" or raw[:4] in ZIP_MAGIC:
         raise CheckpointError(
@@ -420,9 +418,8 @@ def read_checkpoint(files: Sequence[tuple[str, bytes]], *, limits: CheckpointLim
         weights_name = _weights_file(found, record, items)
         raw = found[weights_name]
         if len(raw) > limits.max_unpacked_bytes:
-            raise CheckpointError(
-                f"{weights_name} is {len(raw) / MB:.3g} MB; the limit is {limits.max_unpacked_bytes / MB:.3g} MB."
-            )
+            shown, limit = size_and_limit(len(raw), limits.max_unpacked_bytes)
+            raise CheckpointError(f"{weights_name} is {shown}; the limit is {limit}.")
         _sniff(weights_name, raw, limits)
         if hashlib.sha256(raw).hexdigest() != record["sha256"]:
             raise CheckpointError(

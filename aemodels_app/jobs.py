@@ -59,6 +59,15 @@ class JobView:
     spec: TrainSpec
 
 
+@dataclass(frozen=True)
+class ModelSnapshot:
+    """A copy of a job's model (eval mode) and how far the job had trained when it was taken."""
+
+    model: Autoencoder
+    step: int
+    seconds: float
+
+
 @dataclass
 class Job:
     job_id: int
@@ -81,6 +90,7 @@ class Job:
     rate: float = 0.0  # steps per second of training time, smoothed
     trimmed: bool = False  # ended, and what only training needed is dropped
     forgotten: bool = False  # its owner is done with it: gone to every caller, dropped once no worker holds it
+    copies_waiting: int = 0  # snapshots waiting for the slice under way to end: no worker takes the job meanwhile
 
 
 class TrainingPool:
@@ -182,15 +192,28 @@ class TrainingPool:
 
     def model(self, job_id: int) -> Autoencoder:
         """A copy of the job's model as it is now (eval mode), for use elsewhere while the job goes on."""
+        return self.snapshot(job_id).model
+
+    def snapshot(self, job_id: int) -> ModelSnapshot:
+        """A copy of the job's model as it is now, with the step and training seconds it has reached (taken between
+        two slices, so the copy is the model at exactly that step). KeyError when the pool no longer holds the job,
+        LookupError when it has not started."""
         with self._lock:
             job = self._get(job_id)
             if job.run is None:
                 raise LookupError("this training has not started yet")
-            while job_id in self._busy:
-                self._lock.wait(0.05)
-            copy = type(job.run.model)(job.run.model.config)
-            copy.load_state_dict(job.run.model.state_dict())
-            return copy.eval()
+            # A worker lets go of the job between two slices and takes it again at once: held back meanwhile, it
+            # ends the slice under way (at most slice_seconds) and leaves the job to this copy.
+            job.copies_waiting += 1
+            try:
+                while job_id in self._busy:
+                    self._lock.wait(0.05)
+                copy = type(job.run.model)(job.run.model.config)
+                copy.load_state_dict(job.run.model.state_dict())
+                return ModelSnapshot(copy.eval(), job.run.step, job.run.seconds)
+            finally:
+                job.copies_waiting -= 1
+                self._lock.notify_all()
 
     def pause(self, job_id: int) -> None:
         with self._lock:
@@ -325,7 +348,7 @@ class TrainingPool:
                     job_id = self._active[0]
                     self._active.rotate(-1)
                     job = self._jobs[job_id]
-                    if job_id not in self._busy and self._runnable(job):
+                    if job_id not in self._busy and not job.copies_waiting and self._runnable(job):
                         self._busy.add(job_id)
                         return job
                 self._lock.wait(0.5)
@@ -371,7 +394,7 @@ class TrainingPool:
             while time.perf_counter() - began < self.slice_seconds and run.step < job.spec.max_steps:
                 run.advance(min(chunk, job.spec.max_steps - run.step))
                 with self._lock:
-                    if job.status != "running" or job.pause_requested:
+                    if job.status != "running" or job.pause_requested or job.copies_waiting:
                         break
         spent = time.perf_counter() - began
         if spent > 0 and run.step > steps_before and not single:

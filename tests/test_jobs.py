@@ -302,3 +302,24 @@ def test_a_waiting_job_is_told_its_place_and_about_when_it_starts(pool, data):
         assert view.expected_start is not None and left is not None
         assert 0 <= view.expected_start <= left + 5
     assert p.view(first).expected_start is None  # a running job is not waiting
+
+
+def test_a_snapshot_of_a_running_job_is_taken_between_two_slices_and_it_trains_on(pool, data):
+    """The Train page's "Use it" and download take the model while it trains (issue 27.3). A worker let go of the job
+    between slices and took it again at once, so the copy waited until the job stopped (here: nobody watching it for
+    5 s); now the job is held back for the copy, which is the model at the step it names."""
+    p = pool(workers=1, idle_seconds=5.0)
+    job = p.submit("u", TrainSpec(**SMALL, max_steps=1_000_000), data)
+    wait_for(lambda: p.view(job).step > 20)
+    for _ in range(3):
+        before = p.view(job).step
+        snapshot = p.snapshot(job)
+        assert p.view(job).status == "running"  # not stopped for want of a look while the copy waited
+        assert before <= snapshot.step <= p.view(job).step and snapshot.seconds > 0
+    wait_for(lambda: p.view(job).step > snapshot.step)  # it trains on
+    p.pause(job)
+    wait_for(lambda: p.view(job).status == "paused")
+    paused = p.snapshot(job)
+    assert paused.step == p.view(job).step
+    now = p.model(job).state_dict()
+    assert all(torch.equal(value, now[name]) for name, value in paused.model.state_dict().items())

@@ -66,6 +66,8 @@ EXPERIMENT = "train_experiment"  # the guided experiment the current job runs, i
 NOTE = "train_note"  # why the last Start was refused
 TRAINED_ON = "train_trained_on"  # the TrainingSet of this session's job: what its model knows
 SEEN_DONE = "train_seen_done"  # the finished job the page has redrawn for (once, to stop polling)
+SEEN_MEASURED = "train_seen_measured"  # the job the page has redrawn for once its first measures came (to offer it)
+USED_STEP = "train_used_step"  # the step "your model" was taken at, when the user chose to use it elsewhere
 START = "train_start"
 PAUSE = "train_pause"
 STEP = "train_step"
@@ -417,6 +419,9 @@ def live(job: int) -> None:
     if view.status in DONE and st.session_state.get(SEEN_DONE) != job:
         st.session_state[SEEN_DONE] = job
         st.rerun()  # once: the page redraws without polling, with the buttons for a finished job
+    if view.measurements and st.session_state.get(SEEN_MEASURED) != job:
+        st.session_state[SEEN_MEASURED] = job
+        st.rerun()  # once: the page redraws with "Use your model" offered (its own fragment, which does not poll)
     (st.error if view.status == "failed" else st.markdown)(status_line(view))
     chosen = trained_on()
     noun, classes = (chosen.noun, chosen.classes) if chosen else ("digits", 10)
@@ -446,25 +451,46 @@ def use_on_reconstruction(name: str) -> None:
     st.session_state[reconstruct.MODELS] = [*chosen, name][-4:]
 
 
-def use_elsewhere(job: int, view: JobView, known: TrainingSet) -> None:
+def use_elsewhere(job: int, known: TrainingSet) -> None:
+    """Use the model on the other pages, or download it, at any moment once it has been measured: while it trains
+    too, as it is at that moment (TrainingPool.snapshot). Its own fragment, drawn with the page and when its button
+    is pressed: it does not poll, so the download it offers stays the same while the live view above redraws."""
     st.subheader("Use your model")
+    try:
+        view = pool().view(job)
+    except KeyError:
+        st.info(GONE)
+        return
+    ready = bool(view.measurements)  # the first measures come as the training starts (step 0)
     model_name = st.session_state.get(state.USER_MODEL)
     cols = st.columns([1, 1, 2])
-    if cols[0].button("Use it on the other pages", key=USE, disabled=view.step == 0):
+    if cols[0].button("Use it on the other pages", key=USE, disabled=not ready):
         try:
-            model = pool().model(job)
+            snapshot = pool().snapshot(job)
         except KeyError:
             st.session_state.pop(JOB, None)
             st.rerun()  # the page then says the training is gone
-        name = register_user_model(model, describe(view), known.known)
+        name = register_user_model(snapshot.model, describe(view.spec, snapshot.step), known.known)
         use_on_reconstruction(name)
         model_name = name
+        st.session_state[USED_STEP] = snapshot.step
+    cols[1].download_button(
+        "Download (safetensors + JSON)",
+        data=lambda: checkpoint_zip(job, known.known),
+        file_name="my_autoencoder.zip",
+        mime="application/zip",
+        key=DOWNLOAD,
+        on_click="ignore",  # the zip is made when clicked, from the model as it is then; nothing needs to run again
+        disabled=not ready,
+        help="The model as it is when you click, while it trains too.",
+    )
     if model_name:
         cols[2].caption(
             "“your model” is now in the model choices of Reconstruction, Denoising, Latent sliders, Sampling, the "
             "Latent explorer, Manifold geometry, Anomaly detection"
             + (" and Inside the VAE" if view.spec.regulariser == "vae" else "")
-            + f" (as it was at step {view.step:,} when you clicked; click again after more training)."
+            + f" (as it was at step {st.session_state.get(USED_STEP, view.step):,} when you clicked; click again "
+            "after more training)."
             + (
                 ""
                 if known.known.is_mnist
@@ -472,37 +498,32 @@ def use_elsewhere(job: int, view: JobView, known: TrainingSet) -> None:
                 "held-out items where they show a digit."
             )
         )
-    if view.step:
-        cols[1].download_button(
-            "Download (safetensors + JSON)",
-            data=lambda: checkpoint_zip(job, view, known.known),
-            file_name="my_autoencoder.zip",
-            mime="application/zip",
-            key=DOWNLOAD,
-        )
+    elif not ready:
+        cols[2].caption("Offered once the training has started and been measured (a moment after Start).")
 
 
-def describe(view: JobView) -> str:
-    spec = view.spec
+def describe(spec: TrainSpec, step: int) -> str:
     reg = "" if spec.regulariser == "none" else f", {REG_LABELS[spec.regulariser]}"
-    return f"{ARCH_LABELS[spec.architecture]} AE, d={spec.latent_dim}{reg}, {view.step:,} steps"
+    return f"{ARCH_LABELS[spec.architecture]} AE, d={spec.latent_dim}{reg}, {step:,} steps"
 
 
-def checkpoint_zip(job: int, view: JobView, known: ModelData = MNIST_DATA) -> bytes:
-    """The model as `load_pretrained` reads it from a folder: mine.safetensors beside mine.json (saying which data it
-    knows), with mine.items.safetensors, its held-out items, when that is not MNIST (aemodels.checkpoints)."""
-    meta = {
-        "description": describe(view),
-        "training": {"spec": asdict(view.spec), "steps": view.step, "seconds": round(view.seconds, 1)},
-    }
+def checkpoint_zip(job: int, known: ModelData = MNIST_DATA) -> bytes:
+    """The model as it is now, as `load_pretrained` reads it from a folder: mine.safetensors beside mine.json (saying
+    which data it knows, and the step and seconds the weights are at), with mine.items.safetensors, its held-out
+    items, when that is not MNIST (aemodels.checkpoints). Made when the download is clicked."""
     try:
-        model = pool().model(job)
-    except KeyError:  # dropped since the page was drawn: the archive says so instead of a broken download
+        spec = pool().view(job).spec
+        snapshot = pool().snapshot(job)
+    except (KeyError, LookupError):  # dropped since the page was drawn: the archive says so instead of a broken one
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr("README.txt", GONE + "\n")
         return buffer.getvalue()
-    return checkpoints.checkpoint_zip(model, "mine", meta, known)
+    meta = {
+        "description": describe(spec, snapshot.step),
+        "training": {"spec": asdict(spec), "steps": snapshot.step, "seconds": round(snapshot.seconds, 1)},
+    }
+    return checkpoints.checkpoint_zip(snapshot.model, "mine", meta, known)
 
 
 def render() -> None:
@@ -538,7 +559,8 @@ def render() -> None:
         # minutes).
         every = {"running": 0.5, "queued": 0.5, "paused": 5.0}.get(view.status, 30.0)
         st.fragment(run_every=every)(live)(job)
-        use_elsewhere(job, view, trained_on() or chosen or TrainingSet(training_data(), MNIST_DATA, "digits", 10))
+        known = trained_on() or chosen or TrainingSet(training_data(), MNIST_DATA, "digits", 10)
+        st.fragment(use_elsewhere)(job, known)
     elif chosen is not None:
         st.info("Nothing is training yet: press Start, or one of the guided experiments.")
     own_data.bring_your_own(use_on_reconstruction)

@@ -1,6 +1,9 @@
 """Training in a real browser: the page redraws by itself while a model trains, pauses, and the trained model is
 then used on the Reconstruction page."""
 
+import json
+import zipfile
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -41,3 +44,39 @@ def test_training_redraws_by_itself_pauses_and_is_used_elsewhere(page: Page, app
     caption = page.locator('[data-testid="stImageCaption"]').filter(has_text="yours-")
     expect(caption.first).to_be_visible(timeout=30_000)
     assert errors_on(page) == []
+
+
+def redraws(page: Page, seconds: float = 60) -> bool:
+    """Whether the live view's reconstructions change within `seconds`, with no input (its own polling)."""
+    shown = image_src(page, PICTURES)
+    for _ in range(int(seconds * 4)):
+        page.wait_for_timeout(250)
+        if image_src(page, PICTURES) != shown:
+            return True
+    return False
+
+
+def test_the_model_is_used_and_downloaded_while_it_trains(page: Page, app_url, tmp_path):
+    """Issue 27.3: "Use it" and the download were offered only by a full run of the page, so while the live view
+    polled they stayed disabled or absent. Now both are offered once the first measures come, take the model as it
+    is when clicked, and the live view goes on polling."""
+    open_page(page, app_url, "train?steps=20000")  # long enough to be training still at the end
+    page.get_by_role("button", name="Start", exact=True).click()
+    use = page.get_by_role("button", name="Use it on the other pages")
+    download = page.get_by_role("button", name="Download (safetensors + JSON)")
+    expect(use).to_be_enabled(timeout=120_000)
+    expect(download).to_be_enabled()
+    assert redraws(page), "the live view does not redraw"  # so the job is past its first steps
+    with page.expect_download(timeout=60_000) as got:
+        download.click()
+    path = tmp_path / "my_autoencoder.zip"
+    got.value.save_as(path)
+    with zipfile.ZipFile(path) as archive:
+        record = json.loads(archive.read("mine.json"))
+    assert record["training"]["steps"] > 0 and record["description"].endswith(f"{record['training']['steps']:,} steps")
+    use.click()
+    expect(page.get_by_text("is now in the model choices").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Training · step").first).to_be_visible()  # it trains on, and is not paused
+    assert redraws(page), "the live view stopped redrawing after Use it"
+    assert errors_on(page) == []
+    page.get_by_role("button", name="Reset", exact=True).click()
