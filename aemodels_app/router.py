@@ -16,7 +16,7 @@ from aemodels_app.ui import lesson
 from aemodels_app.ui.components import app_css
 from aemodels_app.ui.digits import digit_picker
 from aemodels_app.ui.figures import preload_charts
-from aemodels_app.ui.sidebar import glossary, link_to_view
+from aemodels_app.ui.sidebar import glossary, link_to_view, one_history_entry_per_view
 
 ICON = Path(__file__).resolve().parent / "components" / "icon.png"
 
@@ -60,6 +60,7 @@ def main() -> None:
             link_to_view()
         glossary()
         preload_charts()  # the charts' JavaScript, while the browser is idle: the first chart opened is drawn sooner
+        one_history_entry_per_view()
         if not preparing.finished:  # what the background warm-up is preparing (the theory pages' data), once
             st.caption(
                 f"Preparing the theory pages in the background ({preparing.done} of {len(preparing.tasks)}): "

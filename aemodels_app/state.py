@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from aemodels.text import inert
 from aemodels_app.page import Field, Invalid, fixed, integer
@@ -297,3 +298,13 @@ def sync_url(page: str) -> None:
     current = st.query_params
     if current.to_dict() != params or any(len(current.get_all(name)) > 1 for name in current):
         st.query_params.from_dict(params)
+
+
+def sync_fragment_url(page: str) -> None:
+    """`sync_url` at the end of a fragment of `page`, in the fragment's own run only (which does not reach the
+    router). In a full run the router writes the URL once, at the end: a write from the middle of the run of a page
+    switch reached the browser before it had moved to the new page, and added an entry of the old page's path with
+    the new page's query to the history."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:
+        sync_url(page)

@@ -122,7 +122,7 @@ def level_and_models(x: torch.Tensor, kind: str, seed: int) -> None:
             col.metric("PSNR", f"{psnr(image, x).item():.1f} dB", help="against the clean digit: higher is closer")
     if yours is not None and mine and own is not digit:
         your_row(yours, mine, own.x, own.caption, kind, level, seed)
-    state.sync_url("denoise")
+    state.sync_fragment_url("denoise")
 
 
 def your_row(model: Autoencoder, name: str, x: torch.Tensor, caption: str, kind: str, level: float, seed: int) -> None:

@@ -148,7 +148,7 @@ def reparameterisation(model: VAE, x: torch.Tensor) -> None:
         zoom=3,
         where=right,
     )
-    state.sync_url("inside_vae")
+    state.sync_fragment_url("inside_vae")
 
 
 if __name__ == "__main__":

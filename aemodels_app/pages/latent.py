@@ -226,7 +226,7 @@ def sliders(name: str, z0: list[float]) -> None:
             if model.latent_dim == 2:
                 map_chart(name, z)
     attribute_sliders(name, model, z)
-    state.sync_url("latent")  # a fragment run does not reach the router, which writes the URL after full runs
+    state.sync_fragment_url("latent")
 
 
 def _apply_attributes(name: str, code: list[float]) -> None:

@@ -180,7 +180,7 @@ def conditional_section(count: int, seed: int) -> None:
             f"lowest {min(entry['per_class_accuracy']):.1%})."
         )
     style_section(name, model)
-    state.sync_url("sample")  # a fragment run does not reach the router, which writes the URL after full runs
+    state.sync_fragment_url("sample")
 
 
 def style_section(name: str, model: ConditionalVAE) -> None:

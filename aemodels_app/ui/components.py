@@ -23,6 +23,7 @@ preload = _component("preload", css=False)
 link = _component("link")
 scatter = _component("scatter")
 upload_guard = _component("upload_guard", css=False)
+history = _component("history", css=False)
 live_decoder = _component("live_decoder")
 
 

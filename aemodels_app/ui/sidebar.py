@@ -35,6 +35,11 @@ def link_to_view() -> None:
     components.link(key="aemodels_link", height="content")
 
 
+def one_history_entry_per_view() -> None:
+    """A page switch adds one entry to the browser's history, not two (components/history.js says why)."""
+    components.history(key="aemodels_history", height=0)
+
+
 def glossary() -> None:
     """The terms the pages use, in a popover: one element (every run sends the sidebar again, and a message per
     term was a fifth of a run's messages)."""

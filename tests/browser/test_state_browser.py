@@ -123,3 +123,28 @@ def test_the_links_copy_button_copies_it_or_selects_it_where_the_clipboard_is_re
     link = page.get_by_role("textbox", name="Link to this view")
     selected = link.evaluate("input => input.value.slice(input.selectionStart, input.selectionEnd)")
     assert selected == page.url and link.evaluate("input => input.getRootNode().activeElement === input")
+
+
+def test_back_leaves_each_page_with_one_press(page: Page, app_url):
+    """Issue 27.4a: a page switch pushed the new page's path (Streamlit drops the query string on a switch) and then
+    the same path with the query the server writes: Back after Reconstruction -> Denoising -> Sampling -> Explorer
+    needed two presses to leave Sampling. Now each switch is one entry, a new digit is still one of its own, and
+    Back and Forward walk them with the digit in each."""
+    open_page(page, app_url, "reconstruct")
+    before = page.evaluate("history.length")
+    choose_digit(page, 42)
+    assert page.evaluate("history.length") == before + 1  # a new digit: an entry of its own
+    for title in ("Denoising", "Sampling", "Latent explorer"):
+        nav(page, title)
+        page.wait_for_function("new URLSearchParams(location.search).get('digit') === '42'", timeout=30_000)
+    assert page.evaluate("history.length") == before + 4, page.evaluate("history.length") - before
+    for path, title in (("/sample", "Sampling"), ("/denoise", "Denoising"), ("/reconstruct", "Reconstruction")):
+        page.go_back()
+        page.locator("h1").filter(has_text=title).first.wait_for(timeout=60_000)
+        settle(page)
+        assert page.evaluate("location.pathname + location.search") == f"{path}?digit=42"
+    page.go_forward()
+    page.locator("h1").filter(has_text="Denoising").first.wait_for(timeout=60_000)
+    settle(page)
+    assert page.evaluate("location.pathname + location.search") == "/denoise?digit=42"
+    assert errors_on(page) == []
