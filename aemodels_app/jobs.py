@@ -5,9 +5,9 @@ trains the job at the front for one slice, measures it when due, and puts it at 
 progresses. A job stops at its step or time limit, on a loss that is not a number, when cancelled, or when nobody
 has looked at it for `idle_seconds`. An ended job keeps its model but drops its optimiser state, and is forgotten
 `keep_seconds` after it was last looked at. Measurements and pictures get at most a quarter of a job's own time.
-Trainer threads run at the lowest priority, so other users' pages are served first, and a job's time limit counts
-its thread's own CPU time, not the time it waited for a core. Nothing here imports streamlit: the page holds a
-job id and reads `view(job_id)` snapshots.
+The app's trainer threads run at a low priority (TRAINER_NICENESS), so other users' pages are served first, and a
+job's time limit counts its thread's own CPU time, not the time it waited for a core. Nothing here imports
+streamlit: the page holds a job id and reads `view(job_id)` snapshots.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from aemodels.playground import Measurements, SpecError, TrainData, TrainingRun,
 Status = Literal["queued", "running", "paused", "finished", "stopped", "failed"]
 DONE: tuple[Status, ...] = ("finished", "stopped", "failed")
 KEEP_SECONDS = 180.0  # an ended job nobody has looked at for this long is forgotten
-TRAINER_NICENESS = 19  # the lowest priority: a trainer gets a core only when no page run wants it
+TRAINER_NICENESS = 10  # the app's trainers: a page run wanting a core gets about nine tenths of it
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ class TrainingPool:
         measure_every: float = 3.0,
         show_every: float = 0.4,
         clock: Callable[[], float] = time.monotonic,
+        niceness: int = 0,
     ) -> None:
         self.workers = workers or max(1, os.cpu_count() or 1)
         self.max_active = max_active or 2 * self.workers
@@ -114,6 +115,7 @@ class TrainingPool:
         self.measure_every = measure_every
         self.show_every = show_every
         self.clock = clock
+        self.niceness = niceness  # the trainer threads' priority (Linux): 0 as the caller's, 19 the lowest
         self._lock = threading.Condition()
         self._jobs: dict[int, Job] = {}
         self._active: deque[int] = deque()  # jobs taking turns (running or paused with steps wanted)
@@ -357,7 +359,8 @@ class TrainingPool:
     def _work(self) -> None:
         torch.set_grad_enabled(True)
         with contextlib.suppress(OSError, AttributeError):  # Linux: this thread only
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINER_NICENESS)
+            if self.niceness:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.niceness)
         while (job := self._take()) is not None:
             try:
                 self._train_slice(job)

@@ -279,7 +279,7 @@ def test_trainers_run_at_the_lowest_priority_and_their_budget_is_their_own_cpu_t
 
     from aemodels_app.jobs import TRAINER_NICENESS
 
-    p = pool(workers=1)
+    p = pool(workers=1, niceness=TRAINER_NICENESS)
     job = p.submit("a", TrainSpec(**SMALL, max_steps=20_000), data)
     wait_for(lambda: p.view(job).step > 0)
     (trainer,) = [t for t in threading.enumerate() if t.name == "trainer-1"]

@@ -29,7 +29,7 @@ from aemodels.playground import (
 from aemodels.text import inert
 from aemodels_app import state
 from aemodels_app.caches import fashion
-from aemodels_app.jobs import DONE, JobView, TrainingPool
+from aemodels_app.jobs import DONE, TRAINER_NICENESS, JobView, TrainingPool
 from aemodels_app.page import Field, fixed, integer, number, one_of, option_of, page, rounded
 from aemodels_app.pages import reconstruct
 from aemodels_app.ui import own_data
@@ -108,7 +108,7 @@ def pool() -> TrainingPool:
     """The process's training pool, shared by every session (aemodels_app.jobs): one worker per core, or
     $AEMODELS_TRAIN_WORKERS (fewer leaves more of the machine to the other pages' users)."""
     workers = os.environ.get("AEMODELS_TRAIN_WORKERS", "")
-    return TrainingPool(int(workers) if workers.isdigit() and int(workers) > 0 else None)
+    return TrainingPool(int(workers) if workers.isdigit() and int(workers) > 0 else None, niceness=TRAINER_NICENESS)
 
 
 @st.cache_resource(show_spinner="Loading the training digits…")
