@@ -82,5 +82,5 @@ def test_an_uploaded_file_named_like_markdown_shows_as_typed(page: Page, app_url
     settle(page)
     message = page.locator('[data-testid="stAlertContentError"]').first
     expect(message).to_contain_text("the limit is 10 MB", timeout=60_000)
-    assert f"“{HOSTILE_NAME}” is 11." in read(message)
+    assert f"“{HOSTILE_NAME}” is 11 MB; the limit is 10 MB." in read(message)
     assert message.locator(LIVE).count() == 0, message.inner_html()
