@@ -10,13 +10,14 @@ each is parsed and checked, and anything wrong is ignored with a plain note on t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.state.common import user_key_from_element_id
 
 from aemodels.text import inert
 from aemodels_app.page import Field, Invalid, fixed, integer
@@ -136,13 +137,15 @@ def begin_run(page: str) -> None:
     fields = all_fields()
     if DEFAULTS not in state:
         state[DEFAULTS] = {f.key: f.default() for f in fields if f.store is None}
+    kept: set[str] = set()  # on a first run, what the browser's widgets hold (after a failover): their values stand
     if RESTORED not in state:
         state[RESTORED] = True
-        restore(page, st.query_params.to_dict())
+        kept = widgets_the_browser_has()
+        restore(page, st.query_params.to_dict(), kept=kept)
         for note in repeated_names(page):
             add_note(page, note)
     for f in fields:
-        if f.store is not None:
+        if f.store is not None or f.key in kept:
             continue
         if f.key in state:
             state[f.key] = state[f.key]  # a value set from Python survives runs of pages that lack its widget
@@ -182,18 +185,33 @@ def parse_query(
     return parsed, notes
 
 
-def restore(page: str, query: dict[str, str]) -> None:
-    """Fill the state from a link's query values for `page`; every value that cannot be used becomes a note."""
+def widgets_the_browser_has() -> set[str]:
+    """The keys of the widgets whose values the browser sent with this run. A session's first run has none, unless
+    the browser was connected to another server before (a replica that went down, behind nginx): its widgets then hold
+    the user's latest values, newer than the URL where the change was the first thing the new server heard of (a
+    digit typed after the failover: restoring the URL over it lost it, box and URL back at the old digit)."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return set()
+    keys = (user_key_from_element_id(w.id) for w in ctx.session_state.get_widget_states())
+    return {key for key in keys if key}
+
+
+def restore(page: str, query: dict[str, str], *, kept: Set[str] = frozenset()) -> None:
+    """Fill the state from a link's query values for `page`; every value that cannot be used becomes a note. The
+    fields under `kept` keep the value their widget in the browser sent with this run."""
     state = st.session_state
     parsed, notes = parse_query(fields_for(page), query)
     for f in fields_for(page):
-        if f.key not in parsed:
+        if f.key not in parsed or f.key in kept:
             continue
         if f.store is not None:
             f.store(parsed[f.key])
         else:
             state[f.key] = parsed[f.key]
-    state[FROM_LINK] = {f.key: parsed[f.key] for f in fields_for(page) if f.key in parsed and f.store is None}
+    state[FROM_LINK] = {
+        f.key: parsed[f.key] for f in fields_for(page) if f.key in parsed and f.store is None and f.key not in kept
+    }
     for slot_keys, name in SLOT_NAMES:
         source = parsed.get(slot_keys.source)
         if source in ("Upload", "Draw") and picture_key(slot_keys, source) not in state:

@@ -80,3 +80,28 @@ def test_sessions_survive_losing_a_replica(nginx_installed, browser: Browser, tm
             page.context.close()
         log = (tmp_path / "access.log").read_text()
         assert log.count("GET ") > 0
+
+
+def test_the_first_change_after_a_failover_is_kept(nginx_installed, browser: Browser, tmp_path):
+    """Issue 27.4b: when a browser's replica dies, it reconnects to the other, where its session is new; the new
+    session's first run is the user's next change, and it restored the URL's digit over the one just typed (42 -> 43
+    + Enter left the box and the URL at 42, every time). The browser's widgets now keep their values on that run."""
+    with replicas_behind_nginx(2, workdir=tmp_path) as (url, processes):
+        page, replicas = open_session(browser, url, 42)
+        victim = int(next(iter(replicas)).rsplit(":", 1)[1])
+        processes[victim].terminate()
+        processes[victim].wait(timeout=15)
+        box = digit_index_box(page)
+        box.fill("43")
+        box.press("Enter")
+        settle(page)
+        shown = page.locator('[data-testid="stImageCaption"]').filter(has_text="test digit #43 ")
+        expect(shown.first).to_be_visible(timeout=60_000)
+        page.wait_for_function("new URLSearchParams(location.search).get('digit') === '43'", timeout=30_000)
+        assert box.input_value() == "43"
+        box.fill("44")  # and the session on the survivor goes on as any other
+        box.press("Enter")
+        settle(page)
+        page.wait_for_function("new URLSearchParams(location.search).get('digit') === '44'", timeout=30_000)
+        assert errors_on(page) == []
+        page.context.close()
