@@ -19,6 +19,7 @@ import itertools
 import os
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,6 +94,21 @@ class Job:
     copies_waiting: int = 0  # snapshots waiting for the slice under way to end: no worker takes the job meanwhile
 
 
+_OPEN_POOLS: weakref.WeakSet[TrainingPool] = weakref.WeakSet()
+
+
+def close_every_pool() -> int:
+    """Close every pool not yet closed; returns how many. Runs at exit: workers are daemon threads, and stopping
+    them before the interpreter exits keeps torch from being torn down under a running step (which aborts)."""
+    pools = [pool for pool in list(_OPEN_POOLS) if not pool._closed]
+    for pool in pools:
+        pool.close()
+    return len(pools)
+
+
+atexit.register(close_every_pool)
+
+
 class TrainingPool:
     def __init__(
         self,
@@ -124,9 +140,7 @@ class TrainingPool:
         self._ids = itertools.count(1)
         self._threads: list[threading.Thread] = []
         self._closed = False
-        # Workers are daemon threads; stopping them before the interpreter exits keeps torch from being torn
-        # down under a running step (which aborts the process).
-        atexit.register(self.close)
+        _OPEN_POOLS.add(self)
 
     # --- what the page calls -------------------------------------------------------------------------------------
     def submit(self, owner: str, spec: TrainSpec, data: TrainData) -> int:

@@ -1,4 +1,5 @@
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,17 @@ def _small_vae():
 def small_vae():
     """`small_vae()`: an untrained MLP VAE with 3 latents, for the posterior, loss and validation tests."""
     return _small_vae
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_training_outlives_its_module():
+    """A module that drove the Train page (AppTest runs it in this process) leaves the page's pool, cached for the
+    process, training in its threads. Under xdist the next test file runs in the same process, and those threads
+    would step through a monkeypatched Trainer.step and draw from torch's global generator meanwhile; so every
+    open pool is closed when a module ends, and the app's cache dropped if one was."""
+    yield
+    jobs = sys.modules.get("aemodels_app.jobs")
+    if jobs is not None and jobs.close_every_pool():
+        import streamlit as st
+
+        st.cache_resource.clear()
