@@ -61,7 +61,7 @@ def chosen_input(items: tuple[np.ndarray, np.ndarray] | str, name: str) -> tuple
     choices = list(ANOMALY_INPUTS) if not isinstance(items, str) else [ANOMALY_INPUTS[0], ANOMALY_INPUTS[2]]
     if st.session_state.get(INPUT) not in choices:
         st.session_state[INPUT] = choices[0]
-    what = st.segmented_control("Input", choices, key=INPUT) or choices[0]
+    what = st.segmented_control("Input", choices, key=INPUT, required=True) or choices[0]
     if what == ANOMALY_INPUTS[1] and not isinstance(items, str):
         index = int(st.number_input(f"Item (0–{COUNT - 1})", 0, COUNT - 1, key=ITEM))
         return (

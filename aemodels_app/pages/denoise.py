@@ -83,6 +83,7 @@ def render() -> None:
                 format_func=NAMES.__getitem__,
                 key=KIND,
                 on_change=_kind_changed,
+                required=True,
             )
             or "gaussian"
         )

@@ -258,7 +258,7 @@ def draw_picker(slot: Slot) -> None:
 def digit_picker(slot: Slot = "main") -> Digit:
     """The digit source of a slot (test digit, upload or drawing) and the digit it gives."""
     keys = state.digit_keys(slot)
-    source = st.segmented_control("Digit from", SOURCES, key=keys.source, width="stretch") or SOURCES[0]
+    source = st.segmented_control("Digit from", SOURCES, key=keys.source, width="stretch", required=True) or SOURCES[0]
     if source == "Upload":
         upload_picker(slot)
     elif source == "Draw":

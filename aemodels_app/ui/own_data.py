@@ -77,9 +77,10 @@ def training_set(mnist: Callable[[], TrainData]) -> TrainingSet | None:
     """The data chooser: the set to train on, or None (with what to do on the page) when the chosen one is not
     available yet."""
     st.subheader("Data")
-    choice = st.segmented_control("Train on", list(DATASETS), format_func=DATASETS.__getitem__, key=DATASET)
-    if choice is None:  # a click on the chosen option unselects it: keep one chosen
-        st.session_state[DATASET] = choice = "mnist"
+    choice = (
+        st.segmented_control("Train on", list(DATASETS), format_func=DATASETS.__getitem__, key=DATASET, required=True)
+        or "mnist"
+    )
     if choice == "fashion":
         found = fashion_set()
         if isinstance(found, str):

@@ -80,3 +80,18 @@ def test_the_model_is_used_and_downloaded_while_it_trains(page: Page, app_url, t
     assert redraws(page), "the live view stopped redrawing after Use it"
     assert errors_on(page) == []
     page.get_by_role("button", name="Reset", exact=True).click()
+
+
+def test_a_click_on_the_chosen_option_keeps_it_chosen(page: Page, app_url):
+    """Issue 27.4h (found while chasing it): a click on the chosen "Train on" option unselected it, and the page put it
+    back after its widget was drawn, which Streamlit refuses: the page showed an error. The choices are now
+    required, so such a click does nothing; the sidebar's digit source too."""
+    open_page(page, app_url, "train")
+    active = 'button[data-variant="segmented_control"][aria-checked="true"]'
+    for option in ("MNIST digits", "Test digit"):
+        button = page.locator(active).filter(has_text=option)
+        expect(button).to_have_count(1)
+        button.click()
+        settle(page)
+        expect(page.locator(active).filter(has_text=option)).to_have_count(1)
+    assert errors_on(page) == []
