@@ -49,12 +49,12 @@ types: $(VENV)/.dev
 
 check: lint types
 
-# Tests that need no browser run in two processes (one per core), a test file to a process; the browser tests
-# then run one at a time against one served app.
+# The tests run in two processes (one per core), a test file to a process: first those that need no browser, then
+# the browser tests, each process against a served app of its own (they spend most of their time waiting).
 PARALLEL := -n 2 --dist loadfile
 test: check
 	$(BIN)/python -m pytest $(PARALLEL) -m "not browser"
-	$(BIN)/python -m pytest -m browser
+	$(BIN)/python -m pytest $(PARALLEL) -m browser
 
 # The inner loop: lint, types and every test that is not marked browser or slow (about two minutes).
 quick: check

@@ -1,5 +1,5 @@
 """Browser tests: Playwright drives Debian's Chromium (/usr/bin/chromium, never a downloaded browser) against
-`streamlit run app.py` started on a free loopback port for the session."""
+`streamlit run app.py` started on a free loopback port for the session (one per test process)."""
 
 import json
 import os
@@ -36,7 +36,9 @@ def browser_context_args(browser_context_args):
 @pytest.fixture(scope="session")
 def app_url():
     ARTIFACTS.mkdir(exist_ok=True)
-    with serve_app(log=ARTIFACTS / "streamlit.log") as (url, _, _):
+    # One server per test process: under pytest-xdist each worker names its own log.
+    log = ARTIFACTS / f"streamlit-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"
+    with serve_app(log=log) as (url, _, _):
         yield url
 
 
