@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -157,6 +158,7 @@ def separation(args: argparse.Namespace) -> dict:
     return {"runs": runs, "seconds": args.seconds}
 
 
+STEP_SHOWN = re.compile(r"· step ([\d,]+)")  # the Train page's status line
 MODELS = {  # --model: what each trainer trains, as a link to the Train page sets it
     "small": "steps=2000",  # the page's default 2-d MLP AE, 2,000 steps
     "large": "arch=mlp&d=1024&reg=vae&beta=0&steps=20000",  # the largest code the page offers, never done in time
@@ -164,11 +166,17 @@ MODELS = {  # --model: what each trainer trains, as a link to the Train page set
 
 
 async def trainer(
-    url: str, number: int, deadline: float, log: Log, finished: list[tuple[int, float]], model: str = "small"
+    url: str,
+    number: int,
+    deadline: float,
+    log: Log,
+    finished: list[tuple[int, float]],
+    model: str = "small",
+    reached: dict[int, int] | None = None,
 ) -> None:
     """A session that opens the Train page with `model`'s settings, presses Start and watches the training (the
     page's fragment, twice a second) until it finishes (or `deadline`); `finished` gets (number, seconds from
-    Start)."""
+    Start), `reached` the last step its status line showed (0 while it waits for a trainer)."""
     client = Client(url, fetch_media=True)
     try:
         await client.open("train", query=f"{MODELS[model]}&seed={number}")
@@ -178,6 +186,9 @@ async def trainer(
             began = time.perf_counter()
             run = await client.poll()
             log.add("poll", began, time.perf_counter() - began)
+            if run is not None and reached is not None:
+                shown = [int(m.group(1).replace(",", "")) for t in run.texts for m in STEP_SHOWN.finditer(t)]
+                reached[number] = shown[0] if shown else reached.get(number, 0)
             if run is None or any(text.startswith("**Finished") for text in run.texts):
                 finished.append((number, time.perf_counter() - started))
                 break
@@ -190,18 +201,18 @@ async def trainer(
 
 async def one_run(
     url: str, seconds: float, trainers: int, model: str = "small", wait: float = 240.0
-) -> tuple[Log, Log, list[tuple[int, float]]]:
-    others, training, finished = Log(), Log(), list[tuple[int, float]]()
+) -> tuple[Log, Log, list[tuple[int, float]], dict[int, int]]:
+    others, training, finished, reached = Log(), Log(), list[tuple[int, float]](), dict[int, int]()
     deadline = time.perf_counter() + seconds
     tasks = [user(url, n, deadline, others, every=5.0, arrive=n * 0.5) for n in range(5)]
-    tasks += [trainer(url, 100 + n, deadline + wait, training, finished, model) for n in range(trainers)]
+    tasks += [trainer(url, 100 + n, deadline + wait, training, finished, model, reached) for n in range(trainers)]
     await asyncio.gather(*tasks)
-    return others, training, finished
+    return others, training, finished, reached
 
 
 async def measured_run(
     url: str, seconds: float, trainers: int, pid: int, model: str = "small", wait: float = 240.0
-) -> tuple[Log, Log, list[tuple[int, float]], list[float]]:
+) -> tuple[Log, Log, list[tuple[int, float]], dict[int, int], list[float]]:
     """one_run, with the server's RSS sampled every 2 s."""
     peak = [rss_mb(pid)]
 
@@ -212,10 +223,10 @@ async def measured_run(
 
     sampler = asyncio.ensure_future(sample())
     try:
-        others, training, finished = await one_run(url, seconds, trainers, model, wait)
+        others, training, finished, reached = await one_run(url, seconds, trainers, model, wait)
     finally:
         sampler.cancel()
-    return others, training, finished, peak
+    return others, training, finished, reached, peak
 
 
 def summary(log: Log) -> dict:
@@ -269,7 +280,7 @@ def load(args: argparse.Namespace) -> dict:
         result: dict = {"idle_rss_mb": idle_mb, "model": args.model, "trainers": args.trainers}
         for label, trainers in (("alone", 0), (f"with {args.trainers} training ({args.model})", args.trainers)):
             cpu0, t0 = process_cpu(pid), time.perf_counter()
-            others, training, finished, peak = asyncio.run(
+            others, training, finished, reached, peak = asyncio.run(
                 measured_run(url, args.seconds, trainers, pid, args.model, args.wait)
             )
             window = time.perf_counter() - t0
@@ -280,6 +291,7 @@ def load(args: argparse.Namespace) -> dict:
                 "seconds_to_finish": sorted(t for _, t in finished),
                 "trainer_errors": training.errors,
                 "polls": len(training.steps),
+                "steps_reached": sorted(reached.values()),
             }
             result[label] = row
             print(
@@ -287,6 +299,7 @@ def load(args: argparse.Namespace) -> dict:
                 f"p95 {row['p95_s'] * 1000:.0f} ms, errors {len(row['errors'])}; jobs finished {len(finished)}/"
                 f"{trainers}"
                 + (f" (the last {max(t for _, t in finished):.0f} s after Start)" if finished else "")
+                + (f"; steps reached {', '.join(f'{n:,}' for n in row['steps_reached'])}" if reached else "")
                 + f", trainer errors {len(training.errors)}; server {row['server_cores']:.2f} cores, "
                 f"peak RSS {row['peak_rss_mb']:.0f} MB",
                 flush=True,
