@@ -155,7 +155,7 @@ def begin_run(page: str) -> None:
         for key, default in declared.session.items():
             state[key] = state.get(key, default)
     for keys in (MAIN, SECOND):
-        if state.get(keys.source) is None:  # a click on the chosen source unselects it: keep one chosen
+        if state.get(keys.source) is None:  # a required segmented control with no value shows none chosen
             state[keys.source] = SOURCES[0]
 
 
