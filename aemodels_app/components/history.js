@@ -1,24 +1,45 @@
-// One entry in the browser's history per view. When the sidebar's navigation switches pages, Streamlit's frontend
-// drops the query string: it pushes the new page's path without it, and then, when the server writes the view into
-// the URL at the end of that run (state.sync_url), pushes the same path again with the query. Back then needed two
-// presses to leave a page (Reconstruction -> Denoising -> Sampling -> Explorer, then Back, Back: still Sampling).
-// Here a push that keeps the path a page switch pushed in the same script run replaces that entry instead of adding
-// one. Every other push (a new digit, a new setting: one entry each, as before) and Streamlit's own replaces during
-// Back and Forward are left as they are.
+// One entry in the browser's history per view, with the view's query on the page it belongs to.
+//
+// 1. When the sidebar's navigation switches pages, Streamlit's frontend drops the query string: it pushes the new
+//    page's path without it, and then, when the server writes the view into the URL at the end of that run
+//    (state.sync_url), pushes the same path again with the query. Back then needed two presses to leave a page
+//    (Reconstruction -> Denoising -> Sampling -> Explorer, then Back, Back: still Sampling). Here a push that keeps
+//    the path a page switch pushed in the same script run replaces that entry instead of adding one.
+// 2. A switch the server makes (st.switch_page: a lesson's Start, Next and Back) reaches the URL in a React update
+//    that can run after the message with the new page's query, when the browser is busy: the query was then pushed
+//    onto the old page's path (an entry "/?lesson=..." that Back went to) and the new path pushed after it, without
+//    the query when React had not yet stored it (a lesson's link lost its lesson). Here a push to another path that
+//    follows a push of a new query with no input from the user in between replaces that entry, and keeps the query.
+// Every other push (a new digit, a new setting: one entry each; a link the user clicks) and Streamlit's own
+// replaces during Back and Forward are left as they are.
 export default function () {
   if (window.__aemodelsHistory) return;
   window.__aemodelsHistory = true;
   const scriptState = () => document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state");
   let runs = 0; // script runs finished since this page was loaded
   let switched = null; // { path, run }: the page switch pushed in the run under way
+  let wrote = null; // the query the last push wrote on the same path, until the user's next input
   const push = window.history.pushState.bind(window.history);
+  const replace = window.history.replaceState.bind(window.history);
+  for (const input of ["pointerdown", "keydown", "click"]) {
+    window.addEventListener(input, () => { wrote = null; }, true);
+  }
+  window.addEventListener("popstate", () => { wrote = null; switched = null; });
   window.history.pushState = function (state, title, url) {
     const next = new URL(url, window.location.href);
     const here = window.location.pathname;
     if (switched && switched.run === runs && next.pathname === here && here === switched.path && scriptState() !== "notRunning") {
       switched = null;
-      return window.history.replaceState(state, title, url);
+      wrote = null;
+      return replace(state, title, url);
     }
+    if (wrote !== null && next.pathname !== here && (next.search === "" || next.search === wrote)) {
+      const query = wrote;
+      wrote = null;
+      switched = { path: next.pathname, run: runs };
+      return replace(state, title, next.pathname + query + next.hash);
+    }
+    wrote = next.pathname === here && next.search !== window.location.search ? next.search : null;
     switched = next.pathname !== here ? { path: next.pathname, run: runs } : null;
     return push(state, title, url);
   };

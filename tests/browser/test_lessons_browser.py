@@ -86,6 +86,27 @@ def test_a_shipped_lesson_is_walked_from_the_start_page_to_its_end_and_back(page
     assert page.url == urls[-2]
 
 
+def test_a_lesson_started_in_a_slow_browser_keeps_its_link_and_one_history_entry(page: Page, app_url):
+    """The browser's CPU slowed 40 times (as under a loaded machine): Streamlit's frontend then wrote the lesson's
+    query onto the Start page's path before it moved to the step's page, and pushed that page's path without it
+    (the link lost the lesson, and the history held an entry more). components/history.js mends it."""
+    open_page(page, app_url, "")
+    before = page.evaluate("history.length")
+    slow = page.context.new_cdp_session(page)
+    slow.send("Emulation.setCPUThrottlingRate", {"rate": 40})
+    try:
+        page.locator(f".st-key-{player.start_key('pca_to_vae')} button").click()
+        at_step(page, 1, len(shipped("pca_to_vae").steps))
+        page.wait_for_timeout(1_000)  # the switch's late push, if any
+    finally:
+        slow.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    assert path(page) == "pca" and query(page).get("lesson") == "pca_to_vae", page.url
+    assert page.evaluate("history.length") == before + 1
+    page.go_back()
+    settle(page)
+    assert path(page) == "", page.url  # Back: the Start page, not a stray entry of the step's page
+
+
 def test_a_hand_written_lesson_is_uploaded_and_played(page: Page, app_url, tmp_path: Path, screenshots):
     file = tmp_path / "pushes.toml"
     file.write_text(HAND_WRITTEN)

@@ -148,3 +148,26 @@ def test_back_leaves_each_page_with_one_press(page: Page, app_url):
     settle(page)
     assert page.evaluate("location.pathname + location.search") == "/denoise?digit=42"
     assert errors_on(page) == []
+
+
+def test_a_query_written_before_a_switch_reaches_the_path_moves_to_the_new_page_in_one_entry(page: Page, app_url):
+    """What a busy browser does with a switch the server makes (a lesson's Start, Next or Back): Streamlit writes
+    the new page's query onto the old page's path and then pushes the new path, without the query when React has
+    not yet stored it. The two pushes make one entry, on the new path, with the query. A link the user clicks in
+    between is a switch of the user's own: left as it is."""
+    open_page(page, app_url, "reconstruct")
+    before = page.evaluate("history.length")
+    raced = page.evaluate(
+        """() => {
+            history.pushState({}, "", "/reconstruct?digit=7");
+            history.pushState({}, "", "/denoise");
+            return location.pathname + location.search;
+        }"""
+    )
+    assert raced == "/denoise?digit=7"
+    assert page.evaluate("history.length") == before + 1
+    page.evaluate('() => history.pushState({}, "", "/denoise?digit=8")')
+    page.locator("h1").first.click()  # the user's own input: what follows is not Streamlit's half of a switch
+    switched = page.evaluate('() => { history.pushState({}, "", "/sample"); return location.pathname + location.search; }')
+    assert switched == "/sample"
+    assert page.evaluate("history.length") == before + 3
