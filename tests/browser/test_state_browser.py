@@ -168,6 +168,8 @@ def test_a_query_written_before_a_switch_reaches_the_path_moves_to_the_new_page_
     assert page.evaluate("history.length") == before + 1
     page.evaluate('() => history.pushState({}, "", "/denoise?digit=8")')
     page.locator("h1").first.click()  # the user's own input: what follows is not Streamlit's half of a switch
-    switched = page.evaluate('() => { history.pushState({}, "", "/sample"); return location.pathname + location.search; }')
+    switched = page.evaluate(
+        '() => { history.pushState({}, "", "/sample"); return location.pathname + location.search; }'
+    )
     assert switched == "/sample"
     assert page.evaluate("history.length") == before + 3
