@@ -22,7 +22,7 @@ import json
 import math
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Literal
@@ -33,7 +33,7 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from aemodels.models import MODELS, AEConfig, Autoencoder, build_model
-from aemodels.text import size_and_limit
+from aemodels.text import megabytes, shortened, size_and_limit
 from aemodels.zoo import FORMAT_VERSION, CheckpointError, checkpoint_archive
 
 DatasetName = Literal["mnist", "fashion", "pictures"]
@@ -80,6 +80,10 @@ class CheckpointLimits:
 
     max_upload_bytes: int = 10 * MB  # each uploaded file, a zip included: the server's upload limit
     max_unpacked_bytes: int = 48 * MB  # the weights file unpacked from a zip
+    max_total_bytes: int = 56 * MB  # everything read for one checkpoint: the weights, its items and its JSON
+    max_files: int = 3  # checkpoint files read (JSON, weights, items): an upload or a zip of more is refused
+    max_entries: int = 16  # entries of a zip, read or not (a README, folders)
+    max_number_chars: int = 24  # characters of a number in the JSON, checked before it is converted
     max_json_bytes: int = 1 * MB
     max_header_bytes: int = 1 * MB  # the safetensors header (JSON of names, shapes and offsets)
     max_parameters: int = 12_000_000  # numbers in the model (48 MB in float32)
@@ -152,50 +156,93 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 def _expand(files: Sequence[tuple[str, bytes]], limits: CheckpointLimits) -> dict[str, bytes]:
-    """Uploaded files by their base name, a zip's entries (one level, read in memory) in its place."""
+    """Uploaded files by their base name, a zip's entries (one level, read in memory) in its place. What the files
+    unpack to is charged, before anything is unpacked, against one budget for the whole checkpoint: at most
+    `max_files` files of a checkpoint (.json, .safetensors) and `max_total_bytes` in all, as each entry declares (an
+    entry is never read past what it declares)."""
+    budget = [limits.max_total_bytes]
     out: dict[str, bytes] = {}
     for name, raw in files:
         if len(raw) > limits.max_upload_bytes:
             shown, limit = size_and_limit(len(raw), limits.max_upload_bytes)
             raise CheckpointError(f"{_base(name)} is {shown}; the limit is {limit} a file.")
         if name.lower().endswith(".zip") or (raw[:4] in ZIP_MAGIC and not name.lower().endswith(".safetensors")):
-            out |= _unzip(raw, limits)
-        else:
+            out |= _unzip(raw, limits, budget)
+        elif _base(name).endswith((".json", ".safetensors")):
+            _charge(_base(name), len(raw), budget, limits)
             out[_base(name)] = raw
+        if len(out) > limits.max_files:
+            raise CheckpointError(
+                f"These files hold {len(out)} JSON and safetensors files; a checkpoint is at most {limits.max_files} "
+                "(NAME.json, NAME.safetensors and NAME.items.safetensors). Upload one model at a time."
+            )
     return out
 
 
+def _charge(name: str, size: int, budget: list[int], limits: CheckpointLimits) -> None:
+    """Take `size` bytes of the checkpoint's budget (a one-item list, what is left), before they are read."""
+    if size > budget[0]:
+        raise CheckpointError(
+            f"{name} would take the files past the {limits.max_total_bytes / MB:g} MB a checkpoint may unpack to in "
+            "all; nothing more is read."
+        )
+    budget[0] -= size
+
+
 def _base(name: str) -> str:
-    return PurePosixPath(name.replace("\\", "/")).name[: DEFAULT_LIMITS.max_text]
+    return shortened(PurePosixPath(name.replace("\\", "/")).name, DEFAULT_LIMITS.max_text)
 
 
-def _unzip(raw: bytes, limits: CheckpointLimits) -> dict[str, bytes]:
+def _unzip(raw: bytes, limits: CheckpointLimits, budget: list[int]) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
         raise CheckpointError("The zip is damaged and cannot be read.") from None
-    if len(infos) > 16:
-        raise CheckpointError(f"The zip holds {len(infos)} entries; a checkpoint is two or three files.")
+    if len(infos) > limits.max_entries:
+        raise CheckpointError(f"The zip holds {len(infos):,} entries; a checkpoint is two or three files.")
+    wanted = [i for i in infos if not i.is_dir() and _base(i.filename).endswith((".json", ".safetensors"))]
+    if len(wanted) > limits.max_files:  # a README, a folder: not part of a checkpoint, never read
+        raise CheckpointError(
+            f"The zip holds {len(wanted)} JSON and safetensors files; a checkpoint is at most {limits.max_files}."
+        )
     out: dict[str, bytes] = {}
     with archive:
-        for info in infos:
+        for info in wanted:
             base = _base(info.filename)
-            if info.is_dir() or not base.endswith((".json", ".safetensors")):
-                continue  # a README, a folder: not part of a checkpoint, never read
             limit = limits.max_json_bytes if base.endswith(".json") else limits.max_unpacked_bytes
             if info.file_size > limit:
                 shown, most = size_and_limit(info.file_size, limit)
                 raise CheckpointError(f"{base} in the zip unpacks to {shown}; the limit is {most}.")
+            _charge(base, info.file_size, budget, limits)
             try:
                 with archive.open(info) as handle:
                     data = handle.read(limit + 1)
             except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError, ValueError):
                 raise CheckpointError(f"{base} in the zip is damaged or packed in a way that cannot be read.") from None
             if len(data) > limit:
-                raise CheckpointError(f"{base} in the zip unpacks to more than the {limit / MB:.3g} MB it may.")
+                raise CheckpointError(f"{base} in the zip unpacks to more than the {megabytes(limit)} MB it may.")
             out[base] = data
     return out
+
+
+def _bounded(limits: CheckpointLimits, kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A JSON number parser that refuses a number of more than `max_number_chars` characters before converting it
+    (Python converts an integer of up to 4,300 digits, slowly, then raises an error of its own)."""
+
+    def parse(text: str) -> Any:
+        if len(text) > limits.max_number_chars:
+            raise CheckpointError(
+                f"The JSON holds a number of {len(text):,} characters; a checkpoint's numbers have at most "
+                f"{limits.max_number_chars}."
+            )
+        return kind(text)
+
+    return parse
+
+
+def _no_constant(name: str) -> Any:
+    raise CheckpointError(f"The JSON holds {name}, which is not a number JSON allows.")
 
 
 def _record(files: Mapping[str, bytes], limits: CheckpointLimits) -> tuple[str, dict[str, Any]]:
@@ -213,8 +260,13 @@ def _record(files: Mapping[str, bytes], limits: CheckpointLimits) -> tuple[str, 
         shown, limit = size_and_limit(len(raw), limits.max_json_bytes)
         raise CheckpointError(f"{name} is {shown}; a checkpoint's JSON is at most {limit}.")
     try:
-        record = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        record = json.loads(
+            raw.decode("utf-8"),
+            parse_int=_bounded(limits, int),
+            parse_float=_bounded(limits, float),
+            parse_constant=_no_constant,
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError):  # JSONDecodeError is a ValueError
         raise CheckpointError(f"{name} is not valid JSON.") from None
     if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
         raise CheckpointError(f"{name} has no config: it is not a checkpoint's JSON.")
@@ -241,7 +293,7 @@ def _real(value: object, low: float, high: float, what: str) -> float:
     if (
         not isinstance(value, (int, float))
         or isinstance(value, bool)
-        or not (math.isfinite(value) and low <= value <= high)
+        or not (math.isfinite(float(value)) and low <= value <= high)  # an int's digits are bounded: it converts
     ):
         raise CheckpointError(f"The config's {what} must be a number from {low:g} to {high:g}, not {str(value)[:30]}.")
     return float(value)

@@ -185,13 +185,18 @@ class PushDirections:
     normal: torch.Tensor  # (B, 1, 28, 28)
 
 
+JACOBIAN_COLUMNS = 1024  # decoder passes forward-mode AD makes at once: digits x code size, bounded (memory)
+
+
 def push_directions(model: Autoencoder, x: torch.Tensor, *, seed: int = 0, chunk: int = 25) -> PushDirections:
     """`PushDirections` of the digits x (B, 1, 28, 28), seeded (where a decoder's tangent plane is the whole pixel
     space there is no normal direction, and a random direction stands in for it). Jacobians are taken `chunk`
-    digits at a time, which bounds memory (a conv decoder's Jacobian of 200 digits at once would hold over a GB of
-    activations)."""
+    digits at a time, fewer where the code is large (at most JACOBIAN_COLUMNS decoder passes at once), which bounds
+    memory: a conv decoder's Jacobian of 200 digits at once would hold over a GB of activations, and 12 digits of a
+    code of 1,024 held 2.4 GB. The forward-AD lock is held for one chunk at a time."""
     generator = torch.Generator().manual_seed(seed)
     tangents, normals = [], []
+    chunk = max(1, min(chunk, JACOBIAN_COLUMNS // max(1, model.latent_dim)))
     for part in x.split(chunk):
         with torch.inference_mode():
             z = model.encode(part)

@@ -14,6 +14,7 @@ Pictures in folders are labelled by folder (at most ten), so a zip of `cats/…`
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import stat
@@ -29,7 +30,6 @@ from PIL import Image
 
 from aemodels.data import DataError
 from aemodels.preprocess import (
-    DECODED_SIZE,
     MAX_DECODED_PIXELS,
     MAX_PIXELS,
     ImageInputError,
@@ -37,13 +37,14 @@ from aemodels.preprocess import (
     prepare_digit,
     prepare_grey,
 )
-from aemodels.text import size_and_limit
+from aemodels.text import megabytes, plural, shortened, size_and_limit
 
 Preparation = Literal["digit", "grey"]
 PREPARATIONS: dict[Preparation, str] = {
     "digit": "the digit recipe: ink on paper (digits, letters, signs) cropped, centred and scaled as MNIST's digits",
     "grey": "a plain grey resize: the whole picture fitted into 28 × 28, nothing cropped (clothes, faces, objects)",
 }
+MAX_NAME = 120  # characters of a file's name quoted in a note (its end kept)
 MAX_CLASSES = 10  # folders become classes up to this many (the Train page's linear probe has ten outputs)
 MB = 2**20
 
@@ -62,11 +63,11 @@ class PictureLimits:
 
     def describe(self) -> list[str]:
         return [
-            f"each upload (a zip, or a picture) at most {self.max_upload_bytes / MB:.3g} MB",
+            f"each upload (a zip, or a picture) at most {megabytes(self.max_upload_bytes)} MB",
             f"at most {self.max_pictures:,} pictures (a zip of more than {self.max_entries:,} entries is refused)",
-            f"each picture at most {self.max_file_bytes / MB:.3g} MB unpacked and {MAX_PIXELS // 10**6} megapixels "
+            f"each picture at most {megabytes(self.max_file_bytes)} MB unpacked and {MAX_PIXELS // 10**6} megapixels "
             f"(a JPEG; any other format {MAX_DECODED_PIXELS // 10**6}), "
-            f"all of them at most {self.max_total_bytes / MB:.3g} MB unpacked",
+            f"all of them at most {megabytes(self.max_total_bytes)} MB unpacked",
             f"at least {self.min_pictures} usable pictures to train on",
         ]
 
@@ -144,6 +145,15 @@ def unsafe_name(name: str) -> str | None:
     return None
 
 
+def overlapping(infos: Sequence[zipfile.ZipInfo]) -> bool:
+    """Whether two entries of a zip share packed data: an entry's local header (30 bytes at least) and its packed
+    data must end before the next entry's header begins. A zip tool never writes it otherwise; an "overlapping" zip
+    bomb names one piece of data thousands of times (Fifield, "A better zip bomb", 2019). Python's zipfile checks
+    this itself only from 3.12."""
+    spans = sorted((info.header_offset, info.header_offset + 30 + info.compress_size) for info in infos)
+    return any(start < end for (_, end), (start, _) in itertools.pairwise(spans))
+
+
 def _junk(name: str) -> bool:
     """What zip tools add beside the pictures: macOS resource forks and folder settings, Windows thumbnails."""
     path = PurePosixPath(name.replace("\\", "/"))
@@ -163,7 +173,7 @@ class _Budget:
     skipped: list[Skipped] = field(default_factory=list)
 
     def skip(self, name: str, reason: str) -> None:
-        self.skipped.append(Skipped(name, reason))
+        self.skipped.append(Skipped(shortened(name, MAX_NAME), reason))
 
     def admit(self, name: str, size: int) -> bool:
         """Whether a file of `size` bytes (as declared) may be read; a note when not."""
@@ -176,13 +186,23 @@ class _Budget:
             self.skip(name, f"it unpacks to {shown}; the limit per picture is {limit}")
             return False
         if self.bytes + size > limits.max_total_bytes:
-            self.skip(name, f"the files would unpack to more than {limits.max_total_bytes / MB:.3g} MB in all")
+            self.skip(name, f"the files would unpack to more than {megabytes(limits.max_total_bytes)} MB in all")
             return False
+        self.bytes += size  # charged before it is read, whether or not it then turns out to be usable
         return True
+
+    def charge_pixels(self, width: int, height: int) -> None:
+        """Take a picture's pixels, as its header gives them (a JPEG's at the scale it will be decoded at), from
+        the budget before it is decoded; ImageInputError (the picture is skipped) when they would pass it."""
+        if self.pixels + width * height > self.limits.max_total_pixels:
+            most = self.limits.max_total_pixels / 1e6
+            raise ImageInputError(f"the pictures hold more than {most:.0f} megapixels in all")
+        self.pixels += width * height
 
 
 def _zip_entries(data: bytes, source: str, budget: _Budget) -> Iterator[tuple[str, bytes]]:
     """The readable files of a zip, in its order, each unpacked in memory up to the per-picture limit."""
+    source = shortened(source, MAX_NAME)
     limits = budget.limits
     if len(data) > limits.max_upload_bytes:
         shown, limit = size_and_limit(len(data), limits.max_upload_bytes)
@@ -196,6 +216,11 @@ def _zip_entries(data: bytes, source: str, budget: _Budget) -> Iterator[tuple[st
         raise DataError(
             f"{source} holds {len(infos):,} entries; the limit is {limits.max_entries:,} (and {limits.max_pictures:,} "
             "pictures). Make a zip of fewer pictures."
+        )
+    if overlapping(infos):
+        raise DataError(
+            f"{source} has entries that share their packed data, as a zip bomb's do (one piece of data unpacked "
+            "again and again under many names); it was refused. Make the zip again with a zip tool."
         )
     with archive:
         for info in infos:
@@ -224,9 +249,8 @@ def _zip_entries(data: bytes, source: str, budget: _Budget) -> Iterator[tuple[st
                 budget.skip(name, f"it is damaged or packed in a way that cannot be read ({err})")
                 continue
             if len(raw) > limits.max_file_bytes:
-                budget.skip(name, f"it unpacks to more than the {limits.max_file_bytes / MB:.3g} MB it may")
+                budget.skip(name, f"it unpacks to more than the {megabytes(limits.max_file_bytes)} MB it may")
                 continue
-            budget.bytes += len(raw)
             if raw[:4] == b"PK\x03\x04":
                 budget.skip(name, "a zip inside the zip is not opened")
                 continue
@@ -247,7 +271,6 @@ def _files(files: Iterable[tuple[str, bytes]], budget: _Budget) -> Iterator[tupl
             budget.skip(name, f"it is {shown}; the limit is {limit}")
             continue
         if budget.admit(name, len(raw)):
-            budget.bytes += len(raw)
             yield name, raw
 
 
@@ -258,15 +281,7 @@ def _prepare(
     names: list[str] = []
     for name, raw in entries:
         try:
-            image = open_image(raw, max_bytes=budget.limits.max_file_bytes)
-            width, height = image.info.get(DECODED_SIZE, image.size)  # what decoding it cost, not its reduced size
-            pixels = width * height
-            if budget.pixels + pixels > budget.limits.max_total_pixels:
-                budget.skip(
-                    name, f"the pictures hold more than {budget.limits.max_total_pixels / 1e6:.0f} megapixels in all"
-                )
-                continue
-            budget.pixels += pixels
+            image = open_image(raw, max_bytes=budget.limits.max_file_bytes, before_decoding=budget.charge_pixels)
             x = prepare_image(image, recipe=recipe, invert=invert)
         except ImageInputError as err:
             budget.skip(name, str(err))
@@ -279,10 +294,10 @@ def _prepare(
         budget.files += 1
     if budget.over_count:
         budget.skip(
-            f"{budget.over_count:,} more files", f"only the first {budget.limits.max_pictures:,} pictures are used"
+            plural(budget.over_count, "more file"), f"only the first {budget.limits.max_pictures:,} pictures are used"
         )
     if budget.junk:
-        budget.skip(f"{budget.junk:,} hidden files", "zip tools' own files (__MACOSX, .DS_Store, …) are left out")
+        budget.skip(plural(budget.junk, "hidden file"), "zip tools' own files (__MACOSX, .DS_Store, …) are left out")
     if not images:
         detail = f" ({budget.skipped[0].name}: {budget.skipped[0].reason})" if budget.skipped else ""
         raise DataError(f"No picture could be used{detail}.")
@@ -359,7 +374,6 @@ def load_image_folder(
                 elif full.is_symlink():
                     budget.skip(relative, "it is a symbolic link; not followed")
                 elif budget.admit(relative, full.stat().st_size):
-                    budget.bytes += full.stat().st_size
                     yield relative, full.read_bytes()
 
     return _prepare(entries(), budget, recipe, invert, 0)

@@ -8,6 +8,7 @@ rotation, grayscale from any mode, transparency, inversion of dark-on-light, and
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -31,10 +32,14 @@ class ImageInputError(ValueError):
     """The input cannot be made into a digit; the message says why in plain words."""
 
 
-def open_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> Image.Image:
+def open_image(
+    data: bytes, *, max_bytes: int = 10 * 1024 * 1024, before_decoding: Callable[[int, int], None] | None = None
+) -> Image.Image:
     """Open uploaded bytes as a PIL image, accepting only the formats we support and sizes we can handle, decoded
     and brought down to at most WORK_SIZE pixels on its longer side (its format and EXIF kept); its
-    `info[DECODED_SIZE]` is the (width, height) it was decoded at (a JPEG's already made smaller by its decoder)."""
+    `info[DECODED_SIZE]` is the (width, height) it was decoded at (a JPEG's already made smaller by its decoder).
+    `before_decoding(width, height)` is called with that size, from the header, before any pixel is decoded: a
+    budget for many pictures charges it there, and raises ImageInputError to refuse the picture unread."""
     if not data:
         raise ImageInputError("The file is empty (0 bytes). Please choose an image file.")
     if len(data) > max_bytes:
@@ -68,11 +73,15 @@ def open_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> Image.Image
     try:
         if image.format == "JPEG":
             image.draft("RGB", (WORK_SIZE, WORK_SIZE))  # let the JPEG decoder downscale: much faster for photos
+        if before_decoding is not None:
+            before_decoding(*image.size)  # the size it will be decoded at (draft has set a JPEG's)
         image.load()
         image.info[DECODED_SIZE] = image.size
         # Everything after works on at most WORK_SIZE pixels a side (prepare_digit would bring it there itself):
         # in place, so no full-size copy is made by the EXIF turn, the grey or colour conversions or the preview.
         image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX)
+    except ImageInputError:  # before_decoding refused it: its own words
+        raise
     except Image.DecompressionBombError:
         raise ImageInputError(
             "The image unpacks to far more pixels than its file size suggests; it was refused."

@@ -46,10 +46,13 @@ from aemodels.samplers import (
     training_codes,
 )
 from aemodels.zoo import CheckpointError
+from aemodels_app.jobs import Gate
 from aemodels_app.ui.charts import thin_curve
 from aemodels_app.ui.digits import read_only, sample_tensor
 from aemodels_app.ui.models import YOURS, cached_model, items_of, own_items
 
+# A user's upload to be read (a checkpoint, a picture set): one at a time in the process (docs/own-data.md, budgets)
+UPLOADS = Gate("reading uploaded files", slots=1, wait=30.0)
 COUNT = 2000  # sample digits, and Fashion-MNIST items
 DIGITS = "MNIST digits"
 ACTIVE_NATS = 0.01  # a latent carrying less than this on average is counted as switched off

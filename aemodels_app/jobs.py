@@ -21,7 +21,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,6 +35,34 @@ Status = Literal["queued", "running", "paused", "finished", "stopped", "failed"]
 DONE: tuple[Status, ...] = ("finished", "stopped", "failed")
 KEEP_SECONDS = 180.0  # an ended job nobody has looked at for this long is forgotten
 TRAINER_NICENESS = 10  # the app's trainers: a page run wanting a core gets about nine tenths of it
+
+
+class Busy(RuntimeError):
+    """Costly work that must wait its turn waited too long; the message says so in plain words."""
+
+
+class Gate:
+    """At most `slots` runs of one kind of costly work (reading a user's upload) at once in this process: a run
+    waits for a free slot up to `wait` seconds (its session's thread waits; it uses no CPU), then gets Busy. With one
+    slot, the memory and the core that kind of work may take are those of one run, however many users send files at
+    once, and every other page keeps the other core."""
+
+    def __init__(self, what: str, *, slots: int = 1, wait: float = 30.0) -> None:
+        self.what = what
+        self.wait = wait
+        self._slots = threading.BoundedSemaphore(slots)
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        if not self._slots.acquire(timeout=self.wait):
+            raise Busy(
+                f"The server is busy {self.what} for other people and could not start on yours within "
+                f"{self.wait:.0f} seconds. Nothing was lost: try again in a minute."
+            )
+        try:
+            yield
+        finally:
+            self._slots.release()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ it, and the router, the URL machinery (`aemodels_app.state`), the tests and the 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,6 +24,34 @@ WarmUpTask = tuple[str, Callable[[], object]]  # (what it prepares, in words; th
 
 class Invalid(ValueError):
     """A query value that cannot be used; the message says why in plain words."""
+
+
+# A number as a link writes one: ASCII digits, an optional minus, a decimal point and exponent for a real number.
+# Python's int() and float() take more (other scripts' digits "٣", full-width "１２", underscores "1_0", spaces and a
+# plus sign " +5 "), which no link the app writes holds; and they convert a number of any length (a 5,000-digit one
+# costs time, then raises). Both are checked here first: at most MAX_DIGITS characters ("inf" and "nan" are let
+# through to the range check, which names them).
+_WHOLE = re.compile(r"-?[0-9]+", re.ASCII)
+_REAL = re.compile(r"-?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?|inf|infinity|nan)", re.ASCII | re.I)
+MAX_DIGITS = 24
+
+
+def whole_number(text: str) -> int:
+    """A whole number written as a link writes it ("-12"), or Invalid; "-0" is 0."""
+    if len(text) > MAX_DIGITS or not _WHOLE.fullmatch(text):
+        raise Invalid(f"“{shorten(text)}” is not a whole number")
+    return int(text) or 0
+
+
+def real_number(text: str) -> float:
+    """A number written as a link writes it ("0.5", "-1e-3", "2"), or Invalid; "-0" is 0."""
+    if len(text) > MAX_DIGITS or not _REAL.fullmatch(text):
+        raise Invalid(f"“{shorten(text)}” is not a number")
+    return float(text) + 0.0  # -0.0 + 0.0 is 0.0: a link's "-0" is written back as "0"
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -78,10 +107,7 @@ def page(module: str, file: str, **declared: Any) -> Page:
 
 def integer(low: int, high: int) -> Parser:
     def parse(text: str, _: dict[str, Any]) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise Invalid(f"“{text}” is not a whole number") from None
+        value = whole_number(text)
         if not low <= value <= high:
             raise Invalid(f"{value} is outside {low}–{high}")
         return value
@@ -91,10 +117,7 @@ def integer(low: int, high: int) -> Parser:
 
 def number(low: float, high: float) -> Parser:
     def parse(text: str, _: dict[str, Any]) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise Invalid(f"“{text}” is not a number") from None
+        value = real_number(text)
         if not (math.isfinite(value) and low <= value <= high):
             raise Invalid(f"{text} is outside {low:g}–{high:g}")
         return value
@@ -107,10 +130,7 @@ def option_of(options: Sequence[float]) -> Parser:
     any other value, and the page a default, without a word. Returns the option itself (an int stays an int)."""
 
     def parse(text: str, _: dict[str, Any]) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise Invalid(f"“{text}” is not a number") from None
+        value = real_number(text)
         for option in options:
             if math.isclose(value, option, rel_tol=1e-9):
                 return option
@@ -150,8 +170,8 @@ def code(text: str, _: dict[str, Any]) -> list[float]:
     if len(parts) > MAX_CODE_DIMS:
         raise Invalid(f"a code has at most {MAX_CODE_DIMS} numbers")
     try:
-        values = [float(part) for part in parts]
-    except ValueError:
+        values = [real_number(part) for part in parts]
+    except Invalid:
         raise Invalid("it must be numbers separated by commas") from None
     if not all(math.isfinite(v) and abs(v) <= 1e6 for v in values):
         raise Invalid("its numbers must be finite and reasonable")

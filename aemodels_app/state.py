@@ -18,6 +18,11 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.state.common import user_key_from_element_id
+from streamlit.runtime.state.query_params import (
+    CLIENT_STATE_QUERY_STRING_MAX_FIELDS,
+    CLIENT_STATE_QUERY_STRING_MAX_LENGTH,
+    sanitize_query_string,
+)
 
 from aemodels.text import inert
 from aemodels_app.page import Field, Invalid, fixed, integer
@@ -144,6 +149,10 @@ def begin_run(page: str) -> None:
         restore(page, st.query_params.to_dict(), kept=kept)
         for note in repeated_names(page):
             add_note(page, note)
+        dropped = dropped_settings()
+        if dropped:
+            add_note(page, dropped)
+            st.query_params.from_dict({})  # the address bar keeps no value that was not read
     for f in fields:
         if f.store is not None or f.key in kept:
             continue
@@ -183,6 +192,20 @@ def parse_query(
         except Invalid as err:
             notes.append(f"{f.param}: {err}")
     return parsed, notes
+
+
+def dropped_settings() -> str | None:
+    """A note when Streamlit dropped the link's whole query unread (it reads none of a query of more than
+    CLIENT_STATE_QUERY_STRING_MAX_FIELDS parameters or MAX_LENGTH characters, and says so only in its log)."""
+    ctx = get_script_run_ctx()
+    raw = ctx.query_string if ctx is not None else ""
+    if not raw or st.query_params.to_dict() or sanitize_query_string(raw):
+        return None
+    return (
+        f"the link has {raw.count('&') + 1:,} settings in {len(raw):,} characters, more than the "
+        f"{CLIENT_STATE_QUERY_STRING_MAX_FIELDS:,} settings or {CLIENT_STATE_QUERY_STRING_MAX_LENGTH:,} characters a "
+        "link may have, so none of them was read"
+    )
 
 
 def widgets_the_browser_has() -> set[str]:

@@ -342,7 +342,14 @@ def test_a_step_beyond_the_end_plays_the_last_one():
 
 @pytest.mark.parametrize(
     ("lesson", "says"),
-    [("nowhere", "there is no lesson called"), ("z.AAAA", "damaged"), ("<b>", "neither the name of a lesson")],
+    [
+        ("nowhere", "there is no lesson called"),
+        ("z.AAAA", "damaged"),
+        ("<b>", "neither the name of a lesson"),
+        # issue 36.2 and 36.4: links of about 100 characters that cost seconds of CPU, or broke the session
+        (encode('title = "x"\n' + "a" + ".a" * 15_990 + " = 1\n"), "a key of 15,991 parts"),
+        (encode('title = "x"\n[[steps]]\ntext = "a"\nn = ' + "9" * 5000 + "\n"), "a number of 5,000 characters"),
+    ],
 )
 def test_a_lesson_link_that_cannot_be_played_is_a_note(lesson, says):
     at = run("start", query={"lesson": lesson})
@@ -390,6 +397,7 @@ def test_an_uploaded_lesson_plays_rides_in_the_link_and_shows_its_texts_as_typed
         (b"title = [unclosed", "not a TOML file"),
         (b"\x89PNG\r\n\x1a\n" + bytes(200), "not text"),
         (b"#" * (MAX_LESSON_BYTES + 10), "a lesson is at most 32,000"),
+        (b'title = "x"\n[[steps]]\ntext = "a"\nn = ' + b"9" * 5000, "a number of 5,000 characters"),
     ],
 )
 def test_a_hostile_upload_is_a_plain_warning(data, says):

@@ -7,7 +7,8 @@ import string
 import pytest
 from apptest_helpers import as_read, live_syntax, plain
 
-from aemodels.text import MARKDOWN_SPECIAL, inert, size_and_limit
+from aemodels.text import MARKDOWN_SPECIAL, inert, megabytes, plural, shortened, size_and_limit
+from aemodels.text import plain as plain_text
 
 PAYLOADS = [
     "[Session expired - log in again](http://evil.example/phish)",
@@ -63,11 +64,42 @@ def test_only_ascii_punctuation_is_escaped():
         ("a\x00b\x1bc", "a b c"),
         ("a\x85b\u2028c\u2029d", "a b c d"),
         ("a    b", "a b"),  # four spaces would start an indented code block on a line of their own
-        ("    indented", " indented"),
+        ("    indented", "indented"),  # and none at either end
+        ("\x01Title\n", "Title"),
     ],
 )
 def test_newlines_and_control_characters_become_one_space(text, expected):
     assert inert(text) == expected
+
+
+def test_a_bold_title_that_begins_with_a_control_character_is_still_bold():
+    """Issue 36.7: "**" + inert(title) + "**" showed its asterisks when the title began with a control character
+    (CommonMark's ** must not be followed by a space to open emphasis)."""
+    for title in ("\x01Lesson", "\u0085Lesson ", "\tLesson\x7f"):
+        assert f"**{inert(title)}**" == "**Lesson**"
+
+
+def test_plain_text_names_bidi_controls_and_keeps_markdown_characters():
+    """For a select box's options (plain text): no backslashes, but an override shown by name, not obeyed."""
+    assert plain_text("my *model*\u202egnp.exe\n") == "my *model*[U+202E]gnp.exe"
+
+
+@pytest.mark.parametrize(
+    "size,expected", [(1.02e3 * 2**20, "1,020"), (48 * 2**20, "48"), (0.5 * 2**20, "0.5"), (2**30 * 5, "5,120")]
+)
+def test_megabytes_never_read_in_exponent_form(size, expected):
+    assert megabytes(size) == expected
+
+
+def test_a_count_agrees_with_its_noun():
+    assert [plural(n, "file") for n in (0, 1, 2, 1000)] == ["0 files", "1 file", "2 files", "1,000 files"]
+    assert plural(1, "entry", "entries") == "1 entry" and plural(3, "entry", "entries") == "3 entries"
+
+
+def test_a_long_name_is_shortened_with_its_end_kept():
+    shown = shortened("x" * 60_000 + ".png", 80)
+    assert len(shown) == 80 and shown.endswith(".png") and "…" in shown
+    assert shortened("short.png") == "short.png"
 
 
 @pytest.mark.parametrize(

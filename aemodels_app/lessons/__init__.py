@@ -37,6 +37,12 @@ MAX_SUMMARY = 300
 MAX_TEXT = 1_500
 MAX_TRY = 500
 MAX_SETTINGS = 24  # per step
+# The shape of a lesson's TOML, checked before it is parsed. Python's TOML parser takes time quadratic in the parts of
+# a dotted key (a.a.a… of 16,000 parts, which a 154-character link unpacks to, cost 3.5 to 9.5 s of CPU), and turns
+# an integer of more than 4,300 digits into an error of its own. A lesson's keys have at most three parts
+# (steps.settings.name) and its numbers a few digits.
+MAX_KEY_PARTS = 8
+MAX_NUMBER_CHARS = 32
 LINK_PREFIX = "z."  # a lesson written into a link: "z." + its TOML, zlib-compressed, in URL-safe base64
 LESSON_KEYS = ("title", "summary", "steps")
 STEP_KEYS = ("page", "digit", "settings", "text", "try")
@@ -84,13 +90,73 @@ def parse(data: str | bytes) -> Lesson:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise LessonError("it is not text (UTF-8)") from None
+    check_shape(text)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise LessonError(f"it is not a TOML file ({err})") from None
     except RecursionError:  # arrays nested thousands deep
         raise LessonError("it is not a TOML file (nested too deep)") from None
+    except (ValueError, OverflowError, MemoryError):  # a last line: whatever else the parser refuses
+        raise LessonError("it is not a TOML file that can be read") from None
     return _lesson(raw)
+
+
+# Both start only where a word starts and never give back what they took (possessive), so each is linear in the text.
+_DOTTED = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]++(?:[ \t]*+\.[ \t]*+[A-Za-z0-9_-]++)++")
+_LONG_NUMBER = re.compile(rf"(?<![A-Za-z0-9_.+-])[+-]?[0-9][0-9A-Za-z_.+-]{{{MAX_NUMBER_CHARS},}}+")
+
+
+def skeleton(text: str) -> str:
+    """The TOML text with its comments left out and each string (a quoted key or a value, of any of TOML's four
+    kinds) replaced by `s`: what is left is keys, numbers and punctuation. One pass, linear in the text (a regular
+    expression over strings with escapes can take quadratic time on an unclosed one)."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif c in "\"'":
+            triple = text.startswith(c * 3, i)
+            quote = c * 3 if triple else c
+            j = i + len(quote)
+            while j < n:
+                if text.startswith(quote, j):
+                    break
+                if c == '"' and text[j] == "\\":
+                    j += 1  # an escaped character, a quote included
+                elif not triple and text[j] == "\n":
+                    break  # a one-line string left open: the parser will say so
+                j += 1
+            out.append("s")
+            i = j + len(quote)
+            while triple and i < n and text[i] == c:  # a closing """" holds a quote of the string's own
+                i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def check_shape(text: str) -> None:
+    """LessonError, before the TOML parser sees it, for a text whose keys have more than MAX_KEY_PARTS parts or that
+    holds a number (or a bare key starting with a digit) of more than MAX_NUMBER_CHARS characters. Strings and
+    comments may hold anything."""
+    bare = skeleton(text)
+    for match in _DOTTED.finditer(bare):
+        parts = match.group().count(".") + 1
+        if parts > MAX_KEY_PARTS:
+            raise LessonError(
+                f"it has a key of {parts:,} parts joined by dots; a lesson's keys have at most {MAX_KEY_PARTS}"
+            )
+    number = _LONG_NUMBER.search(bare)
+    if number is not None:
+        raise LessonError(
+            f"it holds a number of {len(number.group()):,} characters; a lesson's numbers have at most "
+            f"{MAX_NUMBER_CHARS}"
+        )
 
 
 def _lesson(raw: dict[str, Any]) -> Lesson:
@@ -190,13 +256,16 @@ def _setting_text(value: object) -> str | None:
     return None
 
 
+_EDGES = "".join(map(chr, (*range(0x21), *range(0x7F, 0xA1)))) + "\u2028\u2029\ufeff"  # spaces and controls
+
+
 def _text(value: object, limit: int, what: str, notes: list[str]) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
         notes.append(f"{what} must be text")
         return ""
-    value = value.strip()
+    value = value.strip().strip(_EDGES)  # a title of control characters alone is no title
     if len(value) > limit:
         notes.append(f"{what} is {len(value):,} characters; the first {limit:,} are shown")
         value = value[: limit - 1] + "…"

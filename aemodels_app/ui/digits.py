@@ -15,7 +15,7 @@ from PIL import Image
 from aemodels import ImageInputError, load_digits, open_image, prepare_digit
 from aemodels.images import to_image
 from aemodels.preprocess import drawing_problem, upload_preview
-from aemodels.text import inert, size_and_limit
+from aemodels.text import inert, shortened, size_and_limit
 from aemodels_app import state
 from aemodels_app.state import SOURCES, Slot
 from aemodels_app.ui import components
@@ -187,7 +187,7 @@ def upload_picker(slot: Slot) -> None:
             st.session_state[keys.upload_error] = "This image could not be read. Please try another file."
         else:
             st.session_state.pop(keys.upload_error, None)
-            _store(keys.upload_digit, torch.from_numpy(digit), f"your upload ({inert(upload.name)})")
+            _store(keys.upload_digit, torch.from_numpy(digit), f"your upload ({inert(shortened(upload.name))})")
             shown = thumbnail
     elif upload is not None and keys.upload_error not in st.session_state:
         shown = _prepare_upload(upload.getvalue())[0]  # the same file on a later run: cached

@@ -13,7 +13,7 @@ import torch
 from aemodels import CheckpointError, load_pretrained
 from aemodels.checkpoints import MNIST_DATA, ModelData
 from aemodels.models import Autoencoder
-from aemodels.text import inert
+from aemodels.text import inert, plain
 from aemodels.zoo import Role, model_label, models_for
 from aemodels_app import state
 from aemodels_app.ui.digits import Digit, digits, sample_tensor
@@ -120,7 +120,7 @@ def label(name: str) -> str:
     """ "name — what it is", from the model's JSON (its weights are not loaded to label a choice)."""
     if name.startswith(YOURS):
         entry = user_models().get(name)
-        return f"your model — {entry[1]}" if entry else "your model (no longer on the server)"
+        return f"your model — {plain(entry[1])}" if entry else "your model (no longer on the server)"
     return model_label(name)
 
 

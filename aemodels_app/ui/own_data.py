@@ -18,9 +18,10 @@ from aemodels.images import make_grid
 from aemodels.pictures import DEFAULT_LIMITS as PICTURE_LIMITS
 from aemodels.pictures import PREPARATIONS, PreparedSet, load_image_files
 from aemodels.playground import TrainData
-from aemodels.text import inert
+from aemodels.text import inert, plain, plural
 from aemodels.zoo import CheckpointError
-from aemodels_app.caches import fashion
+from aemodels_app.caches import UPLOADS, fashion
+from aemodels_app.jobs import Busy
 from aemodels_app.ui.digits import UPLOAD_TYPES
 from aemodels_app.ui.figures import pixels
 from aemodels_app.ui.models import register_user_model
@@ -33,6 +34,7 @@ PREPARED = "train_prepared"  # (what it was made from, the PreparedSet or why th
 CHECKPOINT = "train_checkpoint"  # file uploader: a model
 CHECKPOINT_SEEN = "train_checkpoint_seen"  # the files last read, so that a rerun does not read them again
 CHECKPOINT_NOTE = "train_checkpoint_note"  # ("success" | "error", what to say)
+AGAIN = "train_upload_again"  # button: read the upload again after the server was busy
 
 DATASETS = {"mnist": "MNIST digits", "fashion": "Fashion-MNIST", "pictures": "Your pictures"}
 NOUNS = {"mnist": "digits", "fashion": "items", "pictures": "pictures"}
@@ -95,12 +97,19 @@ def training_set(mnist: Callable[[], TrainData]) -> TrainingSet | None:
 
 
 def _prepare(files: tuple[tuple[str, bytes], ...], recipe: str, invert: bool) -> PreparedSet | str:
-    """Not cached: a process-wide cache would keep a user's pictures after their session."""
+    """Not cached: a process-wide cache would keep a user's pictures after their session. One upload is read at a
+    time in the process (caches.UPLOADS); Busy when the wait for it is too long."""
     try:
-        with st.spinner("Preparing your pictures…"):
+        with st.spinner("Preparing your pictures…"), UPLOADS.slot():
             return load_image_files(files, recipe="grey" if recipe == "grey" else "digit", invert=invert)
     except DataError as err:
         return str(err)
+
+
+def busy(err: Busy) -> None:
+    """The server was busy reading others' uploads: say so, and offer to try again (the files are still here)."""
+    st.warning(str(err))
+    st.button("Try again", key=AGAIN)
 
 
 def pictures_set() -> TrainingSet | None:
@@ -133,7 +142,11 @@ def pictures_set() -> TrainingSet | None:
     made_from = (tuple(f.file_id for f in files), recipe, bool(invert))
     stored = st.session_state.get(PREPARED)
     if stored is None or stored[0] != made_from:
-        prepared = _prepare(tuple((f.name, f.getvalue()) for f in files), str(recipe), bool(invert))
+        try:
+            prepared = _prepare(tuple((f.name, f.getvalue()) for f in files), str(recipe), bool(invert))
+        except Busy as err:
+            busy(err)
+            return None
         stored = (made_from, prepared, as_training_set(prepared, files[0].name if len(files) == 1 else None))
         st.session_state[PREPARED] = stored
     _, prepared, chosen = stored
@@ -145,7 +158,7 @@ def pictures_set() -> TrainingSet | None:
     st.caption(limits_note)
     if chosen is None:
         st.warning(
-            f"{len(prepared):,} pictures could be used; at least {limits.min_pictures} are needed to train "
+            f"{plural(len(prepared), 'picture')} could be used; at least {limits.min_pictures} are needed to train "
             f"({limits.min_pictures - 20} to train on, 20 held out)."
         )
     return chosen
@@ -175,7 +188,7 @@ def show_prepared(prepared: PreparedSet) -> None:
         counts = torch.bincount(prepared.labels, minlength=len(prepared.classes)).tolist()
         st.caption("Classes: " + ", ".join(f"{inert(c)} ({n})" for c, n in zip(prepared.classes, counts, strict=True)))
     if prepared.skipped:
-        with st.expander(f"{len(prepared.skipped):,} files skipped, and why"):
+        with st.expander(f"{plural(len(prepared.skipped), 'file')} skipped, and why"):
             lines = [f"- {inert(s.name[:120])}: {inert(s.reason)}" for s in prepared.skipped[:50]]
             more = len(prepared.skipped) - len(lines)
             st.markdown("\n".join(lines) + (f"\n\n… and {more:,} more." if more > 0 else ""))
@@ -218,16 +231,22 @@ def bring_your_own(on_registered: Callable[[str], None]) -> None:
     st.caption("Limits: " + "; ".join(CHECKPOINT_LIMITS.describe()) + ". Nothing is written to disk.")
     seen = tuple(f.file_id for f in files or ())
     if files and seen != st.session_state.get(CHECKPOINT_SEEN):
-        st.session_state[CHECKPOINT_SEEN] = seen
         try:
-            uploaded = read_checkpoint([(f.name, f.getvalue()) for f in files])
+            with st.spinner("Reading your model…"), UPLOADS.slot():
+                uploaded = read_checkpoint([(f.name, f.getvalue()) for f in files])
+        except Busy as err:
+            busy(err)
+            return
         except CheckpointError as err:
+            st.session_state[CHECKPOINT_SEEN] = seen
             st.session_state[CHECKPOINT_NOTE] = ("error", str(err))
         else:
+            st.session_state[CHECKPOINT_SEEN] = seen
             info = uploaded.model.info
             data = with_items(uploaded.data)
-            title = str(info.get("name") or "uploaded")[:60]
-            description = str(info.get("description") or "")[:80]
+            # the pickers' labels are plain text (a select box's options): controls named, not obeyed
+            title = plain(str(info.get("name") or "uploaded"))[:60] or "uploaded"
+            description = plain(str(info.get("description") or ""))[:80]
             name = register_user_model(
                 uploaded.model, f"uploaded {title}" + (f": {description}" if description else ""), data
             )

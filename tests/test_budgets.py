@@ -1,0 +1,354 @@
+"""Bounded work for everything a user sends (issue 36): each budget is charged before the work it bounds is done.
+Each test builds its small hostile file here and checks that the costly step (unpacking, decoding, converting,
+parsing) is never reached, by counting the calls that do it, not by timing them."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import struct
+import threading
+import tomllib
+import zipfile
+import zlib
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageFile
+
+from aemodels import CheckpointError, DataError
+from aemodels.checkpoints import checkpoint_zip, read_checkpoint
+from aemodels.geometry import JACOBIAN_COLUMNS, push_directions
+from aemodels.models import AEConfig, build_model
+from aemodels.pictures import PictureLimits, load_image_zip
+from aemodels.playground import RATIO_DIGITS, RATIO_LEAST, ratio_digits
+from aemodels_app import lessons
+from aemodels_app.jobs import Busy, Gate
+from aemodels_app.lessons import LessonError, check_shape, parse
+from aemodels_app.page import Invalid, code, integer, number
+
+MB = 2**20
+
+
+def zip_of(entries: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The zip entries opened for reading, by name (writing one is not counted)."""
+    opened: list[str] = []
+    original = zipfile.ZipFile.open
+
+    def counting(self, name, mode="r", *args, **kwargs):
+        if mode == "r":
+            opened.append(name.filename if isinstance(name, zipfile.ZipInfo) else name)
+        return original(self, name, mode, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", counting)
+    return opened
+
+
+# --- 36.1: a checkpoint upload ------------------------------------------------------------------------------------
+
+
+def test_a_checkpoint_zip_of_many_large_entries_is_refused_before_any_is_read(reads):
+    """16 entries of 48 MB each (a few kB packed) were all unpacked and held at once: 768 MB from one upload."""
+    zipped = zip_of([(f"w{i}.safetensors", bytes(8 * MB)) for i in range(6)])
+    assert len(zipped) < 100_000
+    with pytest.raises(CheckpointError, match="holds 6 JSON and safetensors files; a checkpoint is at most 3"):
+        read_checkpoint([("many.zip", zipped)])
+    assert reads == []
+
+
+def test_what_a_checkpoint_unpacks_to_is_charged_in_all_before_it_is_read(reads):
+    """Two files each within the 48 MB a weights file may have pass the 56 MB a checkpoint may unpack to in all."""
+    zipped = zip_of([("m.json", b"{}"), ("m.safetensors", bytes(40 * MB)), ("m.items.safetensors", bytes(40 * MB))])
+    with pytest.raises(CheckpointError, match="past the 56 MB a checkpoint may unpack to in all"):
+        read_checkpoint([("m.zip", zipped)])
+    assert "m.items.safetensors" not in reads
+
+
+def test_loose_checkpoint_files_are_counted_too():
+    files = [(f"w{i}.safetensors", b"x") for i in range(4)] + [("m.json", b"{}")]
+    with pytest.raises(CheckpointError, match="a checkpoint is at most 3"):
+        read_checkpoint(files)
+
+
+def test_a_good_checkpoint_with_its_items_is_within_the_budget():
+    torch.manual_seed(0)
+    model = build_model(AEConfig(kind="mlp", latent_dim=3, hidden=(32,)))
+    from aemodels.checkpoints import ModelData
+
+    data = ModelData("pictures", "mine", ("a", "b"), torch.rand(50, 1, 28, 28), torch.arange(50) % 2)
+    uploaded = read_checkpoint([("mine.zip", checkpoint_zip(model, "mine", {}, data))])
+    assert uploaded.data.images is not None and len(uploaded.data.images) == 50
+
+
+# --- 36.5: numbers in a checkpoint's JSON -------------------------------------------------------------------------
+
+
+def checkpoint_json(config_text: str) -> list[tuple[str, bytes]]:
+    text = '{"weights": "m.safetensors", "sha256": "0", "config": ' + config_text + "}"
+    return [("m.json", text.encode()), ("m.safetensors", b"x")]
+
+
+@pytest.mark.parametrize(
+    ("config", "says"),
+    [
+        ('{"kind": "mlp", "latent_dim": ' + "7" * 5000 + "}", "a number of 5,000 characters"),
+        ('{"kind": "mlp", "latent_dim": 2, "sparsity_weight": 1' + "0" * 400 + "}", "a number of 401 characters"),
+        ('{"kind": "mlp", "latent_dim": 2, "sparsity_weight": 1e400}', "sparsity_weight must be a number"),
+        ('{"kind": "mlp", "latent_dim": 2, "sparsity_weight": NaN}', "holds NaN, which is not a number JSON allows"),
+        ('{"kind": "mlp", "latent_dim": 2, "sparsity_weight": 99999999999999999999}', "sparsity_weight must be"),
+    ],
+)
+def test_a_jsons_numbers_are_bounded_before_they_are_converted(config, says):
+    with pytest.raises(CheckpointError, match=says):
+        read_checkpoint(checkpoint_json(config))
+
+
+# --- 36.2 and 36.4: a lesson's text, by link or by file -----------------------------------------------------------
+
+
+@pytest.fixture
+def parser_calls(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    original = tomllib.loads
+
+    def counting(text: str, **kwargs):
+        calls.append(len(text))
+        return original(text, **kwargs)
+
+    monkeypatch.setattr(tomllib, "loads", counting)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("a" + ".a" * 15_990 + " = 1\n", "a key of 15,991 parts"),  # quadratic in the parser: 3.5 to 9.5 s
+        ("[a" + ".a" * 15_990 + "]\n", "a key of 15,991 parts"),
+        ('x."' + '"."' * 9_000 + '" = 1\n', "a key of 9,002 parts"),
+        ("x = {a" + ".b" * 100 + " = 1}\n", "a key of 101 parts"),
+        ('title = "t"\n[[steps]]\ntext = "a"\nn = ' + "9" * 5_000 + "\n", "a number of 5,000 characters"),
+        ("n = -1" + "0" * 400 + ".5e3\n", "a number of 406 characters"),
+    ],
+)
+def test_a_lesson_of_a_hostile_shape_is_refused_before_it_is_parsed(parser_calls, text, says):
+    with pytest.raises(LessonError, match=says):
+        parse(text)
+    with pytest.raises(LessonError, match=says):
+        lessons.load(lessons.encode(text))  # the same text carried in a link: a link of about 100 characters
+    assert parser_calls == []
+
+
+def test_the_shape_check_leaves_strings_comments_and_a_lessons_own_keys_alone(parser_calls):
+    text = (
+        'title = "a.b.c.d.e.f.g.h.i.j and 123456789012345678901234567890123456789"  # x.y.z.w.v.u.t.s.r.q\n'
+        "[[steps]]\n"
+        'page = "latent"\n'
+        "text = '''v1.2.3.4.5.6.7.8.9 \"\"\" not closed here'''\n"
+        "[steps.settings]\n"
+        'z = "' + ",".join(["0.125"] * 64) + '"\n'
+        "eps = 0.5\n"
+        "seed = 12\n"
+    )
+    lesson = parse(text)
+    assert lesson.title.startswith("a.b.c.d") and lesson.steps[0].settings["z"].startswith("0.125,0.125")
+    assert len(parser_calls) == 1
+    for name in lessons.SHIPPED:  # the shipped lessons pass the check
+        check_shape(lessons.resources.files(lessons.__name__).joinpath(f"{name}.toml").read_text())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"' + '\\"' * 16_000, "1" * 32_000, "a." * 16_000, '"""' * 10_000, "'" * 32_000, "[" * 16_000],
+)
+def test_texts_a_backtracking_scan_finds_hard_are_a_lesson_error_never_another(text):
+    """Unclosed strings, long runs of digits and dots: the scan (one pass) and the parser answer with a LessonError,
+    never an error of their own that would reach the page."""
+    with contextlib.suppress(LessonError):
+        parse(text)
+
+
+def test_a_title_of_control_characters_is_no_title():
+    lesson = parse('title = "\\u0001\\u0085 "\n[[steps]]\ntext = "a"\n')
+    assert lesson.title == lessons.UNTITLED and "the lesson has no title" not in lesson.notes
+
+
+# --- 36.3: a picture zip ------------------------------------------------------------------------------------------
+
+
+def overlapping_zip(data: bytes, copies: int, name: bytes = b"a.png") -> bytes:
+    """One stored entry, named `copies` times in the central directory: each name unpacks the same data."""
+    crc = zlib.crc32(data)
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, crc, len(data), len(data), len(name), 0)
+    body = local + name + data
+    central = struct.pack(
+        "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, crc, len(data), len(data), len(name), 0, 0, 0, 0, 0, 0
+    )
+    directory = (central + name) * copies
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, copies, copies, len(directory), len(body), 0)
+    return body + directory + end
+
+
+def png_of(size: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", (size, size), 255).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_entries_that_share_their_data_are_refused_before_any_is_read(reads):
+    """A 67 kB zip naming one 16-megapixel PNG 1,000 times took 46 s of CPU."""
+    data = overlapping_zip(png_of(64), 1000)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # zipfile itself reads it (Python 3.11)
+        assert len(archive.infolist()) == 1000
+    with pytest.raises(DataError, match="share their packed data"):
+        load_image_zip(data)
+    assert reads == []
+
+
+def test_a_zip_a_zip_tool_writes_is_not_taken_for_overlapping():
+    prepared = load_image_zip(zip_of([(f"{i}.png", png_of(40 + i)) for i in range(5)]), recipe="grey")
+    assert len(prepared) == 5
+
+
+@pytest.fixture
+def decodes(monkeypatch) -> list[tuple[int, int]]:
+    sizes: list[tuple[int, int]] = []
+    original = ImageFile.ImageFile.load
+
+    def counting(self):
+        if self.tile:  # not decoded yet: this call decodes it
+            sizes.append(self.size)
+        return original(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counting)
+    return sizes
+
+
+def test_pixels_are_charged_from_the_header_before_decoding(decodes):
+    """Each picture's pixels come out of the set's budget before it is decoded; one past it is never decoded."""
+    limits = PictureLimits(max_total_pixels=3 * 1000 * 1000)
+    pictures = [(f"{i}.png", png_of(1000)) for i in range(5)]  # a megapixel each
+    prepared = load_image_zip(zip_of(pictures), limits=limits, recipe="grey")
+    assert len(prepared) == 3 and len(decodes) == 3
+    assert {s.name: s.reason for s in prepared.skipped}["3.png"] == "the pictures hold more than 3 megapixels in all"
+
+
+def bad_checksum_zip(count: int, size: int) -> bytes:
+    data = bytearray(zip_of([(f"{i}.png", bytes([i % 251]) * size) for i in range(count)]))
+    at = 0
+    for _ in range(count):  # break each local header's CRC: zipfile finds out only after unpacking the whole entry
+        at = data.index(b"PK\x03\x04", at)
+        data[at + 14 : at + 18] = b"\xff\xff\xff\xff"
+        at += 4
+    return bytes(data)
+
+
+def test_an_entry_that_fails_its_checksum_is_charged_too(reads):
+    """Entries of 10 MB whose checksums fail were never charged to the unpacked-bytes budget: 23.6 s of CPU."""
+    limits = PictureLimits(max_file_bytes=300_000, max_total_bytes=1_000_000)
+    with pytest.raises(DataError, match="No picture could be used"):
+        load_image_zip(bad_checksum_zip(12, 250_000), limits=limits)
+    assert len(reads) == 4  # 4 x 250 kB is the budget; the other 8 are never unpacked
+
+
+def test_a_notes_name_is_shortened_with_its_end_kept():
+    entries = [("x" * 60_000 + ".txt", b"not a picture"), ("ok.png", png_of(40))]
+    prepared = load_image_zip(zip_of(entries), recipe="grey")
+    (skipped,) = prepared.skipped
+    assert len(skipped.name) == 120 and skipped.name.endswith(".txt")
+    with pytest.raises(DataError) as error:
+        load_image_zip(zip_of([("y" * 60_000 + ".txt", b"not a picture")]))
+    assert len(str(error.value)) < 400
+
+
+# --- 36.6: the largest model the Train page allows ----------------------------------------------------------------
+
+
+def test_jacobians_are_taken_within_a_column_budget(monkeypatch):
+    """12 digits of a code of 1,024 at once held 2.4 GB and 10.7 s under the lock the Manifold page shares."""
+    from aemodels import geometry
+
+    seen: list[int] = []
+    original = geometry.decoder_jacobian
+
+    def recording(model, z):
+        seen.append(z.shape[0] * z.shape[1])
+        return original(model, z)
+
+    monkeypatch.setattr(geometry, "decoder_jacobian", recording)
+    torch.manual_seed(0)
+    model = build_model(AEConfig(kind="mlp", latent_dim=512, hidden=(64,))).eval()
+    push_directions(model, torch.rand(5, 1, 28, 28))
+    assert seen and max(seen) <= JACOBIAN_COLUMNS and sum(seen) == 5 * 512
+    assert ratio_digits(16) == RATIO_DIGITS and ratio_digits(1024) == RATIO_LEAST
+
+
+# --- 36.7: link values, and the process's gate --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["٣", "１２", "1_0", " +5 ", "+5", "5 ", "0x10", "1" * 30])
+def test_a_link_number_is_ascii_digits_as_the_link_writes_them(text):
+    for parser in (integer(-100, 100), number(-100.0, 100.0)):
+        with pytest.raises(Invalid):
+            parser(text, {})
+    with pytest.raises(Invalid):
+        code(f"1,{text},2", {})
+
+
+def test_minus_zero_from_a_link_is_zero():
+    assert str(number(-1.0, 1.0)("-0", {})) == "0.0" and integer(-1, 1)("-0", {}) == 0
+    assert np.signbit(code("-0,-0.0", {})).tolist() == [False, False]
+
+
+def test_the_gate_lets_one_through_and_tells_the_next_in_plain_words():
+    gate = Gate("reading uploaded files", slots=1, wait=0.05)
+    entered = threading.Event()
+    leave = threading.Event()
+
+    def hold() -> None:
+        with gate.slot():
+            entered.set()
+            leave.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    entered.wait(5)
+    with pytest.raises(Busy, match="The server is busy reading uploaded files for other people"), gate.slot():
+        pass
+    leave.set()
+    holder.join()
+    with gate.slot():  # free again
+        pass
+
+
+def test_a_checkpoints_json_shows_its_own_words_not_a_generic_error():
+    record = {"weights": "m.safetensors", "sha256": "0", "config": {"kind": "mlp", "latent_dim": 2}}
+    text = json.dumps(record).replace('"latent_dim": 2', '"latent_dim": ' + "1" * 4400)
+    with pytest.raises(CheckpointError, match="a number of 4,400 characters"):
+        read_checkpoint([("m.json", text.encode()), ("m.safetensors", b"x")])
+
+
+def test_an_uploaded_models_name_reaches_the_pickers_as_plain_text():
+    """A checkpoint's name and description reached the model pickers' labels (plain text) with a right-to-left
+    override obeyed (issue 36.7); everywhere else it was named. Now it is named there too."""
+    from apptest_helpers import go, no_errors, run
+
+    torch.manual_seed(0)
+    model = build_model(AEConfig(kind="mlp", latent_dim=3, hidden=(32,)))
+    zipped = checkpoint_zip(model, "mine\u202egnp.exe", {"description": "\x01evil\u202e *x*\n# head"})
+    at = run("train")
+    at.file_uploader(key="train_checkpoint").set_value([("m.zip", zipped, "application/zip")]).run()
+    no_errors(at)
+    go(at, "reconstruct")
+    (label,) = [o for o in at.multiselect(key="recon_models").options if o.startswith("your model")]
+    assert label == "your model — uploaded mine[U+202E]gnp.exe: evil[U+202E] *x* # head"
