@@ -74,11 +74,12 @@ def _overlapping(data: bytes, copies: int, *, bad_crc: bool = False) -> bytes:
 
 def _bad_crc_zip(count: int, size: int) -> bytes:
     data = bytearray(_zip((f"{i}.png", bytes([i % 251]) * size) for i in range(count)))  # one entry at a time
-    at = 0
-    for _ in range(count):
-        at = data.index(b"PK\x03\x04", at)
-        data[at + 14 : at + 18] = b"\xff\xff\xff\xff"
-        at += 4
+    for signature, offset in ((b"PK\x03\x04", 14), (b"PK\x01\x02", 16)):  # each local header and directory entry
+        at = 0
+        for _ in range(count):
+            at = data.index(signature, at)
+            data[at + offset : at + offset + 4] = b"\xff\xff\xff\xff"
+            at += 4
     return bytes(data)
 
 
@@ -120,6 +121,14 @@ def build(case: str) -> bytes:
     if case == "pictures: 150 distinct 16-megapixel PNGs":
         png = _png(4000)
         return _zip([(f"{i}.png", png + bytes([i])) for i in range(150)])  # a trailing byte: distinct files
+    if case == "pictures: 2,000 photos of 512 x 512 (the most a set uses)":
+        from PIL import Image
+
+        picture = Image.linear_gradient("L").resize((512, 512))  # a smooth one: ~4 kB as JPEG, 2,000 fit in 10 MB
+        picture.paste(0, (200, 150, 300, 400))  # some ink for the digit recipe
+        buffer = io.BytesIO()
+        picture.save(buffer, format="JPEG", quality=50)
+        return _zip((f"{i}.jpg", buffer.getvalue() + bytes([i % 251])) for i in range(2000))
     if case == "train page: one measurement of a conv model with d = 1,024":
         return b""
     raise SystemExit(f"unknown case {case!r}")
@@ -138,6 +147,7 @@ CASES = [
     "pictures: 1,000 entries naming one 10 MB entry, bad checksum",
     "pictures: 900 entries of 10 MB, bad checksums",
     "pictures: 150 distinct 16-megapixel PNGs",
+    "pictures: 2,000 photos of 512 x 512 (the most a set uses)",
     "train page: one measurement of a conv model with d = 1,024",
 ]
 
