@@ -39,14 +39,14 @@ MAX_DIGITS = 24
 def whole_number(text: str) -> int:
     """A whole number written as a link writes it ("-12"), or Invalid; "-0" is 0."""
     if len(text) > MAX_DIGITS or not _WHOLE.fullmatch(text):
-        raise Invalid(f"“{shorten(text)}” is not a whole number")
+        raise Invalid(f"“{shorten(text, 80)}” is not a whole number")
     return int(text) or 0
 
 
 def real_number(text: str) -> float:
     """A number written as a link writes it ("0.5", "-1e-3", "2"), or Invalid; "-0" is 0."""
     if len(text) > MAX_DIGITS or not _REAL.fullmatch(text):
-        raise Invalid(f"“{shorten(text)}” is not a number")
+        raise Invalid(f"“{shorten(text, 80)}” is not a number")
     return float(text) + 0.0  # -0.0 + 0.0 is 0.0: a link's "-0" is written back as "0"
 
 

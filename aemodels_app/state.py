@@ -25,7 +25,7 @@ from streamlit.runtime.state.query_params import (
 )
 
 from aemodels.text import inert
-from aemodels_app.page import Field, Invalid, fixed, integer
+from aemodels_app.page import Field, Invalid, fixed, integer, shorten
 from aemodels_app.pages import registry
 
 SAMPLE_SIZE = 2000  # digits in the shipped test sample (pretrained/mnist_test_2000.npz)
@@ -272,10 +272,6 @@ def repeated_names(page: str) -> list[str]:
             last = shorten(values[-1])
             notes.append(f"{f.param} is given {len(values)} times ({given}): the last, “{last}”, is used")
     return notes
-
-
-def shorten(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def show_notes(page: str, where: DeltaGenerator) -> None:
