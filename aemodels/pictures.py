@@ -80,6 +80,9 @@ class Skipped:
     name: str  # the file's name as given (user text: show it as inert text)
     reason: str
 
+    def __str__(self) -> str:
+        return f"{self.name}: {self.reason}"
+
 
 @dataclass(frozen=True)
 class PreparedSet:
@@ -299,7 +302,9 @@ def _prepare(
     if budget.junk:
         budget.skip(plural(budget.junk, "hidden file"), "zip tools' own files (__MACOSX, .DS_Store, …) are left out")
     if not images:
-        detail = f" ({budget.skipped[0].name}: {budget.skipped[0].reason})" if budget.skipped else ""
+        first = budget.skipped[0] if budget.skipped else None
+        said = None if first is None else first.reason if first.reason.startswith(first.name) else str(first)
+        detail = f" ({said.rstrip('.')})" if said else ""
         raise DataError(f"No picture could be used{detail}.")
     labels, classes = _folder_labels(names, strip)
     return PreparedSet(

@@ -21,11 +21,10 @@ from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.runtime.state.query_params import (
     CLIENT_STATE_QUERY_STRING_MAX_FIELDS,
     CLIENT_STATE_QUERY_STRING_MAX_LENGTH,
-    sanitize_query_string,
 )
 
 from aemodels.text import inert
-from aemodels_app.page import Field, Invalid, fixed, integer, shorten
+from aemodels_app.page import Field, Invalid, fixed, integer, shorten, whole_number
 from aemodels_app.pages import registry
 
 SAMPLE_SIZE = 2000  # digits in the shipped test sample (pretrained/mnist_test_2000.npz)
@@ -74,6 +73,7 @@ USER_MODEL = "user_model"  # the name of this session's trained model, once the 
 DEFAULTS = "state_defaults"  # every field's default, worked out once per session (some read the model folder)
 NOTES = "url_notes"  # (page, [plain notes about the link's values that were ignored])
 RESTORED = "url_restored"  # set once the session's first run has read the URL
+DROPPED = "dropped"  # the parameter components/history.js puts in place of a link Streamlit would read none of
 FROM_LINK = "url_values"  # key -> the value the session's link gave it (until a page has had to replace it)
 
 
@@ -146,13 +146,13 @@ def begin_run(page: str) -> None:
     if RESTORED not in state:
         state[RESTORED] = True
         kept = widgets_the_browser_has()
-        restore(page, st.query_params.to_dict(), kept=kept)
+        query = st.query_params.to_dict()
+        dropped = query.pop(DROPPED, None)
+        restore(page, query, kept=kept)
         for note in repeated_names(page):
             add_note(page, note)
-        dropped = dropped_settings()
-        if dropped:
-            add_note(page, dropped)
-            st.query_params.from_dict({})  # the address bar keeps no value that was not read
+        if dropped is not None:
+            add_note(page, dropped_note(dropped))  # the URL then loses `dropped` (sync_url: no field has it)
     for f in fields:
         if f.store is not None or f.key in kept:
             continue
@@ -194,17 +194,17 @@ def parse_query(
     return parsed, notes
 
 
-def dropped_settings() -> str | None:
-    """A note when Streamlit dropped the link's whole query unread (it reads none of a query of more than
-    CLIENT_STATE_QUERY_STRING_MAX_FIELDS parameters or MAX_LENGTH characters, and says so only in its log)."""
-    ctx = get_script_run_ctx()
-    raw = ctx.query_string if ctx is not None else ""
-    if not raw or st.query_params.to_dict() or sanitize_query_string(raw):
-        return None
+def dropped_note(count: str) -> str:
+    """The note for a link Streamlit read none of: more than CLIENT_STATE_QUERY_STRING_MAX_FIELDS parameters (or
+    MAX_LENGTH characters). Streamlit says so only in its log, and the server never sees the query; the browser does
+    (components/history.js), and reloads the page with `?dropped=` and the number of parameters instead."""
+    try:
+        given = f"{whole_number(count):,} settings"
+    except Invalid:
+        given = "too many settings"
     return (
-        f"the link has {raw.count('&') + 1:,} settings in {len(raw):,} characters, more than the "
-        f"{CLIENT_STATE_QUERY_STRING_MAX_FIELDS:,} settings or {CLIENT_STATE_QUERY_STRING_MAX_LENGTH:,} characters a "
-        "link may have, so none of them was read"
+        f"the link has {given}, more than the {CLIENT_STATE_QUERY_STRING_MAX_FIELDS:,} settings (or "
+        f"{CLIENT_STATE_QUERY_STRING_MAX_LENGTH:,} characters) a link may have, so none of them was read"
     )
 
 

@@ -352,3 +352,37 @@ def test_an_uploaded_models_name_reaches_the_pickers_as_plain_text():
     go(at, "reconstruct")
     (label,) = [o for o in at.multiselect(key="recon_models").options if o.startswith("your model")]
     assert label == "your model — uploaded mine[U+202E]gnp.exe: evil[U+202E] *x* # head"
+
+
+def test_an_upload_sent_while_another_is_read_is_told_to_try_again_and_then_read(monkeypatch):
+    """One upload is read at a time per process: the next waits, then reads one sentence and "Try again"; its file is
+    still there, and the next try reads it."""
+    from apptest_helpers import no_errors, run
+
+    from aemodels_app import caches
+
+    monkeypatch.setattr(caches.UPLOADS, "wait", 0.05)
+    torch.manual_seed(0)
+    zipped = checkpoint_zip(build_model(AEConfig(kind="mlp", latent_dim=3, hidden=(32,))), "mine", {})
+    entered, leave = threading.Event(), threading.Event()
+
+    def another_session() -> None:
+        with caches.UPLOADS.slot():
+            entered.set()
+            leave.wait(10)
+
+    holder = threading.Thread(target=another_session)
+    holder.start()
+    entered.wait(5)
+    try:
+        at = run("train")
+        at.file_uploader(key="train_checkpoint").set_value([("m.zip", zipped, "application/zip")]).run()
+        no_errors(at)
+        assert any("The server is busy reading uploaded files" in w.value for w in at.warning)
+        assert not at.success
+    finally:
+        leave.set()
+        holder.join()
+    at.button(key="train_upload_again").click().run()
+    no_errors(at)
+    assert any("is now your model on every page" in s.value for s in at.success)

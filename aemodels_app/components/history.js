@@ -12,9 +12,20 @@
 //    follows a push of a new query with no input from the user in between replaces that entry, and keeps the query.
 // Every other push (a new digit, a new setting: one entry each; a link the user clicks) and Streamlit's own
 // replaces during Back and Forward are left as they are.
+// 3. Streamlit reads none of a query of more than 1,000 parameters or 524,288 characters (it says so only in its
+//    log, and the server never sees the query), while the address bar keeps them. Such a page is loaded again with
+//    `?dropped=` and the number of parameters, which the server names in its note (state.dropped_note) and drops.
+const MAX_FIELDS = 1000; // streamlit/runtime/state/query_params.py: CLIENT_STATE_QUERY_STRING_MAX_FIELDS
+const MAX_LENGTH = 524288; // ... CLIENT_STATE_QUERY_STRING_MAX_LENGTH
 export default function () {
   if (window.__aemodelsHistory) return;
   window.__aemodelsHistory = true;
+  const query = window.location.search.slice(1);
+  const fields = query ? query.split("&").length : 0;
+  if (fields > MAX_FIELDS || query.length > MAX_LENGTH) {
+    window.location.replace(`${window.location.pathname}?dropped=${fields}${window.location.hash}`);
+    return;
+  }
   const scriptState = () => document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state");
   let runs = 0; // script runs finished since this page was loaded
   let switched = null; // { path, run }: the page switch pushed in the run under way
