@@ -85,6 +85,17 @@ def test_a_hostile_link_gets_notes_not_errors(page: Page, app_url):
     assert errors_on(page) == []
 
 
+def test_a_link_streamlit_reads_none_of_is_named_and_leaves_the_address_bar(page: Page, app_url):
+    """Over 1,000 parameters Streamlit drops the whole query, saying so only in its log (issue 36.7): the page is
+    loaded again with ?dropped=N (components/history.js), named in the note, and the address bar keeps none."""
+    open_page(page, app_url, "reconstruct?digit=5&" + "&".join(f"p{i}=1" for i in range(1200)))
+    notes = page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="ignored").first
+    expect(notes).to_be_visible(timeout=60_000)
+    assert "the link has 1,201 settings" in notes.inner_text() and "none of them was read" in notes.inner_text()
+    expect(page).to_have_url(f"{app_url}/reconstruct", timeout=30_000)
+    assert errors_on(page) == []
+
+
 def test_the_link_to_this_view_follows_a_fragments_settings(page: Page, app_url):
     """The noise level is set in a fragment (its run does not reach the router): the URL and the sidebar's link
     carry the new level all the same, and the link restores it."""
