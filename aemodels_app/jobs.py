@@ -16,6 +16,7 @@ import atexit
 import contextlib
 import ctypes
 import itertools
+import logging
 import os
 import threading
 import time
@@ -33,6 +34,7 @@ from aemodels.playground import Measurements, SpecError, TrainData, TrainingRun,
 
 Status = Literal["queued", "running", "paused", "finished", "stopped", "failed"]
 DONE: tuple[Status, ...] = ("finished", "stopped", "failed")
+_LOGGER = logging.getLogger(__name__)
 KEEP_SECONDS = 180.0  # an ended job nobody has looked at for this long is forgotten
 TRAINER_NICENESS = 10  # the app's trainers: a page run wanting a core gets about nine tenths of it
 
@@ -415,6 +417,12 @@ class TrainingPool:
             except (RuntimeError, ValueError, MemoryError) as err:  # out of memory, shapes: the user's choices
                 with self._lock:
                     self._finish(job, "failed", f"training failed: {err}")
+            except Exception:  # a bug: this job ends with a plain message, the worker lives on for the others
+                _LOGGER.exception("training job %s failed", job.job_id)
+                with self._lock:
+                    self._finish(
+                        job, "failed", "training failed on an error of the server's own (it is in the server's log)"
+                    )
             finally:
                 with self._lock:
                     self._busy.discard(job.job_id)

@@ -148,6 +148,26 @@ def test_a_loss_that_is_not_a_number_stops_the_job_with_a_message(pool, data):
     wait_for(lambda: p.view(healthy).status == "finished")
 
 
+@pytest.mark.parametrize("fault", [TypeError("unexpected"), IndexError("out of range"), AssertionError("broken")])
+def test_any_error_ends_its_job_with_a_plain_message_and_the_worker_lives_on(pool, data, monkeypatch, caplog, fault):
+    """A TypeError, an IndexError, a failed assert left the worker dead and the job "running" forever (issue 34.4)."""
+    original = TrainingRun.advance
+
+    def advance(self, steps):
+        if self.spec.latent_dim == 3:
+            raise fault
+        return original(self, steps)
+
+    monkeypatch.setattr(TrainingRun, "advance", advance)
+    p = pool(workers=1)
+    job = p.submit("a", TrainSpec(**{**SMALL, "latent_dim": 3}), data)
+    wait_for(lambda: p.view(job).status == "failed")
+    assert "an error of the server's own" in p.view(job).message
+    assert any(type(fault).__name__ in (r.exc_text or "") for r in caplog.records)  # its traceback is in the log
+    healthy = p.submit("b", TrainSpec(**SMALL, max_steps=20), data)  # the pool's only worker lives on
+    wait_for(lambda: p.view(healthy).status == "finished")
+
+
 def test_a_job_nobody_watches_is_stopped(pool, data):
     now = [0.0]
     p = pool(workers=1, idle_seconds=5.0, clock=lambda: now[0])
