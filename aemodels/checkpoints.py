@@ -32,7 +32,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
-from aemodels.models import MODELS, AEConfig, Autoencoder, build_model
+from aemodels.models import MODELS, AEConfig, Autoencoder, build_model, empty_model
 from aemodels.text import megabytes, shortened, size_and_limit
 from aemodels.zoo import FORMAT_VERSION, CheckpointError, checkpoint_archive
 
@@ -482,8 +482,7 @@ def read_checkpoint(files: Sequence[tuple[str, bytes]], *, limits: CheckpointLim
             state = load_tensors(raw)
         except (SafetensorError, RuntimeError, ValueError, OSError):
             raise CheckpointError(f"{weights_name} is not a safetensors file that can be read.") from None
-        torch.manual_seed(0)
-        model = build_model(config)
+        model = empty_model(config)  # its weights are loaded next: nothing is drawn
         try:
             model.load_state_dict(_fit(model, state, weights_name), strict=True)
         except RuntimeError as err:  # _fit has compared names and shapes; this is a last line

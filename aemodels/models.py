@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -153,7 +154,8 @@ class Autoencoder(nn.Module):
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, x: torch.Tensor, *, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """The training pass; `generator` is where a model that draws noise (a VAE) draws it from."""
         z = self.encode(x)
         return {"z": z, "logits": self.decode_logits(z)}
 
@@ -197,7 +199,7 @@ class LinearAE(Autoencoder):
         # Decoder reuses the encoder's A (tied): x_hat = A^T z + m.
         return (z @ self.A + self.mean).view(-1, 1, 28, 28)  # (B, d) -> (B, 1, 28, 28)
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, x: torch.Tensor, *, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         z = self.encode(x)
         return {"z": z, "x_hat": self.decode_unclipped(z)}
 
@@ -270,9 +272,9 @@ class VAE(Autoencoder):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.posterior(x)[0]
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, x: torch.Tensor, *, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         mu, logvar = self.posterior(x)
-        z = losses.reparameterize(mu, logvar, torch.randn_like(mu))
+        z = losses.reparameterize(mu, logvar, torch.randn(mu.shape, generator=generator, device=mu.device))
         return {"z": z, "mu": mu, "logvar": logvar, "logits": self.decode_logits(z)}
 
     def loss(self, x: torch.Tensor, out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -346,11 +348,13 @@ class ConditionalVAE(VAE):
         """(B, d) codes of class `labels` -> (B, 1, 28, 28) in [0, 1]."""
         return torch.sigmoid(self.decode_logits_given(z, labels))
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, *, generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
         if labels is None:
             raise TypeError("a class-conditional VAE needs the digits' classes: model(x, labels)")
         mu, logvar = self.posterior_given(x, labels)
-        z = losses.reparameterize(mu, logvar, torch.randn_like(mu))
+        z = losses.reparameterize(mu, logvar, torch.randn(mu.shape, generator=generator, device=mu.device))
         return {"z": z, "mu": mu, "logvar": logvar, "logits": self.decode_logits_given(z, labels)}
 
     def posterior_params(self, x: torch.Tensor) -> torch.Tensor:
@@ -383,5 +387,47 @@ MODELS: dict[str, type[Autoencoder]] = {
 }
 
 
-def build_model(config: AEConfig) -> Autoencoder:
-    return MODELS[config.kind](config)
+def build_model(config: AEConfig, *, generator: torch.Generator | None = None) -> Autoencoder:
+    """The model a config describes. With `generator`, its initial weights are drawn from it (`seeded_init`), so
+    two models built at once in two threads are each reproducible; without, from PyTorch's process-wide generator
+    (a script that seeded it, or weights about to be loaded)."""
+    if generator is None:
+        return MODELS[config.kind](config)
+    model = empty_model(config)
+    seeded_init(model, generator)
+    return model
+
+
+def empty_model(config: AEConfig) -> Autoencoder:
+    """The model a config describes with its tensors allocated but not drawn (built on PyTorch's meta device, then
+    given memory): for weights about to be loaded, or drawn by `seeded_init`. Building one this way draws nothing
+    from the process-wide generator, which a server's other threads may be using."""
+    with torch.device("meta"):
+        model = MODELS[config.kind](config)
+    return model.to_empty(device="cpu")
+
+
+def seeded_init(model: Autoencoder, generator: torch.Generator) -> None:
+    """Draw every parameter again as PyTorch's default initialisation draws it (nn.Linear's and nn.Conv2d's
+    reset_parameters: Kaiming-uniform weights with a = √5, biases uniform in ±1/√fan_in; the linear AE's A as its
+    constructor does; its buffers as the constructor sets them), from `generator` instead of the process-wide
+    generator."""
+    drawn: set[int] = set()
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+                nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=generator)
+                drawn.add(id(module.weight))
+                if module.bias is not None:
+                    fan_in, _ = nn.init._calculate_fan_in_and_fan_out(module.weight)
+                    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+                    nn.init.uniform_(module.bias, -bound, bound, generator=generator)
+                    drawn.add(id(module.bias))
+        if isinstance(model, LinearAE):
+            model.A.copy_(torch.randn(model.A.shape, generator=generator) * 784**-0.5)
+            drawn.add(id(model.A))
+            model.mean.zero_()  # its one buffer, as its constructor sets it
+            drawn.add(id(model.mean))
+    missed = [name for name, p in [*model.named_parameters(), *model.named_buffers()] if id(p) not in drawn]
+    if missed:
+        raise TypeError(f"seeded_init does not know how to draw {', '.join(missed)}")

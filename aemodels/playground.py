@@ -213,8 +213,8 @@ class TrainingRun:
     clock: Callable[[], float] = field(default=time.perf_counter, repr=False)
 
     def __post_init__(self) -> None:
-        torch.manual_seed(self.spec.seed)
-        self.model = build_model(self.spec.config())
+        # Its own generators, never the process's: two trainings started at once are each reproducible.
+        self.model = build_model(self.spec.config(), generator=torch.Generator().manual_seed(self.spec.seed))
         if isinstance(self.model, LinearAE):
             self.model.set_mean(self.data.x_train.mean(0))
         if isinstance(self.model, VAE):
@@ -265,8 +265,8 @@ class TrainingRun:
         x = self.data.x_held[:500]
         if isinstance(self.model, VAE):
             x = torch.bernoulli(x, generator=torch.Generator().manual_seed(0))
-        torch.manual_seed(0)
-        terms = {k: v.item() for k, v in self.model.loss(x, self.model(x)).items()}
+        out = self.model(x, generator=torch.Generator().manual_seed(0))  # the same draws at every snapshot
+        terms = {k: v.item() for k, v in self.model.loss(x, out).items()}
         self.test_history.setdefault("step", []).append(self.step)
         for key, value in terms.items():
             self.test_history.setdefault(key, []).append(value)

@@ -96,7 +96,10 @@ class Trainer:
         """One optimiser step on the batch x (B, 1, 28, 28) (labels (B,): a class-conditional model's classes); the
         loss terms, each a number. Raises FloatingPointError, before the step, when the loss is not finite."""
         inputs, target = prepare_batch(self.model, x, generator, noise=self.noise)
-        out = self.model(inputs, labels) if labels is not None else self.model(inputs)
+        if labels is not None:
+            out = self.model(inputs, labels, generator=generator)
+        else:
+            out = self.model(inputs, generator=generator)
         terms = self.model.loss(target, out)
         if not torch.isfinite(terms["total"]):
             raise FloatingPointError(f"the loss became {terms['total'].item()}")

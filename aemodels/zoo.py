@@ -24,7 +24,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from aemodels.data import PRETRAINED_DIR, DataError, load_mnist
-from aemodels.models import MODELS, AEConfig, Autoencoder, build_model
+from aemodels.models import MODELS, AEConfig, Autoencoder, empty_model
 
 # What a model is used for in the app; each page asks the zoo for the models of its role, so adding a model
 # touches the zoo and nothing in the pages.
@@ -303,7 +303,7 @@ def _load_pretrained(name: str, directory: Path) -> Autoencoder:
         )
     try:
         config = AEConfig.from_dict(record["config"])
-        model = build_model(config)
+        model = empty_model(config)  # its weights are loaded next: nothing is drawn from the process's generator
     except (TypeError, ValueError, AssertionError) as err:
         raise CheckpointError(
             f"Checkpoint description {directory / (name + '.json')} has an invalid config: {err}"

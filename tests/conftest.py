@@ -23,19 +23,14 @@ def mnist_dir() -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def _seed():
-    torch.manual_seed(0)
-
-
 def _model_of(kind: str, d: int = 4, **extra):
     from aemodels import AEConfig, build_model
 
-    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(0)
     config = AEConfig(kind=kind, latent_dim=d, recon_loss="mse" if kind == "linear" else "bce", **extra)
-    model = build_model(config).eval()
+    model = build_model(config, generator=generator).eval()
     if kind == "linear":
-        model.set_mean(torch.rand(784) * 0.2)
+        model.set_mean(torch.rand(784, generator=generator) * 0.2)
     return model
 
 
@@ -50,7 +45,10 @@ def _small_vae():
     from aemodels import AEConfig, build_model
     from aemodels.models import VAE
 
-    model = build_model(AEConfig(kind="vae_mlp", latent_dim=3, hidden=(16,))).eval()
+    model = build_model(
+        AEConfig(kind="vae_mlp", latent_dim=3, hidden=(16,)), generator=torch.Generator().manual_seed(0)
+    )
+    model = model.eval()
     assert isinstance(model, VAE)
     return model
 

@@ -285,6 +285,42 @@ def test_a_training_run_records_its_curves(data):
     assert points.shape[1] == 2 and len(points) == len(labels) and axes == "z1, z2"
 
 
+VAE_SPEC = {**SMALL, "regulariser": "vae"}
+
+
+def weights(run: TrainingRun) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in run.model.parameters()]
+
+
+def test_two_trainings_started_together_are_each_reproducible(data):
+    """Issue 34.3: a training's start seeded the process's generator and a VAE drew its noise from it, so a second
+    training started during the first changed the first's draws. Each run now has its own generators."""
+    alone = TrainingRun(TrainSpec(**VAE_SPEC, seed=3), data)
+    alone.advance(20)
+    first = TrainingRun(TrainSpec(**VAE_SPEC, seed=3), data)
+    first.advance(10)
+    second = TrainingRun(TrainSpec(**VAE_SPEC, seed=4), data)  # started while the first runs
+    second.advance(5)
+    first.advance(10)
+    assert all(torch.equal(a, b) for a, b in zip(weights(alone), weights(first), strict=True))
+    assert not all(torch.equal(a, b) for a, b in zip(weights(alone), weights(second), strict=True))
+
+
+def test_a_snapshot_and_a_checkpoint_read_leave_the_process_generator_alone(data):
+    """The test-loss snapshot (every ~0.4 s) and reading an uploaded checkpoint reset the whole process's generator."""
+    from aemodels.checkpoints import checkpoint_zip, read_checkpoint
+
+    run = TrainingRun(TrainSpec(**VAE_SPEC), data)
+    archive = checkpoint_zip(run.model, "mine", {})
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    first = run.test_loss()
+    read_checkpoint([("mine.zip", archive)])
+    assert torch.equal(torch.rand(3), expected)
+    assert run.test_loss() == first  # and a snapshot draws the same noise each time
+
+
 def test_every_guided_experiment_is_a_valid_choice():
     for key, (title, claim, choices) in EXPERIMENTS.items():
         assert TrainSpec(**choices).problems() == [], key

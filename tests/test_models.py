@@ -121,3 +121,27 @@ def test_decode_unclipped_is_on_every_model():
     linear = build_model(AEConfig(kind="linear", latent_dim=2, recon_loss="mse"))
     big = torch.full((1, 2), 100.0)
     assert linear.decode_unclipped(big).abs().max() > 1 >= linear.decode(big).max()
+
+
+@pytest.mark.parametrize("kind", ["linear", "mlp", "conv", "sparse", "vae_mlp", "vae_conv", "cvae_mlp"])
+def test_a_model_built_from_a_generator_is_reproducible_and_leaves_the_process_generator_alone(kind):
+    """Issue 34.3: weights drawn from the caller's generator, as PyTorch's default initialisation draws them."""
+    from aemodels.models import MODELS
+
+    config = AEConfig(kind=kind, latent_dim=4, recon_loss="mse" if kind == "linear" else "bce")
+    torch.manual_seed(5)
+    expected = torch.rand(2)
+    torch.manual_seed(5)
+    one = build_model(config, generator=torch.Generator().manual_seed(1))
+    two = build_model(config, generator=torch.Generator().manual_seed(1))
+    other = build_model(config, generator=torch.Generator().manual_seed(2))
+    assert torch.equal(torch.rand(2), expected)
+    states = (one.state_dict().items(), two.state_dict().values(), other.state_dict().values())
+    for (name, a), b, c in zip(*states, strict=True):
+        assert torch.equal(a, b), name
+        assert name == "mean" or not torch.equal(a, c), name
+    default = MODELS[kind](config)  # PyTorch's own initialisation: the same spread, layer by layer
+    for (name, a), b in zip(one.named_parameters(), default.parameters(), strict=True):
+        if a.numel() > 100:
+            assert float(a.abs().max()) <= float(b.abs().max()) * 1.2, name
+            assert float(a.std()) == pytest.approx(float(b.std()), rel=0.2), name
