@@ -33,6 +33,7 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from aemodels.models import MODELS, AEConfig, Autoencoder, build_model, empty_model
+from aemodels.pictures import junk, overlapping
 from aemodels.text import megabytes, shortened, size_and_limit
 from aemodels.zoo import FORMAT_VERSION, CheckpointError, checkpoint_archive
 
@@ -201,20 +202,29 @@ def _unzip(raw: bytes, limits: CheckpointLimits, budget: list[int]) -> dict[str,
         raise CheckpointError("The zip is damaged and cannot be read.") from None
     if len(infos) > limits.max_entries:
         raise CheckpointError(f"The zip holds {len(infos):,} entries; a checkpoint is two or three files.")
-    wanted = [i for i in infos if not i.is_dir() and _base(i.filename).endswith((".json", ".safetensors"))]
-    if len(wanted) > limits.max_files:  # a README, a folder: not part of a checkpoint, never read
+    if overlapping(infos, raw):
+        raise CheckpointError("The zip's entries share their packed data, as a zip bomb's do; it was refused.")
+    wanted = [  # a README, a folder, what a zip tool adds (__MACOSX/._NAME.json): not part of it, never read
+        i
+        for i in infos
+        if not i.is_dir() and _base(i.filename).endswith((".json", ".safetensors")) and not junk(i.filename)
+    ]
+    if len(wanted) > limits.max_files:
         raise CheckpointError(
             f"The zip holds {len(wanted)} JSON and safetensors files; a checkpoint is at most {limits.max_files}."
         )
+    for info in wanted:  # every entry's declared size, charged before any entry is unpacked
+        base = _base(info.filename)
+        limit = limits.max_json_bytes if base.endswith(".json") else limits.max_unpacked_bytes
+        if info.file_size > limit:
+            shown, most = size_and_limit(info.file_size, limit)
+            raise CheckpointError(f"{base} in the zip unpacks to {shown}; the limit is {most}.")
+        _charge(base, info.file_size, budget, limits)
     out: dict[str, bytes] = {}
     with archive:
         for info in wanted:
             base = _base(info.filename)
             limit = limits.max_json_bytes if base.endswith(".json") else limits.max_unpacked_bytes
-            if info.file_size > limit:
-                shown, most = size_and_limit(info.file_size, limit)
-                raise CheckpointError(f"{base} in the zip unpacks to {shown}; the limit is {most}.")
-            _charge(base, info.file_size, budget, limits)
             try:
                 with archive.open(info) as handle:
                     data = handle.read(limit + 1)

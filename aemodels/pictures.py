@@ -18,6 +18,7 @@ import itertools
 import os
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -58,7 +59,8 @@ class PictureLimits:
     max_pictures: int = 2_000  # pictures used; files beyond this many are skipped
     max_file_bytes: int = 10 * MB  # one picture, unpacked: the digit upload's limit
     max_total_bytes: int = 200 * MB  # every file, unpacked, in all
-    max_total_pixels: int = 400_000_000  # pixels decoded in all (a JPEG is decoded at most 512 px wide)
+    max_total_pixels: int = 400_000_000  # pixels decoded in all (a baseline JPEG at the reduced scale it is decoded at)
+    max_header_pixels: int = 2_000_000_000  # pixels the decoders walk through in all (a baseline JPEG at full size)
     min_pictures: int = 120  # to train on: 100 training pictures and the rest held out
 
     def describe(self) -> list[str]:
@@ -148,16 +150,25 @@ def unsafe_name(name: str) -> str | None:
     return None
 
 
-def overlapping(infos: Sequence[zipfile.ZipInfo]) -> bool:
-    """Whether two entries of a zip share packed data: an entry's local header (30 bytes at least) and its packed
-    data must end before the next entry's header begins. A zip tool never writes it otherwise; an "overlapping" zip
-    bomb names one piece of data thousands of times (Fifield, "A better zip bomb", 2019). Python's zipfile checks
-    this itself only from 3.12."""
-    spans = sorted((info.header_offset, info.header_offset + 30 + info.compress_size) for info in infos)
+def overlapping(infos: Sequence[zipfile.ZipInfo], data: bytes) -> bool:
+    """Whether two entries of a zip share bytes: each entry's local header (30 bytes, then its own name and extra
+    field, whose lengths it states) and its packed data must end before the next entry's header begins, and each
+    header must be where the directory says. A zip tool never writes it otherwise; an "overlapping" zip bomb names
+    one piece of data thousands of times, or hides one entry's header inside another's extra field (Fifield, "A
+    better zip bomb", 2019). Python's zipfile checks this itself only from 3.12."""
+    spans = []
+    for info in infos:
+        start = info.header_offset
+        header = data[start : start + 30]
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            return True  # not a local header where the directory points: refused with the rest
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        spans.append((start, start + 30 + name_length + extra_length + info.compress_size))
+    spans.sort()
     return any(start < end for (_, end), (start, _) in itertools.pairwise(spans))
 
 
-def _junk(name: str) -> bool:
+def junk(name: str) -> bool:
     """What zip tools add beside the pictures: macOS resource forks and folder settings, Windows thumbnails."""
     path = PurePosixPath(name.replace("\\", "/"))
     return path.parts[:1] == ("__MACOSX",) or path.name.startswith(".") or path.name.lower() == "thumbs.db"
@@ -171,6 +182,7 @@ class _Budget:
     files: int = 0
     bytes: int = 0
     pixels: int = 0
+    header_pixels: int = 0
     over_count: int = 0
     junk: int = 0
     skipped: list[Skipped] = field(default_factory=list)
@@ -194,13 +206,18 @@ class _Budget:
         self.bytes += size  # charged before it is read, whether or not it then turns out to be usable
         return True
 
-    def charge_pixels(self, width: int, height: int) -> None:
-        """Take a picture's pixels, as its header gives them (a JPEG's at the scale it will be decoded at), from
-        the budget before it is decoded; ImageInputError (the picture is skipped) when they would pass it."""
-        if self.pixels + width * height > self.limits.max_total_pixels:
-            most = self.limits.max_total_pixels / 1e6
-            raise ImageInputError(f"the pictures hold more than {most:.0f} megapixels in all")
-        self.pixels += width * height
+    def charge_pixels(self, decoded: int, full: int) -> None:
+        """Take a picture's pixels, as its header gives them (preprocess.open_image's `before_decoding`), from the
+        budgets before it is decoded; ImageInputError (the picture is skipped) when they would pass one."""
+        limits = self.limits
+        if self.pixels + decoded > limits.max_total_pixels:
+            raise ImageInputError(f"the pictures hold more than {limits.max_total_pixels / 1e6:,.0f} megapixels in all")
+        if self.header_pixels + full > limits.max_header_pixels:
+            raise ImageInputError(
+                f"the pictures hold more than {limits.max_header_pixels / 1e6:,.0f} megapixels in all at full size"
+            )
+        self.pixels += decoded
+        self.header_pixels += full
 
 
 def _zip_entries(data: bytes, source: str, budget: _Budget) -> Iterator[tuple[str, bytes]]:
@@ -220,17 +237,18 @@ def _zip_entries(data: bytes, source: str, budget: _Budget) -> Iterator[tuple[st
             f"{source} holds {len(infos):,} entries; the limit is {limits.max_entries:,} (and {limits.max_pictures:,} "
             "pictures). Make a zip of fewer pictures."
         )
-    if overlapping(infos):
+    if overlapping(infos, data):
         raise DataError(
             f"{source} has entries that share their packed data, as a zip bomb's do (one piece of data unpacked "
-            "again and again under many names); it was refused. Make the zip again with a zip tool."
+            "again and again under many names), or a directory that points where no entry begins; it was refused. "
+            "Make the zip again with a zip tool."
         )
     with archive:
         for info in infos:
             name = info.filename
             if info.is_dir():
                 continue
-            if _junk(name):
+            if junk(name):
                 budget.junk += 1
                 continue
             reason = unsafe_name(name)
@@ -374,7 +392,7 @@ def load_image_folder(
             for name in sorted(files):
                 full = Path(folder) / name
                 relative = full.relative_to(root).as_posix()
-                if _junk(relative):
+                if junk(relative):
                     budget.junk += 1
                 elif full.is_symlink():
                     budget.skip(relative, "it is a symbolic link; not followed")

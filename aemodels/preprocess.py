@@ -38,8 +38,11 @@ def open_image(
     """Open uploaded bytes as a PIL image, accepting only the formats we support and sizes we can handle, decoded
     and brought down to at most WORK_SIZE pixels on its longer side (its format and EXIF kept); its
     `info[DECODED_SIZE]` is the (width, height) it was decoded at (a JPEG's already made smaller by its decoder).
-    `before_decoding(width, height)` is called with that size, from the header, before any pixel is decoded: a
-    budget for many pictures charges it there, and raises ImageInputError to refuse the picture unread."""
+    `before_decoding(decoded, full)` is called before any pixel is decoded, from the header: the pixels decoding
+    will hold (a baseline JPEG's at the reduced scale it is decoded at; a progressive JPEG's at full size, as its
+    decoder keeps every coefficient of every scan; any other format's at full size) and the pixels the decoder
+    walks through (the full size). A budget for many pictures charges them there, and raises ImageInputError to
+    refuse the picture unread."""
     if not data:
         raise ImageInputError("The file is empty (0 bytes). Please choose an image file.")
     if len(data) > max_bytes:
@@ -70,11 +73,13 @@ def open_image(
             f"megapixels at most (a JPEG, made smaller while it is unpacked, {MAX_PIXELS // 1_000_000}). "
             "Please upload a smaller image, or save it as JPEG."
         )
+    full = image.width * image.height
     try:
         if image.format == "JPEG":
             image.draft("RGB", (WORK_SIZE, WORK_SIZE))  # let the JPEG decoder downscale: much faster for photos
         if before_decoding is not None:
-            before_decoding(*image.size)  # the size it will be decoded at (draft has set a JPEG's)
+            whole = image.format != "JPEG" or bool(image.info.get("progressive"))
+            before_decoding(full if whole else image.width * image.height, full)
         image.load()
         image.info[DECODED_SIZE] = image.size
         # Everything after works on at most WORK_SIZE pixels a side (prepare_digit would bring it there itself):

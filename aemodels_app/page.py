@@ -170,7 +170,7 @@ def code(text: str, _: dict[str, Any]) -> list[float]:
     if len(parts) > MAX_CODE_DIMS:
         raise Invalid(f"a code has at most {MAX_CODE_DIMS} numbers")
     try:
-        values = [real_number(part) for part in parts]
+        values = [real_number(part.strip(" ")) for part in parts]  # "0.5, 1" as the pages show a code
     except Invalid:
         raise Invalid("it must be numbers separated by commas") from None
     if not all(math.isfinite(v) and abs(v) <= 1e6 for v in values):

@@ -199,13 +199,14 @@ def dropped_note(count: str) -> str:
     MAX_LENGTH characters). Streamlit says so only in its log, and the server never sees the query; the browser does
     (components/history.js), and reloads the page with `?dropped=` and the number of parameters instead."""
     try:
-        given = f"{whole_number(count):,} settings"
+        given = whole_number(count)
     except Invalid:
-        given = "too many settings"
-    return (
-        f"the link has {given}, more than the {CLIENT_STATE_QUERY_STRING_MAX_FIELDS:,} settings (or "
-        f"{CLIENT_STATE_QUERY_STRING_MAX_LENGTH:,} characters) a link may have, so none of them was read"
-    )
+        given = 0
+    if given > CLIENT_STATE_QUERY_STRING_MAX_FIELDS:
+        why = f"has {given:,} settings, more than the {CLIENT_STATE_QUERY_STRING_MAX_FIELDS:,} a link may have"
+    else:  # history.js also reloads a query of too many characters
+        why = f"is longer than the {CLIENT_STATE_QUERY_STRING_MAX_LENGTH:,} characters a link may have"
+    return f"the link {why}, so none of its settings was read"
 
 
 def widgets_the_browser_has() -> set[str]:

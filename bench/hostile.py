@@ -121,6 +121,12 @@ def build(case: str) -> bytes:
     if case == "pictures: 150 distinct 16-megapixel PNGs":
         png = _png(4000)
         return _zip([(f"{i}.png", png + bytes([i])) for i in range(150)])  # a trailing byte: distinct files
+    if case.startswith("pictures: 600 flat 40-megapixel JPEGs"):
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.new("L", (7000, 5700), 200).save(buffer, format="JPEG", progressive="progressive" in case)
+        return _zip((f"{i}.jpg", buffer.getvalue() + bytes([i % 251])) for i in range(600))
     if case == "pictures: 2,000 photos of 512 x 512 (the most a set uses)":
         from PIL import Image
 
@@ -147,6 +153,8 @@ CASES = [
     "pictures: 1,000 entries naming one 10 MB entry, bad checksum",
     "pictures: 900 entries of 10 MB, bad checksums",
     "pictures: 150 distinct 16-megapixel PNGs",
+    "pictures: 600 flat 40-megapixel JPEGs, progressive",
+    "pictures: 600 flat 40-megapixel JPEGs, baseline",
     "pictures: 2,000 photos of 512 x 512 (the most a set uses)",
     "train page: one measurement of a conv model with d = 1,024",
 ]

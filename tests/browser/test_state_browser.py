@@ -91,7 +91,7 @@ def test_a_link_streamlit_reads_none_of_is_named_and_leaves_the_address_bar(page
     open_page(page, app_url, "reconstruct?digit=5&" + "&".join(f"p{i}=1" for i in range(1200)))
     notes = page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="ignored").first
     expect(notes).to_be_visible(timeout=60_000)
-    assert "the link has 1,201 settings" in notes.inner_text() and "none of them was read" in notes.inner_text()
+    assert "the link has 1,201 settings" in notes.inner_text() and "none of its settings was read" in notes.inner_text()
     expect(page).to_have_url(f"{app_url}/reconstruct", timeout=30_000)
     assert errors_on(page) == []
 
