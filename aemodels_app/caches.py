@@ -4,13 +4,16 @@ thread started at the first visit can fill them before the user reaches the page
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels import DataError
+from aemodels import DataError, load_digits
 from aemodels.anomaly import (
     NOISE_KINDS,
     AnomalyReport,
@@ -22,7 +25,8 @@ from aemodels.anomaly import (
     score_range,
 )
 from aemodels.attributes import Direction, load_directions
-from aemodels.data import load_fashion_mnist
+from aemodels.capacity import load_curve, load_pca
+from aemodels.data import load_fashion_mnist, load_mnist
 from aemodels.geometry import (
     LatentProfile,
     PushDirections,
@@ -34,6 +38,7 @@ from aemodels.geometry import (
     push_summary,
 )
 from aemodels.models import VAE
+from aemodels.playground import TrainData
 from aemodels.posterior import KLProfile, kl_profile
 from aemodels.quality import load_report
 from aemodels.samplers import (
@@ -45,10 +50,12 @@ from aemodels.samplers import (
     load_samplers,
     training_codes,
 )
+from aemodels.sparsity import SparsityStats, sparsity_stats
 from aemodels.zoo import CheckpointError
-from aemodels_app.jobs import Gate
-from aemodels_app.ui.charts import thin_curve
+from aemodels_app.jobs import TRAINER_NICENESS, Gate, TrainingPool
+from aemodels_app.ui.charts import log_axis, scatter_spec, thin_curve
 from aemodels_app.ui.digits import read_only, sample_tensor
+from aemodels_app.ui.figures import styled
 from aemodels_app.ui.models import YOURS, cached_model, items_of, own_items
 
 # A user's upload to be read (a checkpoint, a picture set): one at a time in the process (docs/own-data.md, budgets)
@@ -213,3 +220,140 @@ def directions(name: str) -> PushDirections:
 @st.cache_data(show_spinner=False, max_entries=128)
 def summary(name: str, eps: float) -> PushSummary:
     return push_summary(cached_model(name), sample_tensor()[:RATIO_DIGITS], eps=eps, directions=directions(name))
+
+
+# --- Figures and resources of single pages (a page module defines no cache: Streamlit runs it as a fresh
+# __main__, so a cache defined there is not the one a test or another module imports) -----------------------
+
+SET_COLOURS = {DIGITS: "#1f77b4", "Fashion-MNIST": "#ff7f0e", "noise (uniform)": "#7f7f7f", "noise (blobs)": "#9467bd"}
+SET_COLOURS |= dict.fromkeys(OWN_ITEMS.values(), "#2ca02c")  # a user's model of other data: its own held-out items
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def roc_chart(name: str) -> go.Figure:
+    """The ROC curves of a model's scores, which no choice of the user changes: built once per process, shared."""
+    summary = anomaly_summary(name)
+    report = summary.report
+    roc = go.Figure()
+    for label, (fpr, tpr) in summary.roc_lines.items():
+        roc.add_scatter(
+            x=fpr, y=tpr, mode="lines", line_color=SET_COLOURS.get(label), name=f"{label}: AUC {report.auc[label]:.3f}"
+        )
+    roc.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="chance")
+    roc.update_layout(
+        height=380,
+        xaxis_title="false positive rate (digits flagged)",
+        yaxis_title="true positive rate",
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
+    return styled(roc)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def code_scatter(name: str) -> dict[str, Any]:
+    """What the map of one model's codes draws (aemodels_app.ui.charts.scatter_spec), built once per process and model
+    and shared read-only (digit_map adds the marks to a copy; st.cache_data would unpickle it on every run).
+    A 2-d VAE's prior gets its 1σ and 2σ circles; a 2-d code's plane is clickable everywhere (any spot of it can
+    be decoded)."""
+    xy, titles = points(name)
+    model = cached_model(name)
+    _, labels, data = items_of(name)  # a model of other data than MNIST: its own held-out items
+    what = "sample digits" if data.is_mnist else "held-out items of its own data"
+    return scatter_spec(
+        xy,
+        labels,
+        title=f"{name}: codes of the {len(labels):,} {what}",
+        axis_titles=titles,
+        circles=(1.0, 2.0) if model.variational and model.latent_dim == 2 else (),
+        plane=titles == ["z1", "z2"],
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def latent_map(name: str) -> dict[str, Any]:
+    """A 2-d model's plane with its items' codes (the sample digits, or its own held-out items; drawn by
+    components/scatter.js): every spot clickable. Shared read-only, like the explorer's maps: no copy on the
+    sliders' runs."""
+    images, labels, data = items_of(name)
+    what = "sample digits" if data.is_mnist else "held-out items of its own data"
+    return scatter_spec(
+        codes(name),
+        labels,
+        title=f"Codes of the {len(images):,} {what} under {name}: click to set the code",
+        axis_titles=("z1", "z2"),
+        plane=True,
+        height=380,
+    )
+
+
+@st.cache_data(show_spinner=False)
+def capacity_curve() -> dict | None:
+    try:
+        return load_curve()
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+@st.cache_data(show_spinner=False)
+def shipped_pca() -> tuple[torch.Tensor, torch.Tensor] | None:
+    try:
+        return load_pca()
+    except Exception:  # missing or damaged file: the page says so below
+        return None
+
+
+@st.cache_data(show_spinner=False)
+def sparsity_of(name: str, target: float) -> SparsityStats:
+    return sparsity_stats(codes(name), target=target)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def population_charts(name: str, rho: float) -> tuple[go.Figure, go.Figure]:
+    """The two charts of all sample digits' activations, which no choice of the user changes: built once per
+    process (np.histogram of 800k values and two plotly figures were most of a run) and shared."""
+    h = codes(name)
+    s = sparsity_of(name, rho)
+    counts, edges = np.histogram(h.ravel(), bins=50, range=(0.0, 1.0))
+    activations = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0]))
+    activations.update_layout(
+        height=320,
+        yaxis=log_axis(counts, title="count (log scale)"),
+        xaxis_title="activation",
+        title=f"All activations, {h.shape[0]:,} digits × {h.shape[1]} units",
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    units = go.Figure(go.Histogram(x=s.unit_means, nbinsx=40))
+    units.add_vline(x=rho, line={"color": "black", "dash": "dash"}, annotation_text=f"target ρ = {rho}")
+    units.update_layout(
+        height=320,
+        xaxis_title="mean activation of a unit",
+        yaxis_title="units",
+        title="Each unit's mean activation ρ̂_j",
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    return styled(activations), styled(units)
+
+
+@st.cache_resource(show_spinner=False)
+def training_pool() -> TrainingPool:
+    """The process's training pool, shared by every session (aemodels_app.jobs): one worker per core, or
+    $AEMODELS_TRAIN_WORKERS (fewer leaves more of the machine to the other pages' users)."""
+    workers = os.environ.get("AEMODELS_TRAIN_WORKERS", "")
+    return TrainingPool(int(workers) if workers.isdigit() and int(workers) > 0 else None, niceness=TRAINER_NICENESS)
+
+
+@st.cache_resource(show_spinner="Loading the training digits…")
+def training_data() -> TrainData:
+    """MNIST's 60,000 training digits and the first 1,000 test digits held out, where MNIST is installed; otherwise
+    the shipped 2,000-digit sample, 1,500 to train on and 500 held out."""
+    items = fashion()
+    extra = None if isinstance(items, str) else torch.from_numpy(items[0].copy())  # (2000, 1, 28, 28)
+    try:
+        x, y = load_mnist("train")
+        x_test, y_test = load_mnist("test")
+        return TrainData(x, y, x_test[:1000], y_test[:1000], "MNIST (60,000 training digits)", extra)
+    except DataError:
+        x, y = load_digits()
+        return TrainData(
+            x[:1500], y[:1500], x[1500:], y[1500:], "the shipped 2,000-digit sample (MNIST is not installed)", extra
+        )

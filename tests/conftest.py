@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from labtools.testing import skip_or_fail
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 
@@ -14,13 +16,23 @@ def mnist_dir() -> Path:
     """The canonical MNIST files: $AEMODELS_DATA, else ../shared/data/mnist, else data/mnist (`make data`)."""
     path = Path(os.environ.get("AEMODELS_DATA") or (SHARED_MNIST if SHARED_MNIST.exists() else ROOT / "data" / "mnist"))
     if not (path / "train-images-idx3-ubyte.gz").exists() and not (path / "train-images-idx3-ubyte").exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"MNIST is not at {path}; CI must provide it (set AEMODELS_DATA).")
-        pytest.skip(
+        skip_or_fail(
             f"MNIST is not at {path}: `make data` (or `python -m aemodels.data --download`, with AEMODELS_DATA "
-            "pointing at that folder) downloads it and checks its md5 sums"
+            "pointing at that folder) downloads it and checks its md5 sums; CI must provide it (AEMODELS_DATA)"
         )
     return path
+
+
+@pytest.fixture(scope="module")
+def fashion_installed() -> None:
+    """Fashion-MNIST comes from Debian's dataset-fashion-mnist (CI installs it); elsewhere its absence skips."""
+    from aemodels import DataError
+    from aemodels.data import load_fashion_mnist
+
+    try:
+        load_fashion_mnist("test", limit=1)
+    except DataError as err:
+        skip_or_fail(str(err))
 
 
 def _model_of(kind: str, d: int = 4, **extra):

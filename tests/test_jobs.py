@@ -73,7 +73,7 @@ def test_training_data_must_be_images(data):
 def test_the_train_pages_data_is_well_shaped():
     """The page's Fashion-MNIST items once had an extra axis: each measurement broadcast 500 × 500 errors (0.8 GB,
     0.9 s) and reported a wrong AUC."""
-    from aemodels_app.pages.train import training_data
+    from aemodels_app.caches import training_data
 
     x = training_data()
     assert x.fashion is None or x.fashion.shape[1:] == (1, 28, 28)

@@ -77,3 +77,29 @@ def test_no_aemodels_module_imports_streamlit_or_the_app():
     for path in sorted(PACKAGE.glob("*.py")):
         bad = {m for m in imported_modules(path) if m.split(".")[0] in ("streamlit", "aemodels_app")}
         assert not bad, f"{path.name} imports {sorted(bad)}: the library never imports streamlit or the app"
+
+
+def cache_decorators(path: Path) -> list[str]:
+    """The functions of a file decorated with one of Streamlit's caches (st.cache_data, st.cache_resource, with or
+    without arguments)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if isinstance(target, ast.Attribute) and target.attr.startswith("cache_"):
+                    found.append(node.name)
+    return found
+
+
+def test_no_page_module_defines_a_cache():
+    """Streamlit runs a page's file as a fresh __main__ and keys caches by module, so a cache (or a pool) defined in
+    a page is not the one a test or another module imports from aemodels_app.pages (issue 34.2): every per-process
+    cache and resource lives in aemodels_app/caches.py."""
+    import aemodels_app.caches
+    import aemodels_app.pages
+
+    pages = Path(aemodels_app.pages.__file__).parent
+    assert cache_decorators(Path(aemodels_app.caches.__file__))  # the check sees a cache where there is one
+    defined = {path.name: cache_decorators(path) for path in sorted(pages.glob("*.py"))}
+    assert {name: found for name, found in defined.items() if found} == {}

@@ -1,4 +1,4 @@
-"""One digit and one set of choices for the whole app, and the view in the URL (app_pages/_state.py)."""
+"""One digit and one set of choices for the whole app, and the view in the URL (aemodels_app/state.py)."""
 
 import pytest
 from apptest_helpers import captions, go, image_by_caption, no_errors, photo_bytes, plain, run

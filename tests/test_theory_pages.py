@@ -4,7 +4,6 @@ through the session state the click handler writes.)"""
 
 import base64
 import json
-import os
 
 import numpy as np
 import plotly.graph_objects as go
@@ -150,20 +149,6 @@ def test_pca_page_curve_angles_and_components():
     table = at.dataframe[0].value
     assert list(table["d"]) == sorted(table["d"]) and (table["linear / PCA"] < 1.05).all()
     assert any("first 16 principal components" in c for c in captions(at))
-
-
-@pytest.fixture(scope="module")
-def fashion_installed():
-    """Fashion-MNIST comes from Debian's dataset-fashion-mnist (CI installs it); elsewhere its absence skips."""
-    from aemodels import DataError
-    from aemodels.data import load_fashion_mnist
-
-    try:
-        load_fashion_mnist("test", limit=1)
-    except DataError as err:
-        if os.environ.get("CI"):
-            pytest.fail(str(err))
-        pytest.skip(str(err))
 
 
 def test_anomaly_fashion_item_is_flagged_and_auc_table_is_shown(fashion_installed):

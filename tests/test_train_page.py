@@ -194,7 +194,8 @@ def test_the_download_is_the_model_at_the_step_it_says():
     from aemodels import load_digits
     from aemodels.checkpoints import read_checkpoint
     from aemodels.playground import TrainData, TrainSpec
-    from aemodels_app.pages.train import checkpoint_zip, pool
+    from aemodels_app.caches import training_pool as pool
+    from aemodels_app.pages.train import checkpoint_zip
 
     x, y = load_digits()
     job = pool().submit("download-test", TrainSpec(train_digits=1000, batch_size=16), TrainData(x, y, x, y, "s"))

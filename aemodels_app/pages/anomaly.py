@@ -11,11 +11,11 @@ from aemodels.anomaly import NOISE_KINDS, noise_images, reconstruction_error
 from aemodels.data import FASHION_CLASSES
 from aemodels.zoo import models_for
 from aemodels_app import state
-from aemodels_app.caches import COUNT, DIGITS, OWN_ITEMS, anomaly_summary, fashion, normal_set
+from aemodels_app.caches import COUNT, DIGITS, SET_COLOURS, anomaly_summary, fashion, normal_set, roc_chart
 from aemodels_app.page import Field, WarmUpTask, first_model, fixed, integer, model_of, one_of, page
 from aemodels_app.ui.charts import log_axis
 from aemodels_app.ui.digits import current_digit
-from aemodels_app.ui.figures import error_picture, picture, picture_row, plot, styled
+from aemodels_app.ui.figures import error_picture, picture, picture_row, plot
 from aemodels_app.ui.models import digit_for, knows_note, load_model, model_choice
 
 MODEL = "anomaly_model"
@@ -52,10 +52,6 @@ PAGE = page(
 )
 
 
-SET_COLOURS = {DIGITS: "#1f77b4", "Fashion-MNIST": "#ff7f0e", "noise (uniform)": "#7f7f7f", "noise (blobs)": "#9467bd"}
-SET_COLOURS |= dict.fromkeys(OWN_ITEMS.values(), "#2ca02c")  # a user's model of other data: its own held-out items
-
-
 def chosen_input(items: tuple[np.ndarray, np.ndarray] | str, name: str) -> tuple[torch.Tensor, str]:
     """The input to score: the app's digit, a Fashion-MNIST item or noise."""
     choices = list(ANOMALY_INPUTS) if not isinstance(items, str) else [ANOMALY_INPUTS[0], ANOMALY_INPUTS[2]]
@@ -74,26 +70,6 @@ def chosen_input(items: tuple[np.ndarray, np.ndarray] | str, name: str) -> tuple
         return noise_images(kind, 1, seed=seed), f"{kind} noise"
     digit = digit_for(name, current_digit())  # a model of other data than MNIST: an item of its own held-out set
     return digit.x, digit.caption
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def roc_chart(name: str) -> go.Figure:
-    """The ROC curves of a model's scores, which no choice of the user changes: built once per process, shared."""
-    summary = anomaly_summary(name)
-    report = summary.report
-    roc = go.Figure()
-    for label, (fpr, tpr) in summary.roc_lines.items():
-        roc.add_scatter(
-            x=fpr, y=tpr, mode="lines", line_color=SET_COLOURS.get(label), name=f"{label}: AUC {report.auc[label]:.3f}"
-        )
-    roc.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="chance")
-    roc.update_layout(
-        height=380,
-        xaxis_title="false positive rate (digits flagged)",
-        yaxis_title="true positive rate",
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-    )
-    return styled(roc)
 
 
 def render() -> None:

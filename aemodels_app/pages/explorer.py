@@ -1,7 +1,6 @@
 """Latent explorer: the shipped digits' codes under two models side by side; click one to see it."""
 
 from functools import partial
-from typing import Any
 
 import streamlit as st
 import torch
@@ -10,12 +9,11 @@ from aemodels.geometry import spot_report
 from aemodels.text import inert
 from aemodels.zoo import models_for
 from aemodels_app import state
-from aemodels_app.caches import points
+from aemodels_app.caches import code_scatter, points
 from aemodels_app.page import Field, WarmUpTask, first_model, fixed, integer, model_of, page
-from aemodels_app.ui.charts import scatter_spec
 from aemodels_app.ui.digits import digit_tensor, digits
 from aemodels_app.ui.figures import Click, digit_map, picture, picture_row
-from aemodels_app.ui.models import cached_model, items_of, knows_note, load_model, model_choice, own_items
+from aemodels_app.ui.models import items_of, knows_note, load_model, model_choice, own_items
 
 LEFT = "explorer_left"
 RIGHT = "explorer_right"
@@ -48,26 +46,6 @@ PAGE = page(
     ),
     warm_up=warm_up,
 )
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def scatter(name: str) -> dict[str, Any]:
-    """What the map of one model's codes draws (aemodels_app.ui.charts.scatter_spec), built once per process and model
-    and shared read-only (digit_map adds the marks to a copy; st.cache_data would unpickle it on every run).
-    A 2-d VAE's prior gets its 1σ and 2σ circles; a 2-d code's plane is clickable everywhere (any spot of it can
-    be decoded)."""
-    xy, titles = points(name)
-    model = cached_model(name)
-    _, labels, data = items_of(name)  # a model of other data than MNIST: its own held-out items
-    what = "sample digits" if data.is_mnist else "held-out items of its own data"
-    return scatter_spec(
-        xy,
-        labels,
-        title=f"{name}: codes of the {len(labels):,} {what}",
-        axis_titles=titles,
-        circles=(1.0, 2.0) if model.variational and model.latent_dim == 2 else (),
-        plane=titles == ["z1", "z2"],
-    )
 
 
 def decoded_spot(name: str, x: float, y: float) -> None:
@@ -147,7 +125,7 @@ def render() -> None:
         if load_model(name) is not None:
             with column:
                 digit_map(
-                    scatter(name),
+                    code_scatter(name),
                     key=chart_key(side, name),
                     # the clicked item, marked in each map of its set
                     marked=selected if item_set(name) == (st.session_state.get(SELECTED_FROM) or "") else None,

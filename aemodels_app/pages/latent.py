@@ -2,7 +2,6 @@
 digits in latent space."""
 
 from functools import partial
-from typing import Any
 
 import streamlit as st
 import torch
@@ -14,13 +13,12 @@ from aemodels.images import make_grid
 from aemodels.models import Autoencoder
 from aemodels.zoo import models_for
 from aemodels_app import state
-from aemodels_app.caches import attribute_directions, codes, profile
+from aemodels_app.caches import attribute_directions, codes, latent_map, profile
 from aemodels_app.page import Field, WarmUpTask, code, first_model, fixed, integer, model_of, one_of, page
-from aemodels_app.ui.charts import scatter_spec
 from aemodels_app.ui.digits import current_digit, digit_picker
 from aemodels_app.ui.figures import Click, digit_map, picture, pixels
 from aemodels_app.ui.live import decoder_url, live_sliders
-from aemodels_app.ui.models import cached_model, digit_for, items_of, knows_note, load_model, model_choice
+from aemodels_app.ui.models import cached_model, digit_for, knows_note, load_model, model_choice
 
 MODEL = "latent_model"
 LIVE = "latent_live"
@@ -95,23 +93,6 @@ PAGE = page(
 SHOWN = 8
 # Attribute sliders: the largest change asked for, and the slider step, per property.
 ATTRIBUTE_RANGE = {"slant": (30.0, 1.0), "thickness": (1.5, 0.05), "width": (6.0, 0.2)}
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def latent_map(name: str) -> dict[str, Any]:
-    """A 2-d model's plane with its items' codes (the sample digits, or its own held-out items; drawn by
-    components/scatter.js): every spot clickable. Shared read-only, like the explorer's maps: no copy on the
-    sliders' runs."""
-    images, labels, data = items_of(name)
-    what = "sample digits" if data.is_mnist else "held-out items of its own data"
-    return scatter_spec(
-        codes(name),
-        labels,
-        title=f"Codes of the {len(images):,} {what} under {name}: click to set the code",
-        axis_titles=("z1", "z2"),
-        plane=True,
-        height=380,
-    )
 
 
 def take_map_click(name: str, click: Click) -> None:

@@ -4,11 +4,11 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels.capacity import load_curve, load_pca
 from aemodels.geometry import decorrelated_basis, principal_angles
 from aemodels.images import filter_grid
 from aemodels.models import LinearAE
 from aemodels.zoo import models_for
+from aemodels_app.caches import capacity_curve, shipped_pca
 from aemodels_app.page import page
 from aemodels_app.ui.charts import log_axis
 from aemodels_app.ui.digits import sample_tensor
@@ -27,22 +27,6 @@ PAGE = page(
 )
 
 
-@st.cache_data(show_spinner=False)
-def curve() -> dict | None:
-    try:
-        return load_curve()
-    except (FileNotFoundError, ValueError):
-        return None
-
-
-@st.cache_data(show_spinner=False)
-def shipped_pca() -> tuple[torch.Tensor, torch.Tensor] | None:
-    try:
-        return load_pca()
-    except Exception:  # missing or damaged file: the page says so below
-        return None
-
-
 def render() -> None:
     st.title("A linear AE is PCA")
     st.markdown(
@@ -53,7 +37,7 @@ def render() -> None:
         "because the digit manifold is curved."
     )
     st.header("Reconstruction error against latent size")
-    data = curve()
+    data = capacity_curve()
     if data is None:
         st.warning(
             "The curve has not been computed in this copy (pretrained/figures/capacity.json is missing). "

@@ -2,20 +2,17 @@
 
 from functools import partial
 
-import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from aemodels.images import filter_grid
 from aemodels.models import SparseAE
-from aemodels.sparsity import SparsityStats, sparsity_stats
 from aemodels.zoo import models_for
-from aemodels_app.caches import codes
+from aemodels_app.caches import codes, population_charts, sparsity_of
 from aemodels_app.page import Field, WarmUpTask, fixed, integer, page
-from aemodels_app.ui.charts import log_axis
 from aemodels_app.ui.digits import current_digit
-from aemodels_app.ui.figures import picture, pixels, plot, styled
+from aemodels_app.ui.figures import picture, pixels, plot
 from aemodels_app.ui.models import load_model
 
 SHOWN = "sparse_shown"
@@ -40,38 +37,6 @@ PAGE = page(
 )
 
 
-@st.cache_data(show_spinner=False)
-def stats(name: str, target: float) -> SparsityStats:
-    return sparsity_stats(codes(name), target=target)
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def population_charts(name: str, rho: float) -> tuple[go.Figure, go.Figure]:
-    """The two charts of all sample digits' activations, which no choice of the user changes: built once per
-    process (np.histogram of 800k values and two plotly figures were most of a run) and shared."""
-    h = codes(name)
-    s = stats(name, rho)
-    counts, edges = np.histogram(h.ravel(), bins=50, range=(0.0, 1.0))
-    activations = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0]))
-    activations.update_layout(
-        height=320,
-        yaxis=log_axis(counts, title="count (log scale)"),
-        xaxis_title="activation",
-        title=f"All activations, {h.shape[0]:,} digits × {h.shape[1]} units",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
-    units = go.Figure(go.Histogram(x=s.unit_means, nbinsx=40))
-    units.add_vline(x=rho, line={"color": "black", "dash": "dash"}, annotation_text=f"target ρ = {rho}")
-    units.update_layout(
-        height=320,
-        xaxis_title="mean activation of a unit",
-        yaxis_title="units",
-        title="Each unit's mean activation ρ̂_j",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
-    return styled(activations), styled(units)
-
-
 def render() -> None:
     st.title("Sparse codes")
     st.markdown(
@@ -88,7 +53,7 @@ def render() -> None:
     name = names[0]
     rho = model.config.sparsity_target
     h = codes(name)
-    s = stats(name, rho)
+    s = sparsity_of(name, rho)
 
     a, b, c = st.columns(3)
     a.metric(

@@ -4,7 +4,6 @@ and the seed's claims about capacity and regularisation happen (or not), measure
 from __future__ import annotations
 
 import io
-import os
 import uuid
 import zipfile
 from dataclasses import asdict, replace
@@ -14,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from aemodels import DataError, checkpoints, load_digits, load_mnist
+from aemodels import checkpoints
 from aemodels.checkpoints import MNIST_DATA, ModelData
 from aemodels.images import make_grid
 from aemodels.playground import (
@@ -28,8 +27,8 @@ from aemodels.playground import (
 )
 from aemodels.text import inert
 from aemodels_app import state
-from aemodels_app.caches import fashion
-from aemodels_app.jobs import DONE, TRAINER_NICENESS, JobView, TrainingPool
+from aemodels_app.caches import training_data, training_pool
+from aemodels_app.jobs import DONE, JobView
 from aemodels_app.page import Field, fixed, integer, number, one_of, option_of, page, rounded
 from aemodels_app.pages import reconstruct
 from aemodels_app.ui import own_data
@@ -103,31 +102,6 @@ ARCH_LABELS = {"linear": "tied linear", "mlp": "MLP", "conv": "convolutional"}
 REG_LABELS = {"none": "none", "denoising": "denoising", "sparse": "sparsity", "vae": "VAE"}
 
 
-@st.cache_resource(show_spinner=False)
-def pool() -> TrainingPool:
-    """The process's training pool, shared by every session (aemodels_app.jobs): one worker per core, or
-    $AEMODELS_TRAIN_WORKERS (fewer leaves more of the machine to the other pages' users)."""
-    workers = os.environ.get("AEMODELS_TRAIN_WORKERS", "")
-    return TrainingPool(int(workers) if workers.isdigit() and int(workers) > 0 else None, niceness=TRAINER_NICENESS)
-
-
-@st.cache_resource(show_spinner="Loading the training digits…")
-def training_data() -> TrainData:
-    """MNIST's 60,000 training digits and the first 1,000 test digits held out, where MNIST is installed; otherwise
-    the shipped 2,000-digit sample, 1,500 to train on and 500 held out."""
-    items = fashion()
-    extra = None if isinstance(items, str) else torch.from_numpy(items[0].copy())  # (2000, 1, 28, 28)
-    try:
-        x, y = load_mnist("train")
-        x_test, y_test = load_mnist("test")
-        return TrainData(x, y, x_test[:1000], y_test[:1000], "MNIST (60,000 training digits)", extra)
-    except DataError:
-        x, y = load_digits()
-        return TrainData(
-            x[:1500], y[:1500], x[1500:], y[1500:], "the shipped 2,000-digit sample (MNIST is not installed)", extra
-        )
-
-
 def owner() -> str:
     if OWNER not in st.session_state:
         st.session_state[OWNER] = uuid.uuid4().hex
@@ -155,7 +129,7 @@ def current_spec(data: TrainData) -> TrainSpec:
 def start(spec: TrainSpec, chosen: TrainingSet, experiment: str | None = None) -> None:
     """A button's callback: start a job on the chosen data (the session's earlier one stops)."""
     try:
-        job = pool().submit(owner(), spec, chosen.data)
+        job = training_pool().submit(owner(), spec, chosen.data)
     except SpecError as err:
         st.session_state[NOTE] = f"Cannot train this: {err}."
         return
@@ -183,8 +157,8 @@ def start_experiment(key: str, chosen: TrainingSet) -> None:
 def reset() -> None:
     job = st.session_state.pop(JOB, None)
     if job is not None:
-        pool().cancel(job, "reset")
-        pool().forget(job)
+        training_pool().cancel(job, "reset")
+        training_pool().forget(job)
     st.session_state.pop(EXPERIMENT, None)
 
 
@@ -250,13 +224,13 @@ def buttons(view: JobView | None, chosen: TrainingSet) -> None:
     cols[0].button("Start", type="primary", on_click=start, args=(spec, chosen), key=START)
     job = view.job_id if view is not None else 0
     if view is not None and view.status in ("running", "queued"):
-        cols[1].button("Pause", on_click=pool().pause, args=(job,), key=PAUSE)
+        cols[1].button("Pause", on_click=training_pool().pause, args=(job,), key=PAUSE)
     else:
         paused = view is not None and view.status == "paused"
-        cols[1].button("Resume", on_click=pool().resume, args=(job,), disabled=not paused, key=PAUSE)
+        cols[1].button("Resume", on_click=training_pool().resume, args=(job,), disabled=not paused, key=PAUSE)
     cols[2].button(
         "One step",
-        on_click=pool().one_step,
+        on_click=training_pool().one_step,
         args=(job,),
         disabled=view is None or view.status in DONE,
         key=STEP,
@@ -411,7 +385,7 @@ def claims(view: JobView) -> None:
 def live(job: int) -> None:
     """Everything that moves while the job trains; polled twice a second while it runs."""
     try:
-        view = pool().view(job)
+        view = training_pool().view(job)
     except KeyError:
         st.session_state.pop(JOB, None)
         st.info(GONE)
@@ -457,7 +431,7 @@ def use_elsewhere(job: int, known: TrainingSet) -> None:
     is pressed: it does not poll, so the download it offers stays the same while the live view above redraws."""
     st.subheader("Use your model")
     try:
-        view = pool().view(job)
+        view = training_pool().view(job)
     except KeyError:
         st.info(GONE)
         return
@@ -466,7 +440,7 @@ def use_elsewhere(job: int, known: TrainingSet) -> None:
     cols = st.columns([1, 1, 2])
     if cols[0].button("Use it on the other pages", key=USE, disabled=not ready):
         try:
-            snapshot = pool().snapshot(job)
+            snapshot = training_pool().snapshot(job)
         except KeyError:
             st.session_state.pop(JOB, None)
             st.rerun()  # the page then says the training is gone
@@ -512,8 +486,8 @@ def checkpoint_zip(job: int, known: ModelData = MNIST_DATA) -> bytes:
     which data it knows, and the step and seconds the weights are at), with mine.items.safetensors, its held-out
     items, when that is not MNIST (aemodels.checkpoints). Made when the download is clicked."""
     try:
-        spec = pool().view(job).spec
-        snapshot = pool().snapshot(job)
+        spec = training_pool().view(job).spec
+        snapshot = training_pool().snapshot(job)
     except (KeyError, LookupError):  # dropped since the page was drawn: the archive says so instead of a broken one
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
@@ -545,7 +519,7 @@ def render() -> None:
     view = None
     if job is not None:
         try:
-            view = pool().view(job)
+            view = training_pool().view(job)
         except KeyError:
             st.session_state.pop(JOB, None)
             job = None

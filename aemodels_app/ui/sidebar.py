@@ -30,7 +30,7 @@ GLOSSARY = {
 
 
 def link_to_view() -> None:
-    """The link to the view on the screen, with a button that copies it (app_pages/link.js): read from the address
+    """The link to the view on the screen, with a button that copies it (components/link.js): read from the address
     bar, which `state.sync_url` keeps up to date after full runs and fragment runs alike."""
     components.link(key="aemodels_link", height="content")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from labtools.appserver import CHROMIUM_ARGS, ROOT, chromium_path, serve_app
+from labtools.testing import skip_or_fail
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -22,9 +23,7 @@ def browser_type_launch_args(browser_type_launch_args):
             "Chromium is not installed, so the browser tests cannot run. Install Debian's package: "
             "`apt-get install chromium` (the tests never download a browser)."
         )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(message)
     return {**browser_type_launch_args, "executable_path": path, "args": CHROMIUM_ARGS}
 
 

@@ -3,15 +3,12 @@ the model used on Reconstruction and Sampling; a Fashion-MNIST training; the dow
 a fresh session and used; a hostile zip's entries skipped with plain, inert notes."""
 
 import io
-import os
 import zipfile
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from aemodels import DataError
-from aemodels.data import load_fashion_mnist
 from labtools.browser import errors_on, image_src, open_page, settle, sidebar_choice
 from labtools.samples import picture_zip
 
@@ -133,17 +130,6 @@ def test_a_downloaded_checkpoint_uploaded_again_in_a_fresh_session_is_used(brows
         expect(error).to_contain_text("does not match the sha256 its JSON records", timeout=60_000)
     finally:
         context.close()
-
-
-@pytest.fixture(scope="module")
-def fashion_installed() -> None:
-    """Fashion-MNIST comes from Debian's dataset-fashion-mnist (CI installs it); elsewhere its absence skips."""
-    try:
-        load_fashion_mnist("test", limit=1)
-    except DataError as err:
-        if os.environ.get("CI"):
-            pytest.fail(str(err))
-        pytest.skip(str(err))
 
 
 @pytest.mark.slow  # a training of a few hundred steps

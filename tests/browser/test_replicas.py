@@ -9,6 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from labtools.browser import digit_index_box, errors_on, settle
 from labtools.replicas import replicas_behind_nginx
+from labtools.testing import skip_or_fail
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # several server processes, for half a minute or more
 
@@ -17,10 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]  # several server processes
 def nginx_installed():
     if shutil.which("nginx") or os.path.exists("/usr/sbin/nginx"):
         return
-    message = "nginx is not installed, so the replica test cannot run: apt-get install nginx"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    skip_or_fail("nginx is not installed, so the replica test cannot run: apt-get install nginx")
 
 
 def open_session(browser: Browser, url: str, digit: int = 5) -> tuple[Page, set[str]]:
