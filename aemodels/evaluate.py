@@ -307,12 +307,14 @@ def markdown_table(results: dict[str, dict], infos: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line: `python -m aemodels.evaluate [NAME ...]` (or `--models NAME ...`), as CONTRIBUTING says."""
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="evaluate only these (default: every shipped model)")
     parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $AEMODELS_DATA or data/mnist)")
-    parser.add_argument("--models", nargs="*", default=None, help="evaluate only these (default: every shipped model)")
+    parser.add_argument("--models", nargs="*", default=None, help="the same as the NAMEs")
     parser.add_argument("--k", type=int, default=1000, help="importance samples for the VAE log-likelihood")
     parser.add_argument("--no-write", action="store_true", help="print only; leave the JSON files and MODELS.md alone")
     parser.add_argument(
@@ -322,6 +324,16 @@ def main(argv: list[str] | None = None) -> None:
         "sample quality)",
     )
     args = parser.parse_args(argv)
+    known = set(list_pretrained() + list_pretrained(conditional=True))
+    args.models = [*args.names, *(args.models or [])] or None
+    unknown = sorted(set(args.models or []) - known)
+    if unknown:
+        parser.error(f"no shipped model called {', '.join(unknown)}; the models: {', '.join(sorted(known))}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     try:
         x_train, _ = load_mnist("train", directory=args.data_dir)
         x_test, y_test = load_mnist("test", directory=args.data_dir)

@@ -1,4 +1,4 @@
-"""A model's decoder as plain data for the in-browser decoder (aemodels_app/components/live_decoder.js): a list of layers
+"""A model's decoder as plain data for the in-browser decoder (components/live_decoder.js): a list of layers
 and one little-endian float32 buffer holding every weight. No pickle, no code: the browser reads numbers.
 
 Layers, in order: {"op": "linear", "in", "out", "w", "b"} (w is (out, in) row-major, as torch stores it),

@@ -29,7 +29,7 @@ def test_every_registered_sampler_draws_digits_for_a_model_it_supports(shipped):
     for name, model, fitted in shipped:
         kinds = fitted.kinds(model)
         assert kinds == [k for k, s in SAMPLERS.items() if s.supports(model)]
-        assert len(kinds) == 2, f"{name}: the Sampling page shows two samplers a model"
+        assert len(kinds) >= 2, f"{name}: a model is sampled by its box and its mixture at least"
         for kind in kinds:
             images = fitted.draw(model, kind, 6, temperature=0.8, seed=3)
             assert images.shape == (6, 1, 28, 28), f"{name}/{kind}"

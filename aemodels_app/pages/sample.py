@@ -253,8 +253,8 @@ def render() -> None:
         if isinstance(samplers, str):
             st.info(samplers)
             continue
-        columns = st.columns(2)
-        for column, kind in zip(columns, samplers.kinds(model), strict=True):
+        kinds = samplers.kinds(model)  # one column per registered sampler that applies (aemodels.samplers.SAMPLERS)
+        for column, kind in zip(st.columns(len(kinds)), kinds, strict=True):
             sampler_panel(column, model_name, model, samplers, kind, count, temperature, seed)
     with st.expander("Every measured figure, with the class histograms", expanded=False):
         measured_table(shown)
