@@ -6,8 +6,9 @@ const decoders = new Map(); // url -> Promise<{manifest, weights, decode}>
 const frameTimes = (window.__aemodelsFrameTimes = window.__aemodelsFrameTimes || []);
 window.aemodelsDecoders = window.aemodelsDecoders || {};
 
-function linear(x, layer, w) {
-  const out = new Float32Array(layer.out);
+// Every function below writes into an output buffer its decoder allocated once (makeDecoder): a drag decodes
+// dozens of codes a second, and a new buffer per layer per frame kept the garbage collector busy.
+function linear(x, layer, w, out) {
   const n = layer.in;
   for (let o = 0; o < layer.out; o++) {
     let sum = w[layer.b + o];
@@ -36,9 +37,8 @@ function prepareConvTranspose(layer, w, shape) {
            shape: [cout, oh, ow] };
 }
 
-function scatter(x, g) {
+function scatter(x, g, out) {
   const { cin, cout, k, s, p, h, wd, oh, ow, weights, bias } = g;
-  const out = new Float32Array(oh * ow * cout);
   for (let i = 0; i < oh * ow; i++) out.set(bias, i * cout);
   for (let iy = 0; iy < h; iy++) {
     for (let ix = 0; ix < wd; ix++) {
@@ -103,10 +103,9 @@ function tapTables(g) {
 }
 
 // x is channels-last (h, w, cin); the result is channels-last (oh, ow, cout).
-function gather(x, g) {
+function gather(x, g, out) {
   const { cin, cout, k, oh, ow, weights, bias } = g;
   const { start, xs, ws } = g.tables || (g.tables = tapTables(g));
-  const out = new Float32Array(oh * ow * cout);
   const perOut = k * k * cin;
   for (let pixel = 0; pixel < oh * ow; pixel++) {
     const first = start[pixel], last = start[pixel + 1];
@@ -125,47 +124,58 @@ function gather(x, g) {
 }
 
 // (c, h, w) <-> (h, w, c)
-function toChannelsLast(x, [c, h, w]) {
-  const out = new Float32Array(x.length);
+function toChannelsLast(x, [c, h, w], out) {
   for (let ci = 0; ci < c; ci++) for (let i = 0; i < h * w; i++) out[i * c + ci] = x[ci * h * w + i];
   return out;
 }
 
-function toChannelsFirst(x, [c, h, w]) {
-  const out = new Float32Array(x.length);
+function toChannelsFirst(x, [c, h, w], out) {
   for (let ci = 0; ci < c; ci++) for (let i = 0; i < h * w; i++) out[ci * h * w + i] = x[i * c + ci];
   return out;
 }
 
 function makeDecoder(manifest, w) {
-  // Walk the layers once to fix every shape and re-lay out the convolution weights.
+  // Walk the layers once to fix every shape, re-lay out the convolution weights and allocate each step's output.
   let shape = [manifest.latent_dim];
+  const size = (dims) => dims.reduce((a, b) => a * b, 1);
   const steps = manifest.layers.map((layer) => {
-    if (layer.op === "linear") { shape = [layer.out]; return { op: "linear", layer }; }
-    if (layer.op === "reshape") { shape = layer.shape; return { op: "reshape", shape: layer.shape }; }
+    if (layer.op === "linear") {
+      const before = shape; // a linear layer after a convolution reads it flattened channels-first, as torch does
+      shape = [layer.out];
+      const flat = before.length === 3 ? new Float32Array(size(before)) : null;
+      return { op: "linear", layer, out: new Float32Array(layer.out), flat };
+    }
+    if (layer.op === "reshape") {
+      shape = layer.shape;
+      return { op: "reshape", shape: layer.shape, out: new Float32Array(size(layer.shape)) };
+    }
     if (layer.op === "conv_transpose2d" || layer.op === "conv2d") {
       const g = (layer.op === "conv2d" ? prepareConv : prepareConvTranspose)(layer, w, shape);
       shape = g.shape;
-      return { op: g.kind, g };
+      return { op: g.kind, g, out: new Float32Array(size(g.shape)) };
     }
     if (layer.op === "relu" || layer.op === "sigmoid") return { op: layer.op };
     throw new Error("unknown layer " + layer.op);
   });
+  const input = new Float32Array(manifest.latent_dim);
+  const pixels = shape.length === 3 ? new Float32Array(size(shape)) : null;
+  // The returned pixels are the decoder's own buffer, overwritten by its next call: draw them, or copy them.
   return (z) => {
-    let x = Float32Array.from(z);
+    input.set(z);
+    let x = input;
     let spatial = null; // the (c, h, w) shape while activations are channels-last
     for (const step of steps) {
       if (step.op === "linear") {
-        if (spatial) { x = toChannelsFirst(x, spatial); spatial = null; } // torch flattens channels-first
-        x = linear(x, step.layer, w);
+        if (spatial) { x = toChannelsFirst(x, spatial, step.flat); spatial = null; }
+        x = linear(x, step.layer, w, step.out);
       }
       else if (step.op === "relu") { for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] = 0; }
-      else if (step.op === "reshape") { spatial = step.shape; x = toChannelsLast(x, spatial); }
-      else if (step.op === "gather") { x = gather(x, step.g); spatial = step.g.shape; }
-      else if (step.op === "scatter") { x = scatter(x, step.g); spatial = step.g.shape; }
+      else if (step.op === "reshape") { spatial = step.shape; x = toChannelsLast(x, spatial, step.out); }
+      else if (step.op === "gather") { x = gather(x, step.g, step.out); spatial = step.g.shape; }
+      else if (step.op === "scatter") { x = scatter(x, step.g, step.out); spatial = step.g.shape; }
       else if (step.op === "sigmoid") { for (let i = 0; i < x.length; i++) x[i] = 1 / (1 + Math.exp(-x[i])); }
     }
-    if (spatial) x = toChannelsFirst(x, spatial);
+    if (spatial) x = toChannelsFirst(x, spatial, pixels);
     return x; // 784 pixels in [0, 1]
   };
 }
@@ -186,9 +196,11 @@ function loadDecoder(url, name) {
   return decoders.get(url);
 }
 
+const images = new WeakMap(); // canvas -> its ImageData, made once
 function draw(canvas, pixels) {
   const context = canvas.getContext("2d");
-  const image = context.createImageData(28, 28);
+  let image = images.get(canvas);
+  if (!image) { image = context.createImageData(28, 28); images.set(canvas, image); }
   for (let i = 0; i < 784; i++) {
     const v = Math.round(Math.min(1, Math.max(0, pixels[i])) * 255);
     image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = v;
