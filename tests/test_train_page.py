@@ -158,7 +158,7 @@ def test_a_download_of_a_training_that_is_gone_says_so():
     import io
     import zipfile
 
-    from aemodels_app.pages.train import GONE, checkpoint_zip
+    from aemodels_app.ui.training import GONE, checkpoint_zip
 
     with zipfile.ZipFile(io.BytesIO(checkpoint_zip(10**9))) as archive:
         assert archive.namelist() == ["README.txt"]
@@ -172,7 +172,7 @@ def test_a_diverged_trainings_code_map_draws_its_finite_codes_or_nothing():
 
     import numpy as np
 
-    from aemodels_app.pages.train import code_map_spec
+    from aemodels_app.ui.training import code_map_spec
 
     points = np.array([[0.0, 1.0], [np.nan, 2.0], [3.0, 4.0]])
     view = SimpleNamespace(job_id=1, code_map=(points, np.array([5, 6, 7]), "z1, z2"))
@@ -195,7 +195,7 @@ def test_the_download_is_the_model_at_the_step_it_says():
     from aemodels.checkpoints import read_checkpoint
     from aemodels.playground import TrainData, TrainSpec
     from aemodels_app.caches import training_pool as pool
-    from aemodels_app.pages.train import checkpoint_zip
+    from aemodels_app.ui.training import checkpoint_zip
 
     x, y = load_digits()
     job = pool().submit("download-test", TrainSpec(train_digits=1000, batch_size=16), TrainData(x, y, x, y, "s"))
