@@ -36,6 +36,28 @@ Regulariser = Literal["none", "denoising", "sparse", "vae"]
 ARCHITECTURES: tuple[Architecture, ...] = ("linear", "mlp", "conv")
 REGULARISERS: tuple[Regulariser, ...] = ("none", "denoising", "sparse", "vae")
 MAX_LATENT = 1024
+MAX_SEED = 1_000_000
+MIN_TRAIN_DIGITS, MAX_TRAIN_DIGITS = 100, 60_000
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The range of one of a training's settings, the grid the Train page offers it on, and its name in words."""
+
+    low: float
+    high: float
+    step: float
+    what: str
+
+
+# The regularisers' settings: one table, which TrainSpec.problems checks and the Train page draws its sliders from
+# (a second copy of these bounds, by hand, had come to disagree with the page's: σ from 0.01 here, 0.05 there).
+LIMITS: dict[str, Limit] = {
+    "noise_std": Limit(0.05, 1.0, 0.05, "the training noise σ"),
+    "sparsity_target": Limit(0.01, 0.3, 0.01, "the sparsity target ρ"),
+    "sparsity_weight": Limit(0.0, 10.0, 0.5, "the sparsity weight λ"),
+    "beta": Limit(0.0, 4.0, 0.1, "β"),
+}
 HELD_OUT = 1000  # held-out digits the measurements use
 SHOWN = 8  # fixed test digits whose reconstructions the page shows
 MAP_POINTS = 600  # held-out codes on the code map
@@ -113,18 +135,15 @@ class TrainSpec:
             out.append(f"the code size must be a whole number from 1 to {MAX_LATENT}, not {self.latent_dim}")
         checks = [
             (self.lr, 1e-6, 1.0, "the learning rate"),
-            (self.noise_std, 0.01, 1.0, "the training noise σ"),
-            (self.sparsity_target, 0.001, 0.5, "the sparsity target ρ"),
-            (self.sparsity_weight, 0.0, 100.0, "the sparsity weight λ"),
-            (self.beta, 0.0, 100.0, "β"),
+            *((getattr(self, name), limit.low, limit.high, limit.what) for name, limit in LIMITS.items()),
             (self.max_seconds, 1.0, 3600.0, "the time limit (seconds)"),
         ]
         for value, low, high, name in checks:
             if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
                 out.append(f"{name} must lie between {low:g} and {high:g}, not {value}")
         for value, low, high, name in (
-            (self.train_digits, 100, 60_000, "the number of training digits"),
-            (self.seed, 0, 1_000_000, "the seed"),
+            (self.train_digits, MIN_TRAIN_DIGITS, MAX_TRAIN_DIGITS, "the number of training digits"),
+            (self.seed, 0, MAX_SEED, "the seed"),
             (self.batch_size, 1, 1024, "the batch size"),
             (self.max_steps, 1, 1_000_000, "the step limit"),
         ):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -54,12 +54,97 @@ def shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# --- Widgets, declared once: the drawn widget (aemodels_app.ui.widgets.draw), the link's parser and its writer all
+# come from the same declaration, so their bounds, steps and options cannot disagree ------------------------------
+
+
+def _is_whole(*values: float) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+@dataclass(frozen=True)
+class Slider:
+    """st.slider: a number from `low` to `high` on the grid of `step` (whole numbers when all three are whole)."""
+
+    label: str
+    low: float
+    high: float
+    step: float = 1
+    help: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.low < self.high and self.step > 0):
+            raise ValueError(f"{self.label}: a slider needs low < high and a positive step")
+
+    def parse(self, text: str, parsed: dict[str, Any]) -> float:
+        whole = _is_whole(self.low, self.high, self.step)
+        value = (integer(int(self.low), int(self.high)) if whole else number(self.low, self.high))(text, parsed)
+        if not self.on_grid(value):
+            raise Invalid(f"{text} is not on the slider's steps of {self.step:g} from {self.low:g}")
+        return value
+
+    def on_grid(self, value: float) -> bool:
+        steps = (value - self.low) / self.step
+        return math.isclose(steps, round(steps), abs_tol=1e-6)
+
+    def dump(self, value: Any) -> str:
+        return str(value) if _is_whole(value) else rounded(value)
+
+
+@dataclass(frozen=True)
+class WholeNumber:
+    """st.number_input of a whole number from `low` to `high`."""
+
+    label: str
+    low: int
+    high: int
+    help: str | None = None
+
+    def parse(self, text: str, parsed: dict[str, Any]) -> int:
+        return integer(self.low, self.high)(text, parsed)
+
+    def dump(self, value: Any) -> str:
+        return str(value)
+
+
+ChoiceKind = Literal["radio", "segmented", "select_slider", "selectbox"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of `options`, as a radio, a segmented control, a select slider or a select box; `names` is what the
+    widget shows for an option (the option itself, or its number with thousands separated, where absent)."""
+
+    label: str
+    options: tuple[Any, ...]
+    kind: ChoiceKind = "radio"
+    names: Mapping[Any, str] | None = None
+    help: str | None = None
+
+    def parse(self, text: str, parsed: dict[str, Any]) -> Any:
+        if all(isinstance(o, str) for o in self.options):
+            return one_of(self.options)(text, parsed)
+        return option_of(self.options)(text, parsed)
+
+    def dump(self, value: Any) -> str:
+        return value if isinstance(value, str) else (str(value) if _is_whole(value) else rounded(value))
+
+    def name(self, option: Any) -> str:
+        if self.names is not None and option in self.names:
+            return self.names[option]
+        return option if isinstance(option, str) else f"{option:,g}"
+
+
+Widget = Slider | WholeNumber | Choice
+
+
 @dataclass(frozen=True)
 class Field:
     """A remembered value: its session-state key, its query parameter, its default and how a query value is
     parsed (raising Invalid) and written. `store` and `shown` replace the plain session-state value where the
     link's value lives elsewhere (the latent code lives per model); such a field is not kept alive by the router.
-    A longer query value than `max_length` is ignored unread."""
+    A longer query value than `max_length` is ignored unread. `widget`, where the field has one, is its widget's
+    declaration: `setting` derives the parser and the writer from it, and `ui.widgets.draw` draws it."""
 
     key: str
     param: str
@@ -69,6 +154,16 @@ class Field:
     store: Callable[[Any], None] | None = None
     shown: Callable[[], Any] | None = None
     max_length: int = MAX_PARAM_LENGTH
+    widget: Widget | None = None
+
+
+def setting(key: str, param: str, default: Any, widget: Widget) -> Field:
+    """A field declared by its widget: the link's parser (bounds, the step grid or the options) and its writer come
+    from the widget's declaration, and so does what `ui.widgets.draw` draws. The default must be a value the widget
+    can hold."""
+    if widget.parse(widget.dump(default), {}) != default:
+        raise ValueError(f"{param}: the default {default!r} is not a value its widget can hold")
+    return Field(key, param, fixed(default), widget.parse, widget.dump, widget=widget)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from streamlit.runtime.state.query_params import (
 )
 
 from aemodels.text import inert
-from aemodels_app.page import Field, Invalid, fixed, integer, shorten, whole_number
+from aemodels_app.page import Choice, Field, Invalid, WholeNumber, fixed, integer, setting, shorten, whole_number
 from aemodels_app.pages import registry
 
 SAMPLE_SIZE = 2000  # digits in the shipped test sample (pretrained/mnist_test_2000.npz)
@@ -89,12 +89,17 @@ def source_param(source: str) -> str:
 
 
 def digit_fields(keys: DigitKeys, suffix: str, *, index: int, klass: int) -> tuple[Field, ...]:
-    """The remembered choices of a digit slot: where the digit comes from, the test digit and the class."""
+    """The remembered choices of a digit slot: where the digit comes from, the test digit and the class (the last
+    two declared by their widgets, which ui.digits draws)."""
     return (
         Field(keys.source, f"source{suffix}", fixed(SOURCES[0]), source_of, source_param),
-        Field(keys.index, f"digit{suffix}", fixed(index), integer(0, SAMPLE_SIZE - 1)),
-        Field(keys.klass, f"class{suffix}", fixed(klass), integer(0, 9)),
+        setting(keys.index, f"digit{suffix}", index, INDEX_BOX),
+        setting(keys.klass, f"class{suffix}", klass, CLASS_BOX),
     )
+
+
+INDEX_BOX = WholeNumber(f"Index in the test sample (0–{SAMPLE_SIZE - 1})", 0, SAMPLE_SIZE - 1)
+CLASS_BOX = Choice("Class", tuple(range(10)), "selectbox", help="“Random one” picks a test digit of this class.")
 
 
 # --- The lesson being played (aemodels_app.lessons): a shipped lesson's name, or the lesson itself written into the

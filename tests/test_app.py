@@ -63,7 +63,7 @@ def test_denoise_level_kind_and_seed_change_the_noisy_picture():
         at.button_group(key=denoise.KIND).set_value(kind).run()
         no_errors(at)
         assert image_by_caption(at, "Noisy") != noisy
-        low, high = denoise.NOISE_LEVELS[kind][1:3]
+        low, high = denoise.NOISE_LEVELS[kind].slider.low, denoise.NOISE_LEVELS[kind].slider.high
         assert low <= at.slider(key=denoise.LEVEL).value <= high  # the level follows the kind's range
 
 

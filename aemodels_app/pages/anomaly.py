@@ -10,13 +10,22 @@ import torch
 from aemodels.anomaly import NOISE_KINDS, noise_images, reconstruction_error
 from aemodels.data import FASHION_CLASSES
 from aemodels.zoo import models_for
-from aemodels_app import state
 from aemodels_app.caches import COUNT, DIGITS, SET_COLOURS, anomaly_summary, fashion, normal_set, roc_chart
-from aemodels_app.page import Field, WarmUpTask, first_model, fixed, integer, model_of, one_of, page
+from aemodels_app.page import (
+    Choice,
+    Field,
+    WarmUpTask,
+    WholeNumber,
+    first_model,
+    model_of,
+    page,
+    setting,
+)
 from aemodels_app.ui.charts import log_axis
 from aemodels_app.ui.digits import current_digit
 from aemodels_app.ui.figures import error_picture, picture, picture_row, plot
 from aemodels_app.ui.models import digit_for, knows_note, load_model, model_choice
+from aemodels_app.ui.widgets import draw
 
 MODEL = "anomaly_model"
 INPUT = "anomaly_input"
@@ -24,7 +33,10 @@ ITEM = "anomaly_item"
 NOISE = "anomaly_noise"
 NOISE_SEED = "anomaly_noise_seed"
 ANOMALY_INPUTS = ("Your digit (sidebar)", "A Fashion-MNIST item", "Noise")
-NOISE_IMAGE_KINDS = ("uniform", "blobs")
+INPUT_FIELD = setting(INPUT, "input", ANOMALY_INPUTS[0], Choice("Input", ANOMALY_INPUTS, "segmented"))
+ITEM_FIELD = setting(ITEM, "item", 0, WholeNumber(f"Item (0–{COUNT - 1})", 0, COUNT - 1))  # of the Fashion items
+NOISE_FIELD = setting(NOISE, "kind", NOISE_KINDS[0], Choice("Kind", NOISE_KINDS))
+NOISE_SEED_FIELD = setting(NOISE_SEED, "seed", 0, WholeNumber("Seed", 0, 10_000))
 
 
 def warm_up() -> list[WarmUpTask]:
@@ -43,10 +55,10 @@ PAGE = page(
     answers="drop",
     fields=(
         Field(MODEL, "model", first_model("anomaly_score", "ae16"), model_of("anomaly_score")),
-        Field(INPUT, "input", fixed(ANOMALY_INPUTS[0]), one_of(ANOMALY_INPUTS)),
-        Field(ITEM, "item", fixed(0), integer(0, state.SAMPLE_SIZE - 1)),
-        Field(NOISE, "kind", fixed(NOISE_IMAGE_KINDS[0]), one_of(NOISE_IMAGE_KINDS)),
-        Field(NOISE_SEED, "seed", fixed(0), integer(0, 10_000)),
+        INPUT_FIELD,
+        ITEM_FIELD,
+        NOISE_FIELD,
+        NOISE_SEED_FIELD,
     ),
     warm_up=warm_up,
 )
@@ -57,16 +69,16 @@ def chosen_input(items: tuple[np.ndarray, np.ndarray] | str, name: str) -> tuple
     choices = list(ANOMALY_INPUTS) if not isinstance(items, str) else [ANOMALY_INPUTS[0], ANOMALY_INPUTS[2]]
     if st.session_state.get(INPUT) not in choices:
         st.session_state[INPUT] = choices[0]
-    what = st.segmented_control("Input", choices, key=INPUT, required=True) or choices[0]
+    what = draw(INPUT_FIELD, options=tuple(choices)) or choices[0]
     if what == ANOMALY_INPUTS[1] and not isinstance(items, str):
-        index = int(st.number_input(f"Item (0–{COUNT - 1})", 0, COUNT - 1, key=ITEM))
+        index = int(draw(ITEM_FIELD))
         return (
             torch.from_numpy(items[0][index].copy()).view(1, 1, 28, 28),
             f"Fashion-MNIST #{index} ({FASHION_CLASSES[items[1][index]]})",
         )
     if what == ANOMALY_INPUTS[2]:
-        kind = st.radio("Kind", NOISE_KINDS, horizontal=True, key=NOISE)
-        seed = int(st.number_input("Seed", 0, 10_000, key=NOISE_SEED))
+        kind = draw(NOISE_FIELD)
+        seed = int(draw(NOISE_SEED_FIELD))
         return noise_images(kind, 1, seed=seed), f"{kind} noise"
     digit = digit_for(name, current_digit())  # a model of other data than MNIST: an item of its own held-out set
     return digit.x, digit.caption

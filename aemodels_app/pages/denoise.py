@@ -1,5 +1,6 @@
 """Denoising: noise of a chosen kind and level on the app's digit, and what the models make of it."""
 
+from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
@@ -13,25 +14,41 @@ from aemodels.losses import psnr
 from aemodels.models import Autoencoder
 from aemodels.zoo import models_for
 from aemodels_app import state
-from aemodels_app.page import Field, fixed, integer, number, one_of, page, rounded
+from aemodels_app.page import Choice, Field, Slider, WholeNumber, fixed, page, rounded, setting
 from aemodels_app.ui.digits import current_digit
 from aemodels_app.ui.figures import picture, picture_row, plot
 from aemodels_app.ui.models import choices, digit_for, knows_note, load_model
+from aemodels_app.ui.widgets import draw
 
 KIND = "denoise_kind"
 LEVEL = "denoise_level"
 SEED = "denoise_seed"
-NOISE_LEVELS = {  # noise kind -> (slider label, min, max, default, step)
-    "gaussian": ("Noise standard deviation σ", 0.0, 1.0, 0.3, 0.05),
-    "salt_and_pepper": ("Fraction of pixels flipped to black or white", 0.0, 0.6, 0.2, 0.02),
-    "occlusion": ("Side of the blacked-out square (pixels)", 0.0, 20.0, 8.0, 1.0),
+
+
+@dataclass(frozen=True)
+class NoiseLevel:
+    """A kind of noise's level: its slider (range and steps, which the link's parser checks too) and its default."""
+
+    slider: Slider
+    default: float
+
+
+NOISE_LEVELS = {
+    "gaussian": NoiseLevel(Slider("Noise standard deviation σ", 0.0, 1.0, 0.05), 0.3),
+    "salt_and_pepper": NoiseLevel(Slider("Fraction of pixels flipped to black or white", 0.0, 0.6, 0.02), 0.2),
+    "occlusion": NoiseLevel(Slider("Side of the blacked-out square (pixels)", 0.0, 20.0, 1.0), 8.0),
 }
+NAMES = {"gaussian": "Gaussian", "salt_and_pepper": "Salt & pepper", "occlusion": "Occlusion"}
 
 
 def noise_level(text: str, parsed: dict[str, Any]) -> float:
-    """The level is checked against the range of the kind the link names (parsed before it)."""
-    _, low, high, _, _ = NOISE_LEVELS[parsed.get(KIND, "gaussian")]
-    return float(number(low, high)(text, parsed))
+    """The level is checked against the slider of the kind the link names (parsed before it)."""
+    return float(NOISE_LEVELS[parsed.get(KIND, "gaussian")].slider.parse(text, parsed))
+
+
+KIND_FIELD = setting(KIND, "noise", "gaussian", Choice("Noise", tuple(NOISE_LEVELS), "segmented", names=NAMES))
+LEVEL_FIELD = Field(LEVEL, "level", fixed(NOISE_LEVELS["gaussian"].default), noise_level, rounded)
+SEED_FIELD = setting(SEED, "seed", 0, WholeNumber("Seed", 0, 10_000))
 
 
 PAGE = page(
@@ -43,21 +60,18 @@ PAGE = page(
     order=2,
     answers="drop",
     fields=(
-        Field(KIND, "noise", fixed("gaussian"), one_of(tuple(NOISE_LEVELS))),
-        Field(LEVEL, "level", fixed(NOISE_LEVELS["gaussian"][3]), noise_level, rounded),
-        Field(SEED, "seed", fixed(0), integer(0, 10_000)),
+        KIND_FIELD,
+        LEVEL_FIELD,
+        SEED_FIELD,
     ),
 )
-
-
-NAMES = {"gaussian": "Gaussian", "salt_and_pepper": "Salt & pepper", "occlusion": "Occlusion"}
 
 
 def _kind_changed() -> None:
     """A new kind of noise starts at its own default level (the levels' ranges differ)."""
     kind = st.session_state.get(KIND) or "gaussian"
     st.session_state[KIND] = kind
-    st.session_state[LEVEL] = NOISE_LEVELS[kind][3]
+    st.session_state[LEVEL] = NOISE_LEVELS[kind].default
 
 
 def render() -> None:
@@ -76,18 +90,8 @@ def render() -> None:
     x = current_digit().x
     kind_box, seed_box = st.columns([3, 1], vertical_alignment="bottom")
     with kind_box:
-        kind = (
-            st.segmented_control(
-                "Noise",
-                list(NOISE_LEVELS),
-                format_func=NAMES.__getitem__,
-                key=KIND,
-                on_change=_kind_changed,
-                required=True,
-            )
-            or "gaussian"
-        )
-    seed = int(seed_box.number_input("Seed", 0, 10_000, key=SEED))
+        kind = draw(KIND_FIELD, on_change=_kind_changed) or "gaussian"
+    seed = int(draw(SEED_FIELD, seed_box))
     level_and_models(x, kind, seed)
     noise_collapse(x, seed)
 
@@ -97,8 +101,8 @@ def level_and_models(x: torch.Tensor, kind: str, seed: int) -> None:
     """The noise level and all it changes: moving it reruns only this (not the router, the sidebar, the page's text
     and the curve below, which the level does not change), and writes the URL itself, since a fragment's run does
     not reach the router."""
-    label, low, high, _, step = NOISE_LEVELS[kind]
-    level = st.slider(label, low, high, step=step, key=LEVEL)
+    slider = NOISE_LEVELS[kind].slider
+    level = st.slider(slider.label, slider.low, slider.high, step=slider.step, key=LEVEL)
     noisy = corrupt(x, kind, level, seed=seed)
     plain_names, denoiser_names = models_for("denoise_plain"), models_for("denoiser")
     plain = load_model(plain_names[0]) if plain_names else None

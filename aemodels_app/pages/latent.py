@@ -14,11 +14,23 @@ from aemodels.models import Autoencoder
 from aemodels.zoo import models_for
 from aemodels_app import state
 from aemodels_app.caches import attribute_directions, codes, latent_map, profile
-from aemodels_app.page import Field, WarmUpTask, code, first_model, fixed, integer, model_of, one_of, page
+from aemodels_app.page import (
+    Choice,
+    Field,
+    Slider,
+    WarmUpTask,
+    code,
+    first_model,
+    fixed,
+    model_of,
+    page,
+    setting,
+)
 from aemodels_app.ui.digits import current_digit, digit_picker
 from aemodels_app.ui.figures import Click, digit_map, picture, pixels
 from aemodels_app.ui.live import decoder_url, live_sliders
 from aemodels_app.ui.models import cached_model, digit_for, knows_note, load_model, model_choice
+from aemodels_app.ui.widgets import draw
 
 MODEL = "latent_model"
 LIVE = "latent_live"
@@ -31,6 +43,8 @@ MAP = "latent_map"  # the 2-d map: a click on it sets the code
 URL_CODE = "latent_url_code"  # a code from the URL, waiting for this page to use it
 ATTRIBUTE_APPLY = "attribute_apply"
 PATHS = ("linear", "spherical")
+PATH_FIELD = setting(PATH, "path", "linear", Choice("Path", PATHS))
+STEPS_FIELD = setting(STEPS, "steps", 9, Slider("Steps", 3, 15))
 
 
 def code_key(model: str) -> str:
@@ -73,8 +87,8 @@ PAGE = page(
     fields=(
         Field(MODEL, "model", first_model("sliders", "vae16"), model_of("sliders")),
         *state.digit_fields(state.SECOND, "2", index=1, klass=1),
-        Field(PATH, "path", fixed("linear"), one_of(PATHS)),
-        Field(STEPS, "steps", fixed(9), integer(3, 15)),
+        PATH_FIELD,
+        STEPS_FIELD,
         Field(
             URL_CODE,
             "z",
@@ -305,8 +319,8 @@ def interpolation(name: str, model: Autoencoder) -> None:
         end = digit_picker("second")
     with right:
         c1, c2 = st.columns(2)
-        method = c1.radio("Path", PATHS, key=PATH, horizontal=True)
-        steps = c2.slider("Steps", 3, 15, key=STEPS)
+        method = draw(PATH_FIELD, c1)
+        steps = draw(STEPS_FIELD, c2)
         start, end = digit_for(name, current_digit()), digit_for(name, end)
         with torch.inference_mode():
             za, zb = model.encode(start.x)[0], model.encode(end.x)[0]

@@ -13,17 +13,39 @@ from aemodels.geometry import (
 from aemodels.images import filter_grid
 from aemodels.zoo import models_for
 from aemodels_app.caches import RATIO_DIGITS, summary
-from aemodels_app.page import Field, first_model, fixed, integer, model_of, number, page, rounded
+from aemodels_app.page import (
+    Field,
+    Slider,
+    WholeNumber,
+    first_model,
+    model_of,
+    page,
+    setting,
+)
 from aemodels_app.ui.charts import log_axis
 from aemodels_app.ui.digits import current_digit
 from aemodels_app.ui.figures import picture, picture_row, pixels, plot
 from aemodels_app.ui.models import load_model, model_choice
+from aemodels_app.ui.widgets import draw
 
 MODEL = "manifold_model"
 EPS = "manifold_eps"
 SEED = "manifold_seed"
 MEASURE = "manifold_measure"
 TABLE = "manifold_table"  # the last "Measure every model" result: (eps, rows)
+EPS_FIELD = setting(
+    EPS,
+    "eps",
+    1.0,
+    Slider(
+        "Push size ‖δ‖ (pixel-space norm)",
+        0.1,
+        3.0,
+        0.1,
+        help="A digit has norm about 9; a push of 1 changes each pixel by about 0.036 on average.",
+    ),
+)
+SEED_FIELD = setting(SEED, "seed", 0, WholeNumber("Random directions seed", 0, 10_000))
 PAGE = page(
     __name__,
     __file__,
@@ -34,8 +56,8 @@ PAGE = page(
     answers="drop",
     fields=(
         Field(MODEL, "model", first_model("geometry", "vae16"), model_of("geometry")),
-        Field(EPS, "eps", fixed(1.0), number(0.1, 3.0), rounded),
-        Field(SEED, "seed", fixed(0), integer(0, 10_000)),
+        EPS_FIELD,
+        SEED_FIELD,
     ),
 )
 
@@ -71,15 +93,8 @@ def render() -> None:
     )
     with st.sidebar:
         name = model_choice("Model", "geometry", key=MODEL)
-        eps = st.slider(
-            "Push size ‖δ‖ (pixel-space norm)",
-            0.1,
-            3.0,
-            step=0.1,
-            key=EPS,
-            help="A digit has norm about 9; a push of 1 changes each pixel by about 0.036 on average.",
-        )
-        seed = st.number_input("Random directions seed", 0, 10_000, key=SEED)
+        eps = draw(EPS_FIELD)
+        seed = draw(SEED_FIELD)
     model = load_model(name) if name else None
     if model is None:
         return

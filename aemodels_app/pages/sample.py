@@ -14,10 +14,20 @@ from aemodels.text import inert
 from aemodels.zoo import ZOO, models_for
 from aemodels_app import state
 from aemodels_app.caches import sample_report, samplers_of
-from aemodels_app.page import Field, first_model, fixed, integer, model_of, number, page, rounded
+from aemodels_app.page import (
+    Choice,
+    Field,
+    Slider,
+    WholeNumber,
+    first_model,
+    model_of,
+    page,
+    setting,
+)
 from aemodels_app.state import next_seed
 from aemodels_app.ui.figures import pixels
 from aemodels_app.ui.models import YOURS, items_of, load_model, model_choice, model_data
+from aemodels_app.ui.widgets import draw
 
 MODEL = "sample_model"
 COUNT = "sample_count"
@@ -28,6 +38,23 @@ GRID = "sample_grid"
 CLASS = "sample_class"  # the class-conditional VAE's chosen digit class
 CLASS_TEMPERATURE = "sample_class_temperature"
 STYLE = "sample_style"  # the style code shown across the ten classes (session only)
+COUNT_FIELD = setting(COUNT, "n", 32, Slider("Number of samples", 4, 64, 4))
+TEMPERATURE_FIELD = setting(
+    TEMPERATURE,
+    "t",
+    1.0,
+    Slider(
+        "Temperature of the prior (scales z)",
+        0.1,
+        1.5,
+        0.05,
+        help="z ~ N(0, T² I). Below 1 samples are cleaner and more alike; above 1, stranger.",
+    ),
+)
+SEED_FIELD = setting(SEED, "seed", 0, WholeNumber("Seed", 0, 1_000_000))
+GRID_FIELD = setting(GRID, "grid", 15, Slider("Grid size", 8, 25))
+CLASS_FIELD = setting(CLASS, "c", 3, Choice("Digit class", tuple(range(10))))
+CLASS_TEMPERATURE_FIELD = setting(CLASS_TEMPERATURE, "ct", 1.0, Slider("Temperature", 0.1, 1.5, 0.05))
 
 
 def style_slider_key(model: str, dim: int) -> str:
@@ -46,12 +73,12 @@ PAGE = page(
     answers="dream",
     fields=(
         Field(MODEL, "model", first_model("sampling", "vae16"), model_of("sampling")),
-        Field(COUNT, "n", fixed(32), integer(4, 64)),
-        Field(TEMPERATURE, "t", fixed(1.0), number(0.1, 1.5), rounded),
-        Field(SEED, "seed", fixed(0), integer(0, 1_000_000)),
-        Field(GRID, "grid", fixed(15), integer(8, 25)),
-        Field(CLASS, "c", fixed(3), integer(0, 9)),
-        Field(CLASS_TEMPERATURE, "ct", fixed(1.0), number(0.1, 1.5), rounded),
+        COUNT_FIELD,
+        TEMPERATURE_FIELD,
+        SEED_FIELD,
+        GRID_FIELD,
+        CLASS_FIELD,
+        CLASS_TEMPERATURE_FIELD,
     ),
 )
 
@@ -167,8 +194,8 @@ def conditional_section(count: int, seed: int) -> None:
         "say *which* digit, only *how* it is written."
     )
     left, right = st.columns([1, 1])
-    klass = left.radio("Digit class", list(range(10)), key=CLASS, horizontal=True)
-    t = right.slider("Temperature", 0.1, 1.5, step=0.05, key=CLASS_TEMPERATURE)
+    klass = draw(CLASS_FIELD, left)
+    t = draw(CLASS_TEMPERATURE_FIELD, right)
     images = model.sample_given(int(klass), count, t, generator=torch.Generator().manual_seed(seed))
     pixels(make_grid(images, ncol=8, scale=1), caption=f"{name}: {count} samples of the class {klass}")
     report = sample_report()
@@ -215,16 +242,9 @@ def render() -> None:
     )
     with st.sidebar:
         name = model_choice("VAE", "sampling", key=MODEL)
-        count = st.slider("Number of samples", 4, 64, step=4, key=COUNT)
-        temperature = st.slider(
-            "Temperature of the prior (scales z)",
-            0.1,
-            1.5,
-            step=0.05,
-            key=TEMPERATURE,
-            help="z ~ N(0, T² I). Below 1 samples are cleaner and more alike; above 1, stranger.",
-        )
-        st.number_input("Seed", 0, 1_000_000, key=SEED)
+        count = draw(COUNT_FIELD)
+        temperature = draw(TEMPERATURE_FIELD)
+        draw(SEED_FIELD)
         st.button("Resample", key=AGAIN, on_click=next_seed, args=(SEED,))
     vae = load_model(name) if name else None  # a VAE, or a user's plain AE (sampled by the box and the mixture)
     if name is None or vae is None or not (isinstance(vae, VAE) or name.startswith(YOURS)):
@@ -271,7 +291,7 @@ def render() -> None:
             "Decode a grid of 2-d codes spaced by the inverse Gaussian CDF, so each cell covers equal prior "
             "mass (Kingma & Welling 2014, figure 4): the whole learned manifold in one picture."
         )
-        n = st.slider("Grid size", 8, 25, key=GRID)
+        n = draw(GRID_FIELD)
         with torch.inference_mode():
             images = vae.decode(normal_icdf_grid(n))
         pixels(make_grid(images, ncol=n, scale=1, pad=0), zoom=2)

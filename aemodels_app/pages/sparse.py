@@ -10,12 +10,15 @@ from aemodels.images import filter_grid
 from aemodels.models import SparseAE
 from aemodels.zoo import models_for
 from aemodels_app.caches import codes, population_charts, sparsity_of
-from aemodels_app.page import Field, WarmUpTask, fixed, integer, page
+from aemodels_app.page import Slider, WarmUpTask, page, setting
 from aemodels_app.ui.digits import current_digit
 from aemodels_app.ui.figures import picture, pixels, plot
 from aemodels_app.ui.models import load_model
+from aemodels_app.ui.widgets import draw
 
 SHOWN = "sparse_shown"
+# The most units a sparse model may have; the slider's top is the chosen model's own count. 96 is on the steps.
+SHOWN_FIELD = setting(SHOWN, "units", 96, Slider("Units shown", 16, 400, 16))
 
 
 def warm_up() -> list[WarmUpTask]:
@@ -32,7 +35,7 @@ PAGE = page(
     section="Theory",
     order=6,
     answers="linear",
-    fields=(Field(SHOWN, "units", fixed(100), integer(16, 400)),),
+    fields=(SHOWN_FIELD,),
     warm_up=warm_up,
 )
 
@@ -110,7 +113,7 @@ def render() -> None:
     )
 
     st.header("What each unit detects")
-    shown = st.slider("Units shown", 16, h.shape[1], step=16, key=SHOWN)
+    shown = draw(SHOWN_FIELD, high=h.shape[1])
     pixels(
         filter_grid(model.encoder.weight[s.order[:shown].tolist()], ncol=20, scale=1),
         zoom=2,

@@ -14,6 +14,11 @@ from aemodels.images import make_grid
 from aemodels.playground import (
     ARCHITECTURES,
     EXPERIMENTS,
+    LIMITS,
+    MAX_LATENT,
+    MAX_SEED,
+    MAX_TRAIN_DIGITS,
+    MIN_TRAIN_DIGITS,
     REGULARISERS,
     SpecError,
     TrainData,
@@ -23,7 +28,7 @@ from aemodels.text import inert
 from aemodels_app import state
 from aemodels_app.caches import training_data, training_pool
 from aemodels_app.jobs import DONE, JobView
-from aemodels_app.page import Field, fixed, integer, number, one_of, option_of, page, rounded
+from aemodels_app.page import Choice, Field, Slider, WholeNumber, fixed, integer, one_of, page, setting
 from aemodels_app.pages import reconstruct
 from aemodels_app.ui import own_data
 from aemodels_app.ui.figures import digit_map, pixels, plot
@@ -41,6 +46,7 @@ from aemodels_app.ui.training import (
     measurement_rows,
     status_line,
 )
+from aemodels_app.ui.widgets import draw
 
 DIGIT_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 60_000)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 1.0)
@@ -72,6 +78,48 @@ STEP = "train_step"
 RESET = "train_reset"
 USE = "train_use"
 DOWNLOAD = "train_download"
+
+
+def limit_slider(label: str, name: str) -> Slider:
+    """A slider over the range and grid the trainer itself allows for one of its settings (aemodels.playground)."""
+    limit = LIMITS[name]
+    return Slider(label, limit.low, limit.high, limit.step)
+
+
+DATA_FIELD = Field(own_data.DATASET, "data", fixed("mnist"), one_of(tuple(own_data.DATASETS)))
+ARCH_FIELD = setting(ARCH, "arch", "mlp", Choice("Architecture", ARCHITECTURES, names=ARCH_LABELS))
+DIM_FIELD = setting(
+    DIM,
+    "d",
+    2,
+    WholeNumber(
+        "Code size d",
+        1,
+        MAX_LATENT,
+        help=f"From 1 (undercomplete) to {MAX_LATENT} (overcomplete: more numbers in the code than pixels).",
+    ),
+)
+REG_FIELD = setting(REG, "reg", "none", Choice("Regulariser", REGULARISERS, names=REG_LABELS))
+SIGMA_FIELD = setting(SIGMA, "sigma", 0.3, limit_slider("Training noise σ", "noise_std"))
+RHO_FIELD = setting(RHO, "rho", 0.05, limit_slider("Target activation ρ", "sparsity_target"))
+LAMBDA_FIELD = setting(LAMBDA, "lambda", 3.0, limit_slider("Sparsity weight λ", "sparsity_weight"))
+BETA_FIELD = setting(BETA, "beta", 1.0, limit_slider("β (weight of the KL term)", "beta"))
+# Its choices depend on the data chosen (a picture set has from 100): drawn and checked by the page.
+DIGITS_FIELD = Field(DIGITS, "digits", fixed(10_000), integer(MIN_TRAIN_DIGITS, MAX_TRAIN_DIGITS))
+LR_FIELD = setting(LR, "lr", 1e-3, Choice("Learning rate", LEARNING_RATES, "select_slider"))
+SEED_FIELD = setting(SEED, "seed", 0, WholeNumber("Seed", 0, MAX_SEED))
+STEPS_FIELD = setting(
+    STEPS,
+    "steps",
+    5_000,
+    Choice(
+        "Train for (steps)",
+        STEP_CHOICES,
+        "select_slider",
+        help=f"Training also stops after {MAX_SECONDS:.0f} s of training time.",
+    ),
+)
+
 PAGE = page(
     __name__,
     __file__,
@@ -82,18 +130,18 @@ PAGE = page(
     order=5,
     uses_digit=False,
     fields=(
-        Field(own_data.DATASET, "data", fixed("mnist"), one_of(tuple(own_data.DATASETS))),
-        Field(ARCH, "arch", fixed("mlp"), one_of(("linear", "mlp", "conv"))),
-        Field(DIM, "d", fixed(2), integer(1, 1024)),
-        Field(REG, "reg", fixed("none"), one_of(("none", "denoising", "sparse", "vae"))),
-        Field(SIGMA, "sigma", fixed(0.3), number(0.05, 1.0), rounded),
-        Field(RHO, "rho", fixed(0.05), number(0.01, 0.3), rounded),
-        Field(LAMBDA, "lambda", fixed(3.0), number(0.0, 10.0), rounded),
-        Field(BETA, "beta", fixed(1.0), number(0.0, 4.0), rounded),
-        Field(DIGITS, "digits", fixed(10_000), integer(100, 60_000)),  # a picture set has from 100
-        Field(LR, "lr", fixed(1e-3), option_of(LEARNING_RATES), rounded),
-        Field(SEED, "seed", fixed(0), integer(0, 1_000_000)),
-        Field(STEPS, "steps", fixed(5_000), option_of(STEP_CHOICES)),
+        DATA_FIELD,
+        ARCH_FIELD,
+        DIM_FIELD,
+        REG_FIELD,
+        SIGMA_FIELD,
+        RHO_FIELD,
+        LAMBDA_FIELD,
+        BETA_FIELD,
+        DIGITS_FIELD,
+        LR_FIELD,
+        SEED_FIELD,
+        STEPS_FIELD,
     ),
 )
 
@@ -169,25 +217,19 @@ def controls(chosen: TrainingSet) -> None:
     st.subheader("Choices")
     c1, c2, c3 = st.columns(3)
     with c1:
-        st.radio("Architecture", ARCHITECTURES, key=ARCH, format_func=ARCH_LABELS.get, horizontal=True)
-        d = st.number_input(
-            "Code size d",
-            1,
-            1024,
-            key=DIM,
-            help="From 1 (undercomplete) to 1024 (overcomplete: more numbers in the code than pixels).",
-        )
+        draw(ARCH_FIELD)
+        d = draw(DIM_FIELD)
         kind = "overcomplete" if d > 784 else ("complete" if d == 784 else "undercomplete")
         st.caption(f"η = d / 784 = {d / 784:.3g}: {kind}")
     with c2:
-        reg = st.radio("Regulariser", REGULARISERS, key=REG, format_func=REG_LABELS.get, horizontal=True)
+        reg = draw(REG_FIELD)
         if reg == "denoising":
-            st.slider("Training noise σ", 0.05, 1.0, step=0.05, key=SIGMA)
+            draw(SIGMA_FIELD)
         elif reg == "sparse":
-            st.slider("Target activation ρ", 0.01, 0.3, step=0.01, key=RHO)
-            st.slider("Sparsity weight λ", 0.0, 10.0, step=0.5, key=LAMBDA)
+            draw(RHO_FIELD)
+            draw(LAMBDA_FIELD)
         elif reg == "vae":
-            st.slider("β (weight of the KL term)", 0.0, 4.0, step=0.1, key=BETA)
+            draw(BETA_FIELD)
     with c3:
         options = [n for n in DIGIT_CHOICES if n <= len(data.x_train)] or [len(data.x_train)]
         if st.session_state[DIGITS] not in options:
@@ -200,17 +242,9 @@ def controls(chosen: TrainingSet) -> None:
             st.session_state[DIGITS] = options[0]
             more = " (install MNIST for up to 60,000)" if chosen.known.is_mnist else ""
             st.caption(f"Training {noun}: {options[0]:,}{more}")
-        st.select_slider("Learning rate", LEARNING_RATES, key=LR, format_func=lambda v: f"{v:g}")
-        if st.session_state[STEPS] not in STEP_CHOICES:
-            st.session_state[STEPS] = 5_000
-        st.select_slider(
-            "Train for (steps)",
-            STEP_CHOICES,
-            key=STEPS,
-            format_func=lambda n: f"{n:,}",
-            help=f"Training also stops after {MAX_SECONDS:.0f} s of training time.",
-        )
-        st.number_input("Seed", 0, 1_000_000, key=SEED)
+        draw(LR_FIELD)
+        draw(STEPS_FIELD)
+        draw(SEED_FIELD)
     st.caption(f"Training on {inert(data.source)}; measured on {len(data.x_held):,} held-out {noun}.")
 
 

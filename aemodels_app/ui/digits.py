@@ -20,6 +20,7 @@ from aemodels_app import state
 from aemodels_app.state import SOURCES, Slot
 from aemodels_app.ui import components
 from aemodels_app.ui.figures import picture, pixels
+from aemodels_app.ui.widgets import draw
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
 UPLOAD_LIMIT_MB = 10  # as server.maxUploadSize in serving.CONFIG, and open_image's own check
@@ -102,9 +103,10 @@ def _random_of_class(slot: Slot) -> None:
 def test_digit_picker(slot: Slot) -> None:
     keys = state.digit_keys(slot)
     x = digits()[0]
-    st.number_input(f"Index in the test sample (0–{len(x) - 1})", 0, len(x) - 1, key=keys.index)
+    fields = {f.key: f for f in state.all_fields()}
+    draw(fields[keys.index])
     left, right = st.columns(2, vertical_alignment="bottom")
-    left.selectbox("Class", list(range(10)), key=keys.klass, help="“Random one” picks a test digit of this class.")
+    draw(fields[keys.klass], left)
     right.button("Random one", key=keys.another, on_click=_random_of_class, args=(slot,), width="stretch")
     index = int(st.session_state[keys.index])
     start = max(0, min(index - 3, len(x) - 8))  # the chosen digit and its neighbours
