@@ -30,11 +30,11 @@ def main(argv: list[str] | None = None) -> None:
     if any(name not in os.environ for name in ENVIRONMENT):  # read by glibc and OpenMP at start-up: start afresh
         os.environ.update({k: v for k, v in ENVIRONMENT.items() if k not in os.environ})
         os.execv(sys.executable, [sys.executable, "-m", "aemodels_app.cli", *args])
-    from streamlit.web import cli as streamlit_cli
+    from aemodels_app.streamlit_private import run_cli
 
     print(f"aemodels: serving {APP} (Ctrl+C stops the server).", flush=True)
     sys.argv = command(args)
-    sys.exit(streamlit_cli.main())
+    sys.exit(run_cli())
 
 
 if __name__ == "__main__":

@@ -16,14 +16,9 @@ from typing import Any, Literal
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
-from streamlit.runtime.scriptrunner import get_script_run_ctx
-from streamlit.runtime.state.common import user_key_from_element_id
-from streamlit.runtime.state.query_params import (
-    CLIENT_STATE_QUERY_STRING_MAX_FIELDS,
-    CLIENT_STATE_QUERY_STRING_MAX_LENGTH,
-)
 
 from aemodels.text import inert
+from aemodels_app import streamlit_private
 from aemodels_app.page import Choice, Field, Invalid, WholeNumber, fixed, integer, setting, shorten, whole_number
 from aemodels_app.pages import registry
 
@@ -200,17 +195,17 @@ def parse_query(
 
 
 def dropped_note(count: str) -> str:
-    """The note for a link Streamlit read none of: more than CLIENT_STATE_QUERY_STRING_MAX_FIELDS parameters (or
+    """The note for a link Streamlit read none of: more than streamlit_private.QUERY_MAX_FIELDS parameters (or
     MAX_LENGTH characters). Streamlit says so only in its log, and the server never sees the query; the browser does
     (components/history.js), and reloads the page with `?dropped=` and the number of parameters instead."""
     try:
         given = whole_number(count)
     except Invalid:
         given = 0
-    if given > CLIENT_STATE_QUERY_STRING_MAX_FIELDS:
-        why = f"has {given:,} settings, more than the {CLIENT_STATE_QUERY_STRING_MAX_FIELDS:,} a link may have"
+    if given > streamlit_private.QUERY_MAX_FIELDS:
+        why = f"has {given:,} settings, more than the {streamlit_private.QUERY_MAX_FIELDS:,} a link may have"
     else:  # history.js also reloads a query of too many characters
-        why = f"is longer than the {CLIENT_STATE_QUERY_STRING_MAX_LENGTH:,} characters a link may have"
+        why = f"is longer than the {streamlit_private.QUERY_MAX_LENGTH:,} characters a link may have"
     return f"the link {why}, so none of its settings was read"
 
 
@@ -219,11 +214,7 @@ def widgets_the_browser_has() -> set[str]:
     the browser was connected to another server before (a replica that went down, behind nginx): its widgets then hold
     the user's latest values, newer than the URL where the change was the first thing the new server heard of (a
     digit typed after the failover: restoring the URL over it lost it, box and URL back at the old digit)."""
-    ctx = get_script_run_ctx()
-    if ctx is None:
-        return set()
-    keys = (user_key_from_element_id(w.id) for w in ctx.session_state.get_widget_states())
-    return {key for key in keys if key}
+    return streamlit_private.widgets_the_browser_sent()
 
 
 def restore(page: str, query: dict[str, str], *, kept: Set[str] = frozenset()) -> None:
@@ -348,6 +339,5 @@ def sync_fragment_url(page: str) -> None:
     router). In a full run the router writes the URL once, at the end: a write from the middle of the run of a page
     switch reached the browser before it had moved to the new page, and added an entry of the old page's path with
     the new page's query to the history."""
-    ctx = get_script_run_ctx()
-    if ctx is not None and ctx.fragment_ids_this_run:
+    if streamlit_private.is_fragment_run():
         sync_url(page)

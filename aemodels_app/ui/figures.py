@@ -6,7 +6,6 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
@@ -16,6 +15,7 @@ from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
 
 from aemodels.images import error_map, error_scale, to_image
+from aemodels_app import streamlit_private
 from aemodels_app.ui import components
 from aemodels_app.ui.charts import TITLE_CHARACTERS, title_lines
 
@@ -127,13 +127,6 @@ def _map_clicked(key: str, on_click: Callable[[Click], None]) -> None:
         on_click(click)
 
 
-@st.cache_resource(show_spinner=False)
-def plotly_chunk() -> str:
-    """The file name of Streamlit's Plotly chart module in its build (hashed per release), or "" if none is found."""
-    found = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
-    return found[0].name if found else ""
-
-
 def preload_charts() -> None:
     """Let the browser load the chart module while it is idle on whatever page it is (components/preload.js)."""
-    components.preload(key="aemodels_preload", data={"chunk": plotly_chunk()}, height=0)
+    components.preload(key="aemodels_preload", data={"chunk": streamlit_private.plotly_chunk()}, height=0)

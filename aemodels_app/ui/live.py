@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from aemodels.export import ExportError, export_decoder
+from aemodels_app.streamlit_private import main_script_path
 from aemodels_app.ui import components
 from aemodels_app.ui.models import YOURS, cached_model
 
@@ -21,8 +21,7 @@ def static_folder() -> Path:
     """static/decoders/ beside the app's main script, which Streamlit serves at app/static/ (enableStaticServing)."""
     if STATIC is not None:
         return STATIC
-    ctx = get_script_run_ctx()
-    main = Path(ctx.main_script_path) if ctx is not None else Path.cwd() / "app.py"
+    main = main_script_path() or Path.cwd() / "app.py"
     return main.resolve().parent / "static" / "decoders"
 
 
