@@ -17,10 +17,10 @@ from typing import Any, Literal
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from aemodels.text import inert
 from aemodels_app import streamlit_private
 from aemodels_app.page import Choice, Field, Invalid, WholeNumber, fixed, integer, setting, shorten, whole_number
 from aemodels_app.pages import registry
+from aemodels_app.text import inert
 
 SAMPLE_SIZE = 2000  # digits in the shipped test sample (pretrained/mnist_test_2000.npz)
 

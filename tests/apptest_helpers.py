@@ -9,8 +9,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from aemodels.text import WORD_JOINER
 from aemodels_app import pages
+from aemodels_app.text import WORD_JOINER
 from labtools.apptest import open_app
 from labtools.samples import blank_bytes, photo_bytes
 
@@ -68,7 +68,7 @@ ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark's backslash escapes: 
 
 
 def plain(markdown: str) -> str:
-    """What a reader sees of Markdown whose user-supplied parts were made inert (aemodels.text.inert): the text
+    """What a reader sees of Markdown whose user-supplied parts were made inert (aemodels_app.text.inert): the text
     without its backslash escapes and word joiners. An element's `.value` is its Markdown source."""
     return ESCAPED.sub(r"\1", markdown).replace(WORD_JOINER, "")
 

@@ -261,5 +261,5 @@ def test_sizes_are_bounded_before_reading():
 def test_names_from_the_json_are_kept_as_text_and_bounded():
     files = files_of(checkpoint_zip(small_model(), "mine", {"description": "x" * 5000}))
     uploaded = read_checkpoint(with_record(files, lambda r: r.update(name="[evil](http://e.vil)")))
-    assert uploaded.model.info["name"] == "[evil](http://e.vil)"  # the app shows it inert (aemodels.text.inert)
+    assert uploaded.model.info["name"] == "[evil](http://e.vil)"  # the app shows it inert (aemodels_app.text.inert)
     assert len(uploaded.model.info["description"]) == 200

@@ -1,4 +1,4 @@
-"""aemodels.text.inert: a user's text reaches Streamlit's Markdown as plain text. Checked against the rules of the
+"""aemodels_app.text.inert: a user's text reaches Streamlit's Markdown as plain text. Checked against the rules of the
 Markdown Streamlit renders (CommonMark escapes; its directives, maths and shortcodes; the rewrites it makes after
 parsing, mirrored from its frontend in apptest_helpers.live_syntax), not against the function's own tables."""
 
@@ -7,8 +7,9 @@ import string
 import pytest
 from apptest_helpers import as_read, live_syntax, plain
 
-from aemodels.text import MARKDOWN_SPECIAL, inert, megabytes, plural, shortened, size_and_limit
+from aemodels.text import megabytes, plural, shortened, size_and_limit
 from aemodels.text import plain as plain_text
+from aemodels_app.text import MARKDOWN_SPECIAL, inert
 
 PAYLOADS = [
     "[Session expired - log in again](http://evil.example/phish)",

@@ -25,9 +25,9 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from aemodels.text import inert
 from aemodels_app import state
 from aemodels_app.pages import registry
+from aemodels_app.text import inert
 
 SHIPPED = ("manifold", "pca_to_vae")  # the lessons in this folder (NAME.toml), in the order the Start page offers them
 MAX_LESSON_BYTES = 32_000  # a lesson file, or the text a link's lesson unpacks to
@@ -382,7 +382,7 @@ def _string(text: str) -> str:
 
 
 def shown(text: str) -> str:
-    """A lesson's text as Markdown that shows it as typed (aemodels.text.inert), paragraph by paragraph: a blank
+    """A lesson's text as Markdown that shows it as typed (aemodels_app.text.inert), paragraph by paragraph: a blank
     line starts a new one; nothing in it becomes a link, an image, HTML, a heading or a list."""
     paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
     return "\n\n".join(inert(p) for p in paragraphs)

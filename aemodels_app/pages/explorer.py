@@ -6,11 +6,11 @@ import streamlit as st
 import torch
 
 from aemodels.geometry import spot_report
-from aemodels.text import inert
 from aemodels.zoo import models_for
 from aemodels_app import state
 from aemodels_app.caches import code_scatter, points
 from aemodels_app.page import Field, WarmUpTask, first_model, fixed, integer, model_of, page
+from aemodels_app.text import inert
 from aemodels_app.ui.digits import digit_tensor, digits
 from aemodels_app.ui.figures import Click, digit_map, picture, picture_row
 from aemodels_app.ui.models import items_of, knows_note, load_model, model_choice, own_items

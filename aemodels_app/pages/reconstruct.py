@@ -4,9 +4,9 @@ import streamlit as st
 import torch
 
 from aemodels.losses import mse, psnr
-from aemodels.text import inert
 from aemodels.zoo import models_for
 from aemodels_app.page import Field, models_of, page
+from aemodels_app.text import inert
 from aemodels_app.ui.digits import current_digit
 from aemodels_app.ui.figures import error_picture, picture, picture_row
 from aemodels_app.ui.models import YOURS, choices, digit_for, knows_note, label, load_model

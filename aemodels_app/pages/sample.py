@@ -10,7 +10,6 @@ from aemodels.images import make_grid
 from aemodels.models import VAE, Autoencoder, ConditionalVAE
 from aemodels.quality import MAX_CLASS_BITS
 from aemodels.samplers import SAMPLERS, ModelSamplers
-from aemodels.text import inert
 from aemodels.zoo import ZOO, models_for
 from aemodels_app import state
 from aemodels_app.caches import sample_report, samplers_of
@@ -25,6 +24,7 @@ from aemodels_app.page import (
     setting,
 )
 from aemodels_app.state import next_seed
+from aemodels_app.text import inert
 from aemodels_app.ui.figures import pixels
 from aemodels_app.ui.models import YOURS, items_of, load_model, model_choice, model_data
 from aemodels_app.ui.widgets import draw

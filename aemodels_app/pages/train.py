@@ -24,12 +24,12 @@ from aemodels.playground import (
     TrainData,
     TrainSpec,
 )
-from aemodels.text import inert
 from aemodels_app import state
 from aemodels_app.caches import training_data, training_pool
 from aemodels_app.jobs import DONE, JobView
 from aemodels_app.page import Choice, Field, Slider, WholeNumber, fixed, integer, one_of, page, setting
 from aemodels_app.pages import reconstruct
+from aemodels_app.text import inert
 from aemodels_app.ui import own_data
 from aemodels_app.ui.figures import digit_map, pixels, plot
 from aemodels_app.ui.models import register_user_model

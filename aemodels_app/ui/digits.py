@@ -15,9 +15,10 @@ from PIL import Image
 from aemodels import ImageInputError, load_digits, open_image, prepare_digit
 from aemodels.images import to_image
 from aemodels.preprocess import drawing_problem, upload_preview
-from aemodels.text import inert, shortened, size_and_limit
+from aemodels.text import shortened, size_and_limit
 from aemodels_app import state
 from aemodels_app.state import SOURCES, Slot
+from aemodels_app.text import inert
 from aemodels_app.ui import components
 from aemodels_app.ui.figures import picture, pixels
 from aemodels_app.ui.widgets import draw

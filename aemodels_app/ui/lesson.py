@@ -13,7 +13,6 @@ from typing import Any
 
 import streamlit as st
 
-from aemodels.text import inert
 from aemodels_app import state
 from aemodels_app.lessons import (
     MAX_LESSON_BYTES,
@@ -32,6 +31,7 @@ from aemodels_app.lessons import (
     to_toml,
 )
 from aemodels_app.pages import registry
+from aemodels_app.text import inert
 
 PANEL = "lesson_panel"  # the step's container (its CSS class st-key-lesson_panel keeps it in view)
 PENDING = "lesson_pending"  # the page a step's view is on, switched to at the top of the next run

@@ -13,9 +13,10 @@ import torch
 from aemodels import CheckpointError, load_pretrained
 from aemodels.checkpoints import MNIST_DATA, ModelData
 from aemodels.models import Autoencoder
-from aemodels.text import inert, plain
+from aemodels.text import plain
 from aemodels.zoo import Role, model_label, models_for
 from aemodels_app import state
+from aemodels_app.text import inert
 from aemodels_app.ui.digits import Digit, digits, sample_tensor
 
 

@@ -18,10 +18,11 @@ from aemodels.images import make_grid
 from aemodels.pictures import DEFAULT_LIMITS as PICTURE_LIMITS
 from aemodels.pictures import PREPARATIONS, PreparedSet, load_image_files
 from aemodels.playground import TrainData
-from aemodels.text import inert, plain, plural
+from aemodels.text import plain, plural
 from aemodels.zoo import CheckpointError
 from aemodels_app.caches import UPLOADS, fashion
 from aemodels_app.jobs import Busy
+from aemodels_app.text import inert
 from aemodels_app.ui.digits import UPLOAD_TYPES
 from aemodels_app.ui.figures import pixels
 from aemodels_app.ui.models import register_user_model

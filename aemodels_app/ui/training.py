@@ -13,9 +13,9 @@ import plotly.graph_objects as go
 from aemodels import checkpoints
 from aemodels.checkpoints import MNIST_DATA, ModelData
 from aemodels.playground import Measurements, TrainSpec
-from aemodels.text import inert
 from aemodels_app.caches import training_pool
 from aemodels_app.jobs import JobView
+from aemodels_app.text import inert
 from aemodels_app.ui.charts import finite_points, scatter_spec
 
 MAX_SECONDS = 300.0  # a training's time limit, in its own CPU seconds
