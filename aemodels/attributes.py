@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from aemodels.checkpoints import CheckpointError, load_pretrained, pretrained_dir
 from aemodels.models import Autoencoder
-from aemodels.zoo import ZOO, CheckpointError, load_pretrained, pretrained_dir, refit_command
+from aemodels.zoo import ZOO, refit_command
 
 PROPERTIES: dict[str, str] = {"slant": "degrees", "thickness": "pixels", "width": "pixels"}
 INK = 0.5

@@ -18,12 +18,13 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from aemodels.checkpoints import pretrained_dir
 from aemodels.data import DataError, load_mnist
 from aemodels.evaluate import batched
 from aemodels.geometry import pca, pca_reconstruct, principal_angles
 from aemodels.models import AEConfig, Autoencoder, LinearAE
 from aemodels.train import fit
-from aemodels.zoo import Recipe, pretrained_dir
+from aemodels.zoo import Recipe
 
 CAPACITY_FILE = "figures/capacity.json"  # under pretrained/, beside (not among) the checkpoints
 PCA_FILE = "figures/pca.safetensors"

@@ -20,22 +20,33 @@ import hashlib
 import io
 import json
 import math
+import os
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
+from safetensors.torch import load_file, save_file
 from safetensors.torch import save as save_tensors
 
+from aemodels.data import PRETRAINED_DIR
 from aemodels.models import MODELS, AEConfig, Autoencoder, build_model, empty_model
 from aemodels.pictures import junk, overlapping
 from aemodels.text import megabytes, shortened, size_and_limit
-from aemodels.zoo import FORMAT_VERSION, CheckpointError, checkpoint_archive
+
+# JSON written before the format had a version (every checkpoint shipped in 2026-11) counts as version 1.
+FORMAT_VERSION = 1
+
+
+class CheckpointError(Exception):
+    """A checkpoint file is missing, altered or inconsistent; the message names the file."""
+
 
 DatasetName = Literal["mnist", "fashion", "pictures"]
 DATASET_NAMES: tuple[DatasetName, ...] = ("mnist", "fashion", "pictures")
@@ -269,26 +280,37 @@ def _record(files: Mapping[str, bytes], limits: CheckpointLimits) -> tuple[str, 
     if len(raw) > limits.max_json_bytes:
         shown, limit = size_and_limit(len(raw), limits.max_json_bytes)
         raise CheckpointError(f"{name} is {shown}; a checkpoint's JSON is at most {limit}.")
+    return name, check_record(parse_json(raw, name, limits), name)
+
+
+def parse_json(raw: bytes, where: str, limits: CheckpointLimits = DEFAULT_LIMITS) -> Any:
+    """A checkpoint's JSON, every number bounded before it is converted; CheckpointError where it is not JSON."""
     try:
-        record = json.loads(
+        return json.loads(
             raw.decode("utf-8"),
             parse_int=_bounded(limits, int),
             parse_float=_bounded(limits, float),
             parse_constant=_no_constant,
         )
     except (UnicodeDecodeError, ValueError, RecursionError):  # JSONDecodeError is a ValueError
-        raise CheckpointError(f"{name} is not valid JSON.") from None
+        raise CheckpointError(f"{where} is not valid JSON.") from None
+
+
+def check_record(record: object, where: str, *, advice: str = "") -> dict[str, Any]:
+    """The one check of a checkpoint's JSON, a shipped one's or an upload's: a config, the weights' file name and
+    sha256, and a format version this aemodels reads (a JSON without one is version 1)."""
     if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
-        raise CheckpointError(f"{name} has no config: it is not a checkpoint's JSON.")
+        raise CheckpointError(f"{where} has no config: it is not a checkpoint's JSON.")
     for key in ("weights", "sha256"):
         if not isinstance(record.get(key), str):
-            raise CheckpointError(f"{name} lacks its {key!r} entry (a string), so the weights cannot be checked.")
+            raise CheckpointError(f"{where} lacks its {key!r} entry (a string), so the weights cannot be checked.")
     version = record.get("format_version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
         raise CheckpointError(
-            f"{name} has format version {str(version)[:20]}; this aemodels reads up to {FORMAT_VERSION}."
+            f"{where} has format version {shortened(repr(version), 40)}; this aemodels reads up to version "
+            f"{FORMAT_VERSION}.{advice}"
         )
-    return name, record
+    return record
 
 
 def _whole(value: object, low: int, high: int, what: str) -> int:
@@ -309,10 +331,12 @@ def _real(value: object, low: float, high: float, what: str) -> float:
     return float(value)
 
 
-def check_config(config: Mapping[str, Any], limits: CheckpointLimits = DEFAULT_LIMITS) -> AEConfig:
-    """The config of an uploaded checkpoint, checked against AEConfig's schema with a bound on every size; raises
-    CheckpointError in one plain sentence. A class-conditional model is refused (the pages' "your model" keeps the
-    shared interface)."""
+def check_config(
+    config: Mapping[str, Any], limits: CheckpointLimits = DEFAULT_LIMITS, *, conditional: bool = False
+) -> AEConfig:
+    """A checkpoint's config (an upload's or a shipped model's: the one validator), checked against AEConfig's schema
+    with a bound on every size; raises CheckpointError in one plain sentence. A class-conditional model is refused
+    unless `conditional` (the pages' "your model" keeps the shared interface; the zoo ships one)."""
     known = {f.name for f in dataclasses.fields(AEConfig)}
     unknown = sorted(str(key)[:40] for key in config if key not in known)
     if unknown:
@@ -322,7 +346,7 @@ def check_config(config: Mapping[str, Any], limits: CheckpointLimits = DEFAULT_L
         raise CheckpointError(
             f"The config names an unknown architecture “{str(kind)[:40]}”; known: {', '.join(sorted(MODELS))}."
         )
-    if MODELS[kind].conditional:
+    if MODELS[kind].conditional and not conditional:
         raise CheckpointError("A class-conditional model cannot be used as your model here (it needs the class).")
     default = AEConfig(kind="mlp", latent_dim=2)
     latent = config.get("latent_dim")
@@ -501,3 +525,103 @@ def read_checkpoint(files: Sequence[tuple[str, bytes]], *, limits: CheckpointLim
     model.info["name"] = _text(record.get("name"), DEFAULT_LIMITS.max_text) or json_name.removesuffix(".json")
     model.info["description"] = _text(record.get("description"), DEFAULT_LIMITS.max_text)
     return UploadedModel(model.eval(), data)
+
+
+# --- The checkpoint files: NAME.safetensors beside NAME.json (the zoo's, and what `python -m aemodels.train` writes)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pretrained_dir() -> Path:
+    return Path(os.environ.get("AEMODELS_PRETRAINED", PRETRAINED_DIR))
+
+
+def save_checkpoint(
+    model: Autoencoder, name: str, *, directory: Path | None = None, meta: dict | None = None, float16: bool = False
+) -> Path:
+    directory = Path(directory or pretrained_dir())
+    directory.mkdir(parents=True, exist_ok=True)
+    weights = directory / f"{name}.safetensors"
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    if float16:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    save_file(state, str(weights))
+    record = {
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        "config": dataclasses.asdict(model.config),
+        "weights": weights.name,
+        "sha256": sha256_file(weights),
+        **(meta or {}),
+    }
+    path = directory / f"{name}.json"
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def checkpoint_archive(model: Autoencoder, name: str, meta: dict | None = None) -> bytes:
+    """NAME.safetensors and NAME.json (save_checkpoint's files) in one zip: unpacked into a folder,
+    `load_pretrained(NAME, directory=folder)` reads it."""
+    with tempfile.TemporaryDirectory() as folder:
+        save_checkpoint(model, name, directory=Path(folder), meta=meta)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for suffix in (".safetensors", ".json"):
+                archive.write(Path(folder) / f"{name}{suffix}", f"{name}{suffix}")
+        return buffer.getvalue()
+
+
+def read_record(name: str, directory: Path | None = None) -> dict:
+    path = Path(directory or pretrained_dir()) / f"{name}.json"
+    if not path.exists():
+        raise CheckpointError(f"Checkpoint description {path} is missing; the model {name!r} cannot be loaded.")
+    where = f"Checkpoint description {path}"
+    advice = f" Update aemodels, or retrain with `python -m aemodels.train {name}`."
+    return check_record(parse_json(path.read_bytes(), where), where, advice=advice)
+
+
+def write_metrics(name: str, metrics: dict, directory: Path | None = None) -> None:
+    path = Path(directory or pretrained_dir()) / f"{name}.json"
+    record = read_record(name, directory)
+    record["metrics"] = metrics
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+
+def load_pretrained(name: str, *, directory: Path | None = None) -> Autoencoder:
+    """Rebuild NAME from its JSON, verify the weights' sha256, load strictly; eval mode, on the CPU. The weights
+    are ordinary tensors even when the caller is inside torch.inference_mode(), so that a model loaded there can
+    still be differentiated later (decoder Jacobians)."""
+    with torch.inference_mode(False):
+        return _load_pretrained(name, Path(directory or pretrained_dir()))
+
+
+def _load_pretrained(name: str, directory: Path) -> Autoencoder:
+    record = read_record(name, directory)
+    weights = directory / record["weights"]
+    if not weights.exists():
+        raise CheckpointError(f"Weights file {weights} is missing; the model {name!r} cannot be loaded.")
+    actual = sha256_file(weights)
+    if actual != record["sha256"]:
+        raise CheckpointError(
+            f"Weights file {weights} does not match its recorded sha256 (it was altered or truncated); "
+            f"restore it from the repository or retrain with `python -m aemodels.train {name}`."
+        )
+    try:
+        config = check_config(record["config"], conditional=True)
+    except CheckpointError as err:
+        raise CheckpointError(f"Checkpoint description {directory / (name + '.json')}: {err}") from None
+    model = empty_model(config)  # its weights are loaded next: nothing is drawn from the process's generator
+    try:
+        state = load_file(str(weights))
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=True)
+    except (SafetensorError, RuntimeError, OSError) as err:
+        raise CheckpointError(f"Weights file {weights} does not fit the model its JSON describes: {err}") from err
+    model.info = {k: v for k, v in record.items() if k not in ("config",)}
+    model.info.setdefault("name", name)
+    return model.eval()

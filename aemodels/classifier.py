@@ -19,8 +19,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
+from aemodels.checkpoints import CheckpointError, pretrained_dir, sha256_file
 from aemodels.data import DataError, load_mnist
-from aemodels.zoo import CheckpointError, pretrained_dir, sha256_file
 
 FEATURES = 128
 EPOCHS = 8

@@ -23,6 +23,7 @@ from collections.abc import Callable
 import torch
 
 from aemodels import losses
+from aemodels.checkpoints import load_pretrained, pretrained_dir, write_metrics
 from aemodels.classifier import DigitClassifier, load_classifier, quality_dir
 from aemodels.corrupt import gaussian
 from aemodels.data import DataError, load_mnist
@@ -31,7 +32,7 @@ from aemodels.losses import psnr
 from aemodels.models import VAE, Autoencoder, ConditionalVAE, LinearAE, SparseAE
 from aemodels.quality import FeatureStats, class_accuracy, reference_stats, sample_quality
 from aemodels.samplers import SAMPLERS, load_samplers, sampled_models
-from aemodels.zoo import list_pretrained, load_pretrained, pretrained_dir, write_metrics
+from aemodels.zoo import list_pretrained
 
 DENOISE_SIGMAS = (0.3, 0.5)
 SAMPLES = 10_000

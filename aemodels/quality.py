@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from aemodels.checkpoints import CheckpointError
 from aemodels.classifier import DigitClassifier, quality_dir
-from aemodels.zoo import CheckpointError
 
 MAX_CLASS_BITS = float(np.log2(10))
 

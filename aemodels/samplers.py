@@ -24,9 +24,10 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
+from aemodels.checkpoints import CheckpointError, load_pretrained, pretrained_dir, sha256_file
 from aemodels.geometry import code_range
 from aemodels.models import MODELS, VAE, Autoencoder
-from aemodels.zoo import ZOO, CheckpointError, load_pretrained, pretrained_dir, refit_command, sha256_file
+from aemodels.zoo import ZOO, refit_command
 
 COMPONENTS = 20
 SEED = 0

@@ -24,10 +24,11 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
+from aemodels.checkpoints import save_checkpoint
 from aemodels.corrupt import gaussian_noise_batch
 from aemodels.data import MNIST_FILES, DataError, load_mnist
 from aemodels.models import VAE, Autoencoder, ConditionalVAE, LinearAE, build_model
-from aemodels.zoo import ZOO, Recipe, save_checkpoint
+from aemodels.zoo import ZOO, Recipe
 
 
 def cosine_lr(recipe: Recipe, epoch: int, epochs: int) -> float:

@@ -8,23 +8,15 @@ verifies the hash and loads the weights strictly.
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import hashlib
-import io
-import json
-import os
-import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
-from aemodels.data import PRETRAINED_DIR, DataError, load_mnist
-from aemodels.models import MODELS, AEConfig, Autoencoder, empty_model
+from aemodels.checkpoints import CheckpointError, pretrained_dir, read_record
+from aemodels.data import DataError, load_mnist
+from aemodels.models import MODELS, AEConfig
 
 # What a model is used for in the app; each page asks the zoo for the models of its role, so adding a model
 # touches the zoo and nothing in the pages.
@@ -44,9 +36,6 @@ Role = Literal[
     "conditional",  # Sampling page: a class-conditional VAE, the user picks the class
 ]
 ROLES: tuple[Role, ...] = Role.__args__  # type: ignore[attr-defined]  # the Literal's values, for validation
-
-# JSON written before the format had a version (every checkpoint shipped in 2026-11) counts as version 1.
-FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -156,22 +145,6 @@ ZOO: dict[str, Recipe] = {
 }
 
 
-class CheckpointError(Exception):
-    """A checkpoint file is missing, altered or inconsistent; the message names the file."""
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def pretrained_dir() -> Path:
-    return Path(os.environ.get("AEMODELS_PRETRAINED", PRETRAINED_DIR))
-
-
 def models_for(role: Role, directory: Path | None = None) -> list[str]:
     """The installed models that serve a role in the app, in zoo order."""
     if role not in ROLES:
@@ -219,103 +192,6 @@ def list_pretrained(directory: Path | None = None, *, conditional: bool = False)
     class-conditional ones instead (ConditionalVAE: posterior_given, decode_given, sample_given). load_pretrained
     loads either."""
     return [name for name in present(directory) if is_conditional(name, directory) == conditional]
-
-
-def save_checkpoint(
-    model: Autoencoder, name: str, *, directory: Path | None = None, meta: dict | None = None, float16: bool = False
-) -> Path:
-    directory = Path(directory or pretrained_dir())
-    directory.mkdir(parents=True, exist_ok=True)
-    weights = directory / f"{name}.safetensors"
-    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    if float16:
-        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
-    save_file(state, str(weights))
-    record = {
-        "format_version": FORMAT_VERSION,
-        "name": name,
-        "config": dataclasses.asdict(model.config),
-        "weights": weights.name,
-        "sha256": sha256_file(weights),
-        **(meta or {}),
-    }
-    path = directory / f"{name}.json"
-    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-    return path
-
-
-def checkpoint_archive(model: Autoencoder, name: str, meta: dict | None = None) -> bytes:
-    """NAME.safetensors and NAME.json (save_checkpoint's files) in one zip: unpacked into a folder,
-    `load_pretrained(NAME, directory=folder)` reads it."""
-    with tempfile.TemporaryDirectory() as folder:
-        save_checkpoint(model, name, directory=Path(folder), meta=meta)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as archive:
-            for suffix in (".safetensors", ".json"):
-                archive.write(Path(folder) / f"{name}{suffix}", f"{name}{suffix}")
-        return buffer.getvalue()
-
-
-def read_record(name: str, directory: Path | None = None) -> dict:
-    path = Path(directory or pretrained_dir()) / f"{name}.json"
-    if not path.exists():
-        raise CheckpointError(f"Checkpoint description {path} is missing; the model {name!r} cannot be loaded.")
-    try:
-        record = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"Checkpoint description {path} is not valid JSON ({err}).") from err
-    if not isinstance(record, dict) or not {"config", "sha256", "weights"} <= set(record):
-        raise CheckpointError(f"Checkpoint description {path} lacks its config, weights or sha256 entry.")
-    version = record.get("format_version", 1)
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise CheckpointError(
-            f"Checkpoint description {path} has format version {version!r}; this aemodels reads up to version "
-            f"{FORMAT_VERSION}. Update aemodels, or retrain with `python -m aemodels.train {name}`."
-        )
-    return record
-
-
-def write_metrics(name: str, metrics: dict, directory: Path | None = None) -> None:
-    path = Path(directory or pretrained_dir()) / f"{name}.json"
-    record = read_record(name, directory)
-    record["metrics"] = metrics
-    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-
-
-def load_pretrained(name: str, *, directory: Path | None = None) -> Autoencoder:
-    """Rebuild NAME from its JSON, verify the weights' sha256, load strictly; eval mode, on the CPU. The weights
-    are ordinary tensors even when the caller is inside torch.inference_mode(), so that a model loaded there can
-    still be differentiated later (decoder Jacobians)."""
-    with torch.inference_mode(False):
-        return _load_pretrained(name, Path(directory or pretrained_dir()))
-
-
-def _load_pretrained(name: str, directory: Path) -> Autoencoder:
-    record = read_record(name, directory)
-    weights = directory / record["weights"]
-    if not weights.exists():
-        raise CheckpointError(f"Weights file {weights} is missing; the model {name!r} cannot be loaded.")
-    actual = sha256_file(weights)
-    if actual != record["sha256"]:
-        raise CheckpointError(
-            f"Weights file {weights} does not match its recorded sha256 (it was altered or truncated); "
-            f"restore it from the repository or retrain with `python -m aemodels.train {name}`."
-        )
-    try:
-        config = AEConfig.from_dict(record["config"])
-        model = empty_model(config)  # its weights are loaded next: nothing is drawn from the process's generator
-    except (TypeError, ValueError, AssertionError) as err:
-        raise CheckpointError(
-            f"Checkpoint description {directory / (name + '.json')} has an invalid config: {err}"
-        ) from err
-    try:
-        state = load_file(str(weights))
-        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=True)
-    except (SafetensorError, RuntimeError, OSError) as err:
-        raise CheckpointError(f"Weights file {weights} does not fit the model its JSON describes: {err}") from err
-    model.info = {k: v for k, v in record.items() if k not in ("config",)}
-    model.info.setdefault("name", name)
-    return model.eval()
 
 
 def refit_command(

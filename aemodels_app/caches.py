@@ -26,6 +26,7 @@ from aemodels.anomaly import (
 )
 from aemodels.attributes import Direction, load_directions
 from aemodels.capacity import load_curve, load_pca
+from aemodels.checkpoints import CheckpointError
 from aemodels.data import load_fashion_mnist, load_mnist
 from aemodels.geometry import (
     LatentProfile,
@@ -51,7 +52,6 @@ from aemodels.samplers import (
     training_codes,
 )
 from aemodels.sparsity import SparsityStats, sparsity_stats
-from aemodels.zoo import CheckpointError
 from aemodels_app.jobs import TRAINER_NICENESS, Gate, TrainingPool
 from aemodels_app.ui.charts import log_axis, scatter_spec, thin_curve
 from aemodels_app.ui.digits import read_only, sample_tensor

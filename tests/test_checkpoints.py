@@ -19,10 +19,10 @@ from aemodels.checkpoints import (
     ModelData,
     check_config,
     checkpoint_zip,
+    pretrained_dir,
     read_checkpoint,
 )
 from aemodels.models import AEConfig, build_model
-from aemodels.zoo import pretrained_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -263,3 +263,22 @@ def test_names_from_the_json_are_kept_as_text_and_bounded():
     uploaded = read_checkpoint(with_record(files, lambda r: r.update(name="[evil](http://e.vil)")))
     assert uploaded.model.info["name"] == "[evil](http://e.vil)"  # the app shows it inert (aemodels_app.text.inert)
     assert len(uploaded.model.info["description"]) == 200
+
+
+@pytest.mark.parametrize("version", [True, 0, -1, 2, "1"])
+def test_a_shipped_checkpoint_and_an_upload_are_checked_by_the_one_validator(tmp_path, version):
+    """Issue 34.6: the zoo's reader and the upload's had a format check each, of different strictness (the zoo's took
+    True, 0 and -1), and two config validators (the zoo's built any size it was given)."""
+    from aemodels.checkpoints import save_checkpoint
+
+    path = save_checkpoint(small_model(), "mine", directory=tmp_path)
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps({**record, "format_version": version}))
+    with pytest.raises(CheckpointError, match=f"format version {version!r}"):
+        load_pretrained("mine", directory=tmp_path)
+    files = [(p.name, p.read_bytes()) for p in sorted(tmp_path.iterdir())]
+    with pytest.raises(CheckpointError, match=f"format version {version!r}"):
+        read_checkpoint(files)
+    path.write_text(json.dumps({**record, "config": {**record["config"], "latent_dim": 10**6}}))
+    with pytest.raises(CheckpointError, match="a code of 1,000,000 numbers; at most 1,024"):
+        load_pretrained("mine", directory=tmp_path)

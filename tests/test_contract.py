@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from aemodels import AEConfig, build_model, list_pretrained, load_digits, load_pretrained
+from aemodels.checkpoints import save_checkpoint
 from aemodels.models import ConditionalVAE
-from aemodels.zoo import is_conditional, models_for, save_checkpoint
+from aemodels.zoo import is_conditional, models_for
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from aemodels import ZOO, list_pretrained, load_digits, load_mnist, load_pretrained
+from aemodels.checkpoints import pretrained_dir
 from aemodels.evaluate import (
     binarised_test_set,
     conditional_metrics,
@@ -15,7 +16,6 @@ from aemodels.evaluate import (
     vae_metrics,
 )
 from aemodels.models import ConditionalVAE
-from aemodels.zoo import pretrained_dir
 
 
 def within(value: float, bounds) -> bool:

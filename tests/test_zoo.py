@@ -4,8 +4,9 @@ import pytest
 import torch
 
 from aemodels import AEConfig, CheckpointError, build_model, list_pretrained, load_digits, load_pretrained
+from aemodels.checkpoints import FORMAT_VERSION, save_checkpoint
 from aemodels.geometry import push_summary
-from aemodels.zoo import FORMAT_VERSION, ROLES, ZOO, model_label, models_for, save_checkpoint
+from aemodels.zoo import ROLES, ZOO, model_label, models_for
 
 
 @pytest.fixture
@@ -76,7 +77,7 @@ def test_a_checkpoint_archive_unpacks_into_what_load_pretrained_reads(tmp_path):
     import io
     import zipfile
 
-    from aemodels.zoo import checkpoint_archive
+    from aemodels.checkpoints import checkpoint_archive
 
     model = build_model(AEConfig(kind="mlp", latent_dim=3, hidden=(16,))).eval()
     data = checkpoint_archive(model, "mine", {"description": "MLP AE, d=3, 10 steps"})

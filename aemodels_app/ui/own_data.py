@@ -12,14 +12,13 @@ import torch
 
 from aemodels import DataError
 from aemodels.checkpoints import DEFAULT_LIMITS as CHECKPOINT_LIMITS
-from aemodels.checkpoints import MNIST_DATA, ModelData, read_checkpoint
+from aemodels.checkpoints import MNIST_DATA, CheckpointError, ModelData, read_checkpoint
 from aemodels.data import FASHION_CLASSES, FASHION_INSTALL, load_fashion_mnist
 from aemodels.images import make_grid
 from aemodels.pictures import DEFAULT_LIMITS as PICTURE_LIMITS
 from aemodels.pictures import PREPARATIONS, PreparedSet, load_image_files
 from aemodels.playground import TrainData
 from aemodels.text import plain, plural
-from aemodels.zoo import CheckpointError
 from aemodels_app.caches import UPLOADS, fashion
 from aemodels_app.jobs import Busy
 from aemodels_app.text import inert
