@@ -69,9 +69,18 @@ RATIO_COLUMNS = RATIO_DIGITS * 128
 RATIO_LEAST = 2
 
 
+@dataclass(frozen=True)
+class Experiment:
+    """A guided experiment: its title, what the seed claims, and the choices (TrainSpec's fields) that test it."""
+
+    title: str
+    claim: str
+    choices: dict[str, Any]
+
+
 # The guided experiments: what the seed claims, and the choices that put it to the test.
-EXPERIMENTS: dict[str, tuple[str, str, dict[str, Any]]] = {
-    "identity": (
+EXPERIMENTS: dict[str, Experiment] = {
+    "identity": Experiment(
         "Overcomplete, no regulariser: the identity",
         "With more code than input (d = 1024 > 784) and nothing to stop it, an autoencoder can learn the identity: "
         "near-zero reconstruction error, but the noise passes straight through (denoising PSNR ≈ the noisy "
@@ -79,18 +88,18 @@ EXPERIMENTS: dict[str, tuple[str, str, dict[str, Any]]] = {
         "no longer flagged as an anomaly. A regulariser (denoising, sparsity) makes it a projection again.",
         {"architecture": "mlp", "latent_dim": 1024, "regulariser": "none", "max_seconds": 60.0},
     ),
-    "identity_denoising": (
+    "identity_denoising": Experiment(
         "The same, with denoising",
         "Trained to map x + noise back to x, the same overcomplete AE cannot simply copy its input: it has to "
         "project onto the digits again.",
         {"architecture": "mlp", "latent_dim": 1024, "regulariser": "denoising", "noise_std": 0.3, "max_seconds": 60.0},
     ),
-    "identity_sparse": (
+    "identity_sparse": Experiment(
         "The same, with sparsity",
         "1024 sigmoid units held to a mean activation of ρ = 0.05: a sparse code, overcomplete but constrained.",
         {"architecture": "mlp", "latent_dim": 1024, "regulariser": "sparse", "max_seconds": 60.0},
     ),
-    "pca": (
+    "pca": Experiment(
         "A linear AE is PCA",
         "A tied linear autoencoder trained with squared error finds the subspace of the top principal components "
         "(Baldi & Hornik 1989): the principal angles between its subspace and PCA's shrink toward 0 as it trains.",
@@ -202,6 +211,15 @@ class TrainData:
 
 
 @dataclass(frozen=True)
+class CodeMap:
+    """Held-out codes to plot: points (n, 2), their labels (n,), and what the axes are."""
+
+    points: np.ndarray
+    labels: np.ndarray
+    axes: str
+
+
+@dataclass(frozen=True)
 class Measurements:
     step: int
     mse: float
@@ -296,16 +314,16 @@ class TrainingRun:
         return self.model.reconstruct(self.data.x_held[:SHOWN])
 
     @torch.inference_mode()
-    def code_map(self) -> tuple[np.ndarray, np.ndarray, str]:
+    def code_map(self) -> CodeMap:
         """(points (n, 2), labels (n,), what the axes are) of held-out codes: 2-d codes as they are, a 1-d code
         against its class, otherwise the top two principal components of the codes."""
         z = self.model.encode(self.data.x_held[:MAP_POINTS])
         labels = self.data.y_held[:MAP_POINTS].numpy()
         if z.shape[1] == 1:
-            return np.column_stack([z[:, 0].numpy(), labels]), labels, "z1 against the digit's class"
+            return CodeMap(np.column_stack([z[:, 0].numpy(), labels]), labels, "z1 against the digit's class")
         coords, explained = project_codes(z)
         axes = "z1, z2" if explained is None else f"PC1, PC2 of the {z.shape[1]}-d codes"
-        return coords.numpy(), labels, axes
+        return CodeMap(coords.numpy(), labels, axes)
 
     def measure(self) -> Measurements:
         if self._baselines is None:  # they depend on the data and d only: once per run

@@ -26,11 +26,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
 import torch
 
 from aemodels.models import Autoencoder
-from aemodels.playground import Measurements, SpecError, TrainData, TrainingRun, TrainSpec
+from aemodels.playground import CodeMap, Measurements, SpecError, TrainData, TrainingRun, TrainSpec
 
 Status = Literal["queued", "running", "paused", "finished", "stopped", "failed"]
 DONE: tuple[Status, ...] = ("finished", "stopped", "failed")
@@ -85,7 +84,7 @@ class JobView:
     test_history: dict[str, list[float]]
     reconstructions: torch.Tensor | None
     originals: torch.Tensor
-    code_map: tuple[np.ndarray, np.ndarray, str] | None
+    code_map: CodeMap | None
     measurements: list[Measurements]
     spec: TrainSpec
 
@@ -117,7 +116,7 @@ class Job:
     show_cost: float = 0.0  # seconds the last snapshot took (a large model's pictures cost more)
     measurements: list[Measurements] = field(default_factory=list)
     reconstructions: torch.Tensor | None = None
-    code_map: tuple[np.ndarray, np.ndarray, str] | None = None
+    code_map: CodeMap | None = None
     rate: float = 0.0  # steps per second of training time, smoothed
     trimmed: bool = False  # ended, and what only training needed is dropped
     forgotten: bool = False  # its owner is done with it: gone to every caller, dropped once no worker holds it

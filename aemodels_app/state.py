@@ -66,10 +66,18 @@ MAIN, SECOND = digit_keys("main"), digit_keys("second")
 
 USER_MODEL = "user_model"  # the name of this session's trained model, once the user chose to use it elsewhere
 DEFAULTS = "state_defaults"  # every field's default, worked out once per session (some read the model folder)
-NOTES = "url_notes"  # (page, [plain notes about the link's values that were ignored])
+NOTES = "url_notes"  # LinkNotes: the plain notes about the link's values that were ignored, and their page
 RESTORED = "url_restored"  # set once the session's first run has read the URL
 DROPPED = "dropped"  # the parameter components/history.js puts in place of a link Streamlit would read none of
 FROM_LINK = "url_values"  # key -> the value the session's link gave it (until a page has had to replace it)
+
+
+@dataclass(frozen=True)
+class LinkNotes:
+    """What a link's values made the app ignore, in plain notes, and the page that shows them."""
+
+    page: str
+    notes: tuple[str, ...]
 
 
 def source_of(text: str, _: dict[str, Any]) -> str:
@@ -237,7 +245,7 @@ def restore(page: str, query: dict[str, str], *, kept: Set[str] = frozenset()) -
         if source in ("Upload", "Draw") and picture_key(slot_keys, source) not in state:
             notes.append(picture_note(name, source))
     if notes:
-        state[NOTES] = (page, notes)
+        state[NOTES] = LinkNotes(page, tuple(notes))
 
 
 SLOT_NAMES = ((MAIN, "digit"), (SECOND, "second digit"))
@@ -275,14 +283,14 @@ def show_notes(page: str, where: DeltaGenerator) -> None:
     """The notes about the link this session was opened with, on the page it opened. A note quotes the link, so
     each is shown as inert text (st.info renders Markdown: a link's value must not become a link or an image)."""
     stored = st.session_state.get(NOTES)
-    if stored and stored[0] == page:
+    if stored and stored.page == page:
         given = {  # a note asking for a picture the user has since uploaded or drawn is no longer true
             picture_note(name, source)
             for keys, name in SLOT_NAMES
             for source in ("Upload", "Draw")
             if picture_key(keys, source) in st.session_state
         }
-        shown = [note for note in stored[1] if note not in given]
+        shown = [note for note in stored.notes if note not in given]
         if shown:
             where.info("Some settings in the link were ignored:\n" + "\n".join(f"- {inert(note)}" for note in shown))
 
@@ -303,8 +311,8 @@ def _number(value: Any) -> str:
 
 def add_note(page: str, note: str) -> None:
     """A note about a link value that only the page can check (a latent code of the wrong length)."""
-    _, notes = st.session_state.get(NOTES) or (page, [])
-    st.session_state[NOTES] = (page, [*notes, note])
+    stored = st.session_state.get(NOTES)
+    st.session_state[NOTES] = LinkNotes(page, (*(stored.notes if stored else ()), note))
 
 
 def default_of(f: Field) -> Any:

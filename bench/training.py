@@ -71,7 +71,8 @@ def experiments(args: argparse.Namespace) -> dict:
     torch.set_num_threads(1)
     data = mnist_data()
     result = {}
-    for key, (title, _, choices) in EXPERIMENTS.items():
+    for key, experiment in EXPERIMENTS.items():
+        title, choices = experiment.title, experiment.choices
         spec = TrainSpec(train_digits=10_000, max_steps=20_000, **choices)
         run = TrainingRun(spec, data)
         before = run.measure()
@@ -140,7 +141,7 @@ def separation(args: argparse.Namespace) -> dict:
         while time.perf_counter() - began < args.seconds and len(reached) < len(THRESHOLDS):
             view = pool.view(job)
             if view.code_map is not None:
-                points, labels, _ = view.code_map
+                points, labels = view.code_map.points, view.code_map.labels
                 accuracy = knn_accuracy(points, labels)
                 now = time.perf_counter() - began
                 best = max(best, (accuracy, now, view.step))
@@ -263,7 +264,8 @@ def digits(args: argparse.Namespace) -> dict:
         while marks:
             run.advance(25)
             if run.step * spec.batch_size >= marks[0]:
-                points, labels, _ = run.code_map()
+                mapped = run.code_map()
+                points, labels = mapped.points, mapped.labels
                 scores[marks.pop(0)] = knn_accuracy(points, labels)
         result[name] = scores
         print(f"{name:<24} " + ", ".join(f"{n // 1000}k {a:.1%}" for n, a in scores.items()), flush=True)

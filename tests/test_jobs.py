@@ -281,7 +281,8 @@ def test_a_training_run_records_its_curves(data):
     run.test_loss()
     assert run.step == 60 and run.history["step"] == [30, 60] and "recon" in run.history
     assert run.test_history["step"] == [60]
-    points, labels, axes = run.code_map()
+    mapped = run.code_map()
+    points, labels, axes = mapped.points, mapped.labels, mapped.axes
     assert points.shape[1] == 2 and len(points) == len(labels) and axes == "z1, z2"
 
 
@@ -322,7 +323,8 @@ def test_a_snapshot_and_a_checkpoint_read_leave_the_process_generator_alone(data
 
 
 def test_every_guided_experiment_is_a_valid_choice():
-    for key, (title, claim, choices) in EXPERIMENTS.items():
+    for key, experiment in EXPERIMENTS.items():
+        title, claim, choices = experiment.title, experiment.claim, experiment.choices
         assert TrainSpec(**choices).problems() == [], key
         assert title and claim
 

@@ -13,7 +13,7 @@ from aemodels.models import AEConfig, build_model
 from aemodels_app import state
 from aemodels_app.pages import anomaly, explorer, latent, reconstruct, sample
 from aemodels_app.ui import models
-from aemodels_app.ui.models import register_user_model, user_models
+from aemodels_app.ui.models import UserModel, register_user_model, user_models
 
 NAME = "yours-test0001"
 
@@ -27,7 +27,7 @@ def registered():
     data = ModelData(
         "pictures", "your pictures ([x](http://e.vil).zip)", ("cats", "dogs"), images, torch.arange(40) % 2
     )
-    user_models()[NAME] = (model, "MLP VAE, d=2", data)
+    user_models()[NAME] = UserModel(model, "MLP VAE, d=2", data)
     yield
     user_models().pop(NAME, None)
 
@@ -86,7 +86,7 @@ def test_the_registry_entry_goes_with_the_session(registered, monkeypatch):
     ended): the held-out pictures it carries do not outlive it."""
     session: dict = {}
     monkeypatch.setattr(models, "st", SimpleNamespace(session_state=session))
-    model, _, data = user_models()[NAME]
+    model, data = user_models()[NAME].model, user_models()[NAME].data
     name = register_user_model(model, "again", data)
     assert name in user_models() and session[state.USER_MODEL] == name
     del session

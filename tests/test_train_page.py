@@ -172,13 +172,14 @@ def test_a_diverged_trainings_code_map_draws_its_finite_codes_or_nothing():
 
     import numpy as np
 
+    from aemodels.playground import CodeMap
     from aemodels_app.ui.training import code_map_spec
 
     points = np.array([[0.0, 1.0], [np.nan, 2.0], [3.0, 4.0]])
-    view = SimpleNamespace(job_id=1, code_map=(points, np.array([5, 6, 7]), "z1, z2"))
+    view = SimpleNamespace(job_id=1, code_map=CodeMap(points, np.array([5, 6, 7]), "z1, z2"))
     spec = code_map_spec(view)
     assert spec is not None and spec["x"] == [0.0, 3.0] and spec["labels"] == [5, 7]
-    view.code_map = (np.full((3, 2), np.nan), np.array([5, 6, 7]), "z1, z2")
+    view.code_map = CodeMap(np.full((3, 2), np.nan), np.array([5, 6, 7]), "z1, z2")
     assert code_map_spec(view) is None
 
 

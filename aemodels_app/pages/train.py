@@ -184,7 +184,7 @@ def start(spec: TrainSpec, chosen: TrainingSet, experiment: str | None = None) -
 
 
 def start_experiment(key: str, chosen: TrainingSet) -> None:
-    _, _, choices = EXPERIMENTS[key]
+    choices = EXPERIMENTS[key].choices
     data = chosen.data
     base = TrainSpec(train_digits=min(10_000, len(data.x_train)), max_steps=STEP_CHOICES[-1])
     spec = replace(base, **choices)
@@ -274,9 +274,14 @@ def buttons(view: JobView | None, chosen: TrainingSet) -> None:
 def experiments(chosen: TrainingSet) -> None:
     st.subheader("Guided experiments")
     cols = st.columns(4)
-    for column, (key, (title, claim, _)) in zip(cols, EXPERIMENTS.items(), strict=True):
+    for column, (key, experiment) in zip(cols, EXPERIMENTS.items(), strict=True):
         column.button(
-            title, on_click=start_experiment, args=(key, chosen), key=f"train_exp_{key}", help=claim, width="stretch"
+            experiment.title,
+            on_click=start_experiment,
+            args=(key, chosen),
+            key=f"train_exp_{key}",
+            help=experiment.claim,
+            width="stretch",
         )
 
 
@@ -284,7 +289,7 @@ def claims(view: JobView) -> None:
     key = st.session_state.get(EXPERIMENT)
     if key not in EXPERIMENTS or not view.measurements:
         return
-    title, claim, _ = EXPERIMENTS[key]
+    title, claim = EXPERIMENTS[key].title, EXPERIMENTS[key].claim
     first, last = view.measurements[0], view.measurements[-1]
     if key == "pca":
         angles = [m.pca_angle for m in view.measurements if m.pca_angle is not None]

@@ -9,6 +9,7 @@ their defaults, then the step's own applied through the same parsers, then a swi
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -153,8 +154,8 @@ def begin_run(page: str) -> None:
             ss.pop(PENDING, None)
             if step.page != page:
                 notes = ss.get(state.NOTES)
-                if notes and notes[0] == page:  # the link's notes go to the page the step opens
-                    ss[state.NOTES] = (step.page, notes[1])
+                if notes and notes.page == page:  # the link's notes go to the page the step opens
+                    ss[state.NOTES] = replace(notes, page=step.page)
                 st.switch_page(registry()[step.page].path)
 
 

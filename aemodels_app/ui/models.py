@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 import weakref
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -31,8 +32,17 @@ YOURS = "yours-"  # the name of a session's trained model starts with this
 USER_MODELS_KEPT = 32  # the registry keeps this many users' models (one per session, the newest)
 
 
+@dataclass(frozen=True)
+class UserModel:
+    """A model a user trained or uploaded, made "your model": the model, how its pickers label it, what it knows."""
+
+    model: Autoencoder
+    description: str
+    data: ModelData
+
+
 @st.cache_resource(show_spinner=False)
-def user_models() -> dict[str, tuple[Autoencoder, str, ModelData]]:
+def user_models() -> dict[str, UserModel]:
     """Process-wide: name -> (model, label, the data it knows) of the models users trained or uploaded and chose to
     use on the other pages. A session's entry goes when the session ends (`register_user_model`)."""
     return {}
@@ -54,7 +64,7 @@ def register_user_model(model: Autoencoder, description: str, data: ModelData = 
     while len(registry) >= USER_MODELS_KEPT:
         registry.pop(next(iter(registry)))
     name = f"{YOURS}{uuid.uuid4().hex[:8]}"
-    registry[name] = (model.eval(), description, data)
+    registry[name] = UserModel(model.eval(), description, data)
     token = st.session_state.setdefault(SESSION_TOKEN, _SessionToken())
     weakref.finalize(token, registry.pop, name, None)
     st.session_state[state.USER_MODEL] = name
@@ -64,7 +74,7 @@ def register_user_model(model: Autoencoder, description: str, data: ModelData = 
 def model_data(name: str) -> ModelData:
     """What a model knows: a user's model its own data, a shipped one MNIST."""
     entry = user_models().get(name) if name.startswith(YOURS) else None
-    return entry[2] if entry is not None else MNIST_DATA
+    return entry.data if entry is not None else MNIST_DATA
 
 
 def own_items(name: str) -> tuple[torch.Tensor, torch.Tensor, ModelData] | None:
@@ -91,7 +101,7 @@ def cached_model(name: str) -> Autoencoder:
                 "your trained model is no longer on the server (a newer one replaced it, or the server restarted); "
                 "train it again on the Train your own page"
             )
-        return entry[0]
+        return entry.model
     return zoo_model(name)
 
 
@@ -100,7 +110,7 @@ def choices(role: Role) -> list[str]:
     names = models_for(role)
     mine = st.session_state.get(state.USER_MODEL)
     entry = user_models().get(mine) if mine else None
-    if mine and entry is not None and role in user_roles(entry[0]):
+    if mine and entry is not None and role in user_roles(entry.model):
         names = [*names, mine]
     return names
 
@@ -121,7 +131,7 @@ def label(name: str) -> str:
     """ "name — what it is", from the model's JSON (its weights are not loaded to label a choice)."""
     if name.startswith(YOURS):
         entry = user_models().get(name)
-        return f"your model — {plain(entry[1])}" if entry else "your model (no longer on the server)"
+        return f"your model — {plain(entry.description)}" if entry else "your model (no longer on the server)"
     return model_label(name)
 
 

@@ -59,8 +59,8 @@ def code_map_spec(view: JobView, noun: str = "digits") -> dict[str, Any] | None:
     job's, so the user's zoom and hidden classes stay while the points move."""
     if view.code_map is None:
         return None
-    points, labels = finite_points(*view.code_map[:2])
-    axes = view.code_map[2]
+    points, labels = finite_points(view.code_map.points, view.code_map.labels)
+    axes = view.code_map.axes
     if not len(points):  # every code is not a number: the status line says why the job stopped
         return None
     x_title, y_title = (
