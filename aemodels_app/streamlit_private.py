@@ -1,5 +1,5 @@
 """Everything the app relies on in Streamlit beyond its public API, behind one door. Pinned at streamlit==1.67.0;
-`tests/test_streamlit_private.py` checks each behaviour relied on, so an upgrade shows at once what moved (and
+`tests/app/test_streamlit_private.py` checks each behaviour relied on, so an upgrade shows at once what moved (and
 CONTRIBUTING's "Upgrading Streamlit" lists what else to look at: the JavaScript that leans on Streamlit's page, the
 page-as-__main__ convention and the protocol driver of the benchmarks).
 

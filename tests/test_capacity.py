@@ -4,9 +4,10 @@ import json
 
 import numpy as np
 
+from aemodels.capacity import compute
+
 
 def test_capacity_curve_smoke_and_resume(tmp_path, mnist_dir):
-    from aemodels.capacity import compute
 
     out = tmp_path / "capacity.json"
     kwargs = {

@@ -21,6 +21,7 @@ from aemodels.checkpoints import (
     checkpoint_zip,
     pretrained_dir,
     read_checkpoint,
+    save_checkpoint,
 )
 from aemodels.models import AEConfig, build_model
 
@@ -269,7 +270,6 @@ def test_names_from_the_json_are_kept_as_text_and_bounded():
 def test_a_shipped_checkpoint_and_an_upload_are_checked_by_the_one_validator(tmp_path, version):
     """Issue 34.6: the zoo's reader and the upload's had a format check each, of different strictness (the zoo's took
     True, 0 and -1), and two config validators (the zoo's built any size it was given)."""
-    from aemodels.checkpoints import save_checkpoint
 
     path = save_checkpoint(small_model(), "mine", directory=tmp_path)
     record = json.loads(path.read_text())

@@ -1,3 +1,5 @@
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -6,6 +8,7 @@ from aemodels import AEConfig, build_model, corrupt, lerp, load_digits, load_pre
 from aemodels.geometry import (
     LatentProfile,
     decoder_jacobian,
+    decorrelated_basis,
     latent_profile,
     noise_collapse_curve,
     normal_icdf_grid,
@@ -76,9 +79,6 @@ def test_lerp_and_slerp_endpoints_and_norms():
 
 def test_decoder_jacobians_from_several_threads_at_once():
     # Forward-mode AD levels are process-wide; training jobs and page runs take Jacobians from different threads.
-    import threading
-
-    from aemodels.geometry import decoder_jacobian
 
     model = build_model(AEConfig(kind="mlp", latent_dim=4, hidden=(32,))).eval()
     z = torch.randn(3, 4)
@@ -169,7 +169,6 @@ def test_tangent_basis_is_orthonormal_and_drops_dead_directions():
 
 
 def principal_angles_deg(a, b):
-    from aemodels import principal_angles
 
     return principal_angles(a, b)
 
@@ -214,7 +213,6 @@ def test_project_codes_matches_numpy_pca():
 
 
 def test_decorrelated_basis_unmixes_a_rotated_pca_basis():
-    from aemodels.geometry import decorrelated_basis
 
     rng = np.random.default_rng(3)
     basis, _ = np.linalg.qr(rng.normal(size=(50, 4)))  # principal directions, columns

@@ -4,6 +4,8 @@ import ast
 from pathlib import Path
 
 import aemodels
+import aemodels_app.caches
+import aemodels_app.pages
 
 PACKAGE = Path(aemodels.__file__).parent
 
@@ -96,8 +98,6 @@ def test_no_page_module_defines_a_cache():
     """Streamlit runs a page's file as a fresh __main__ and keys caches by module, so a cache (or a pool) defined in
     a page is not the one a test or another module imports from aemodels_app.pages (issue 34.2): every per-process
     cache and resource lives in aemodels_app/caches.py."""
-    import aemodels_app.caches
-    import aemodels_app.pages
 
     pages = Path(aemodels_app.pages.__file__).parent
     assert cache_decorators(Path(aemodels_app.caches.__file__))  # the check sees a cache where there is one

@@ -126,7 +126,6 @@ def test_decode_unclipped_is_on_every_model():
 @pytest.mark.parametrize("kind", ["linear", "mlp", "conv", "sparse", "vae_mlp", "vae_conv", "cvae_mlp"])
 def test_a_model_built_from_a_generator_is_reproducible_and_leaves_the_process_generator_alone(kind):
     """Issue 34.3: weights drawn from the caller's generator, as PyTorch's default initialisation draws them."""
-    from aemodels.models import MODELS
 
     config = AEConfig(kind=kind, latent_dim=4, recon_loss="mse" if kind == "linear" else "bce")
     torch.manual_seed(5)

@@ -1,12 +1,14 @@
 import io
+import struct
+import zlib
 
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from aemodels import ImageInputError, load_digits, open_image, prepare_digit
-from aemodels.preprocess import drawing_problem, upload_preview
+from aemodels.preprocess import DECODED_SIZE, MAX_DECODED_PIXELS, WORK_SIZE, drawing_problem, upload_preview
 
 
 @pytest.fixture(scope="module")
@@ -187,8 +189,6 @@ def test_a_drawing_that_is_empty_or_a_dot_is_explained():
 def png_of(width: int, height: int) -> bytes:
     """A valid, fully transparent RGBA PNG of any size, written row by row (never held as pixels here): a 6300 x 6300
     one is about 200 kB, as the hostile tester's was, and unpacks to 159 MB."""
-    import struct
-    import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
@@ -203,9 +203,6 @@ def png_of(width: int, height: int) -> bytes:
 def test_a_huge_png_of_few_bytes_is_refused_before_it_is_unpacked(monkeypatch):
     """6300 x 6300 pixels in 200 kB (issue 27.4g: 12 s and +177 MB to prepare): a PNG cannot be made smaller while
     it is unpacked, so above MAX_DECODED_PIXELS it is refused from its header, in plain words, and never decoded."""
-    from PIL import PngImagePlugin
-
-    from aemodels.preprocess import MAX_DECODED_PIXELS
 
     data = png_of(6300, 6300)
     assert len(data) < 300_000 and MAX_DECODED_PIXELS < 6300 * 6300
@@ -219,7 +216,6 @@ def test_a_huge_png_of_few_bytes_is_refused_before_it_is_unpacked(monkeypatch):
 def test_what_is_opened_is_at_most_the_working_size():
     """An allowed large PNG is decoded once and brought down in place; a large JPEG is decoded small by its decoder:
     what the preparation and the preview then work on is at most WORK_SIZE a side."""
-    from aemodels.preprocess import DECODED_SIZE, WORK_SIZE
 
     image = open_image(png_of(4000, 4000))
     assert image.size == (WORK_SIZE, WORK_SIZE) and image.info[DECODED_SIZE] == (4000, 4000)

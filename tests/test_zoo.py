@@ -1,10 +1,12 @@
+import io
 import json
+import zipfile
 
 import pytest
 import torch
 
 from aemodels import AEConfig, CheckpointError, build_model, list_pretrained, load_digits, load_pretrained
-from aemodels.checkpoints import FORMAT_VERSION, save_checkpoint
+from aemodels.checkpoints import FORMAT_VERSION, checkpoint_archive, save_checkpoint
 from aemodels.geometry import push_summary
 from aemodels.zoo import ROLES, ZOO, model_label, models_for
 
@@ -74,10 +76,6 @@ def test_no_pickle_in_checkpoints(saved):
 
 def test_a_checkpoint_archive_unpacks_into_what_load_pretrained_reads(tmp_path):
     # The Train your own page's download.
-    import io
-    import zipfile
-
-    from aemodels.checkpoints import checkpoint_archive
 
     model = build_model(AEConfig(kind="mlp", latent_dim=3, hidden=(16,))).eval()
     data = checkpoint_archive(model, "mine", {"description": "MLP AE, d=3, 10 steps"})

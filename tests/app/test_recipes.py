@@ -98,5 +98,5 @@ def test_evaluate_takes_the_names_the_recipe_gives_it():
 
 
 def test_the_recipes_name_what_the_tests_use():
-    text = (Path(__file__).resolve().parent.parent / "CONTRIBUTING.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "CONTRIBUTING.md").read_text()
     assert "samplers_of" in text and "python -m aemodels.evaluate NAME" in text and "test_recipes.py" in text

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from aemodels_app import state
 from aemodels_app.pages import anomaly, explorer, inside_vae, manifold, registry, sparse
 from aemodels_app.ui.charts import TITLE_CHARACTERS
+from aemodels_app.ui.figures import Click, scatter_click, styled
 
 THEORY_PAGES = [p.name for p in registry().values() if p.section == "Theory"]
 
@@ -88,7 +89,6 @@ def test_explorer_shows_ae_and_vae_side_by_side_and_the_clicked_digit():
 
 
 def test_the_maps_clicks_are_read_plainly():
-    from aemodels_app.ui.figures import Click, scatter_click
 
     assert scatter_click({"index": 17, "at": 1}) == Click(index=17)
     assert scatter_click({"point": [0.5, -1]}) == Click(point=(0.5, -1.0))
@@ -98,7 +98,6 @@ def test_the_maps_clicks_are_read_plainly():
 
 def test_legends_run_in_a_row_above_the_plot_unless_a_chart_places_its_own():
     """At the right, where Plotly puts a legend, it took half a phone's width from the plot."""
-    from aemodels_app.ui.figures import styled
 
     legend = styled(go.Figure()).layout.legend
     assert (legend.orientation, legend.yanchor, legend.y) == ("h", "bottom", 1.02)
@@ -111,7 +110,6 @@ def test_legends_run_in_a_row_above_the_plot_unless_a_chart_places_its_own():
 def test_a_long_chart_title_is_broken_into_lines_a_phone_shows_whole():
     """Plotly draws a title on one line: "Principal angles between the two 16-d subspaces: mean …" ran off a
     phone's screen."""
-    from aemodels_app.ui.figures import styled
 
     long = "Principal angles between the two 16-d subspaces: mean 0.13°, largest 0.34°"
     layout = styled(go.Figure(layout={"title": long, "margin": {"t": 40}})).layout

@@ -14,7 +14,7 @@ from aemodels_app.text import WORD_JOINER
 from labtools.apptest import open_app
 from labtools.samples import blank_bytes, photo_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # tests/app/ -> the checkout
 __all__ = [
     "ROOT",
     "as_read",

@@ -13,7 +13,7 @@ import pytest
 
 from aemodels.playground import LIMITS, TrainSpec
 from aemodels_app import caches, state
-from aemodels_app.page import Choice, Invalid, Slider, WholeNumber
+from aemodels_app.page import Choice, Invalid, Slider, WholeNumber, setting
 from aemodels_app.pages import registry
 from aemodels_app.pages import train as train_page
 
@@ -95,7 +95,6 @@ def test_no_page_draws_a_declared_setting_by_hand():
 
 
 def test_a_slider_refuses_a_default_off_its_steps():
-    from aemodels_app.page import setting
 
     with pytest.raises(ValueError):
         setting("k", "units", 100, Slider("Units shown", 16, 400, 16))  # the Sparse page's old default

@@ -4,6 +4,7 @@ message, never a traceback, a hang (AppTest's timeout) or a dead session, and th
 
 import io
 import struct
+import zipfile
 import zlib
 
 import numpy as np
@@ -143,7 +144,6 @@ def strip_with_ink() -> Image.Image:
 
 
 def zip_bytes() -> bytes:
-    import zipfile
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -7,6 +7,7 @@ import pytest
 from apptest_helpers import ROOT, captions, plain, run
 
 from aemodels_app.pages import reconstruct
+from aemodels_app.ui.models import label, zoo_model
 
 
 @pytest.fixture
@@ -15,7 +16,6 @@ def damaged_zoo(tmp_path, monkeypatch):
     copy = tmp_path / "pretrained"
     shutil.copytree(ROOT / "pretrained", copy)
     monkeypatch.setenv("AEMODELS_PRETRAINED", str(copy))
-    from aemodels_app.ui.models import label, zoo_model
 
     zoo_model.clear()  # models are cached per process: start and end with the real files
     label.clear()

@@ -1,14 +1,26 @@
 """The "Train your own" page through AppTest: its controls start, pause, step and reset a job, the experiments set
 their choices, and a trained model is used on the Reconstruction page."""
 
+import io
+import json
 import time
+import zipfile
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
+import torch
 from apptest_helpers import captions, digit_maps, go, no_errors, run
 from streamlit.testing.v1 import AppTest
 
+from aemodels import CheckpointError, load_digits
+from aemodels.checkpoints import read_checkpoint
+from aemodels.playground import CodeMap, TrainData, TrainSpec
 from aemodels_app import state
+from aemodels_app.caches import training_pool as pool
 from aemodels_app.pages import reconstruct, train
+from aemodels_app.ui.models import cached_model
+from aemodels_app.ui.training import GONE, checkpoint_zip, code_map_spec
 
 
 def status(at: AppTest) -> str:
@@ -123,10 +135,6 @@ def test_the_trained_model_is_used_on_the_reconstruction_page():
 
 
 def test_a_trained_model_no_longer_on_the_server_gets_a_plain_message():
-    import pytest
-
-    from aemodels import CheckpointError
-    from aemodels_app.ui.models import cached_model
 
     with pytest.raises(CheckpointError, match="no longer on the server"):
         cached_model("yours-00000000")
@@ -155,10 +163,6 @@ def test_a_training_the_pool_has_forgotten_is_explained_once():
 def test_a_download_of_a_training_that_is_gone_says_so():
     """The download button builds its zip when clicked; if the pool has forgotten the job by then, the zip holds the
     plain message instead of a model (no error on the page)."""
-    import io
-    import zipfile
-
-    from aemodels_app.ui.training import GONE, checkpoint_zip
 
     with zipfile.ZipFile(io.BytesIO(checkpoint_zip(10**9))) as archive:
         assert archive.namelist() == ["README.txt"]
@@ -168,12 +172,6 @@ def test_a_download_of_a_training_that_is_gone_says_so():
 def test_a_diverged_trainings_code_map_draws_its_finite_codes_or_nothing():
     """A learning rate that blows the model up can leave codes that are not numbers: the map draws the others, and
     no map at all (not an error) when none is left."""
-    from types import SimpleNamespace
-
-    import numpy as np
-
-    from aemodels.playground import CodeMap
-    from aemodels_app.ui.training import code_map_spec
 
     points = np.array([[0.0, 1.0], [np.nan, 2.0], [3.0, 4.0]])
     view = SimpleNamespace(job_id=1, code_map=CodeMap(points, np.array([5, 6, 7]), "z1, z2"))
@@ -186,17 +184,6 @@ def test_a_diverged_trainings_code_map_draws_its_finite_codes_or_nothing():
 def test_the_download_is_the_model_at_the_step_it_says():
     """The zip is made when the download is clicked, from the model as it is then (while it trains too): its JSON
     names the step and seconds the weights are at (TrainingPool.snapshot), not those of the run that drew the page."""
-    import io
-    import json
-    import zipfile
-
-    import torch
-
-    from aemodels import load_digits
-    from aemodels.checkpoints import read_checkpoint
-    from aemodels.playground import TrainData, TrainSpec
-    from aemodels_app.caches import training_pool as pool
-    from aemodels_app.ui.training import checkpoint_zip
 
     x, y = load_digits()
     job = pool().submit("download-test", TrainSpec(train_digits=1000, batch_size=16), TrainData(x, y, x, y, "s"))

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from aemodels_app import pages, state
 from aemodels_app.pages import reconstruct
+from aemodels_app.ui.models import label, zoo_model
 
 NOTE_HEADER = "Some settings in the link were ignored:"
 PAYLOADS = {
@@ -78,7 +79,6 @@ def zoo_copy(tmp_path, monkeypatch):
     copy = tmp_path / "pretrained"
     shutil.copytree(ROOT / "pretrained", copy)
     monkeypatch.setenv("AEMODELS_PRETRAINED", str(copy))
-    from aemodels_app.ui.models import label, zoo_model
 
     zoo_model.clear()
     label.clear()

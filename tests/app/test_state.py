@@ -5,6 +5,7 @@ from apptest_helpers import captions, go, image_by_caption, no_errors, photo_byt
 from streamlit.testing.v1 import AppTest
 
 from aemodels_app import state
+from aemodels_app.page import Invalid, code, integer, models_of, number
 from aemodels_app.pages import denoise, latent, manifold, reconstruct, registry
 
 
@@ -150,7 +151,6 @@ def test_a_link_streamlit_drops_whole_is_named_and_cleared(count, says):
 
 
 def test_parsers_accept_good_values_and_explain_bad_ones():
-    from aemodels_app.page import Invalid, code, integer, models_of, number
 
     assert integer(0, 9)("7", {}) == 7
     assert number(0.1, 1.5)("0.5", {}) == 0.5

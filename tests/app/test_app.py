@@ -13,8 +13,10 @@ from apptest_helpers import (
 )
 from streamlit.testing.v1 import AppTest
 
+import aemodels_app.ui.live as live
 from aemodels_app import state
 from aemodels_app.pages import denoise, latent, reconstruct, sample
+from aemodels_app.ui.live import decoder_url, static_folder
 
 
 @pytest.mark.parametrize("page", ["reconstruct", "denoise", "latent", "sample"])
@@ -91,7 +93,6 @@ def test_latent_live_mode_is_the_default_and_mounts_the_browser_decoder():
     no_errors(at)
     assert at.toggle(key=latent.LIVE).value is True
     assert not code_sliders(at)  # the sliders live in the browser
-    from aemodels_app.ui.live import decoder_url, static_folder
 
     url = decoder_url("vae16")
     assert url is not None
@@ -235,7 +236,6 @@ def test_upload_before_any_good_file_falls_back_to_a_test_digit():
 
 
 def test_latent_falls_back_to_server_sliders_when_the_decoder_cannot_be_served(tmp_path, monkeypatch):
-    import aemodels_app.ui.live as live
 
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the static folder should be")  # mkdir under it fails: a read-only install
