@@ -99,8 +99,8 @@ def conv_decoder(channels: tuple[int, ...], latent_dim: int) -> nn.Sequential:
 
 def run_conv_decoder(decoder: nn.Sequential, z: torch.Tensor) -> torch.Tensor:
     """conv_decoder's layers, with the feature maps in channels-last order from the first transposed convolution on:
-    the same numbers to 1e-5 and 1.5-1.8x faster on the CPU, whose convolution kernels prefer that order (32 codes
-    through ae16's decoder, one thread: 14 -> 8.5 ms)."""
+    the same numbers to 1e-5, and faster on the CPU, whose convolution kernels prefer that order (docs/performance.md
+    has the figures)."""
     h = decoder[:5](z)  # (B, d) -> (B, c2, 7, 7)
     return decoder[5:](h.contiguous(memory_format=torch.channels_last))  # -> (B, 1, 28, 28) logits
 

@@ -4,8 +4,8 @@ priority, the background warm-up, and the Streamlit options the console script s
 Why each one (figures in docs/performance.md):
 - One OpenMP thread per server thread: Streamlit runs every script and fragment run in a new thread, and two torch
   threads spinning on two shared cores cost more than they save for single digits.
-- `gc.freeze()` after the imports and after each page's first run: the ~250k objects torch and plotly leave for
-  the life of the process were walked by every garbage collection.
+- `gc.freeze()` after the imports and after each page's first run: the objects torch and plotly leave for the life
+  of the process are not walked by every garbage collection.
 - glibc's arenas capped at two (`ENVIRONMENT`, set before the server starts): memory one session's thread frees is
   reused by the next.
 - The warm-up thread runs at a lower priority, so it never delays what a user waits for.

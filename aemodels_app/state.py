@@ -220,8 +220,7 @@ def dropped_note(count: str) -> str:
 def widgets_the_browser_has() -> set[str]:
     """The keys of the widgets whose values the browser sent with this run. A session's first run has none, unless
     the browser was connected to another server before (a replica that went down, behind nginx): its widgets then hold
-    the user's latest values, newer than the URL where the change was the first thing the new server heard of (a
-    digit typed after the failover: restoring the URL over it lost it, box and URL back at the old digit)."""
+    the user's latest values, newer than the URL, and they stand."""
     return streamlit_private.widgets_the_browser_sent()
 
 
@@ -344,8 +343,7 @@ def sync_url(page: str) -> None:
 
 def sync_fragment_url(page: str) -> None:
     """`sync_url` at the end of a fragment of `page`, in the fragment's own run only (which does not reach the
-    router). In a full run the router writes the URL once, at the end: a write from the middle of the run of a page
-    switch reached the browser before it had moved to the new page, and added an entry of the old page's path with
-    the new page's query to the history."""
+    router). In a full run the router writes the URL once, at its end, never from the middle of a run: during a page
+    switch the browser may not have moved to the new page yet."""
     if streamlit_private.is_fragment_run():
         sync_url(page)

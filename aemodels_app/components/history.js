@@ -1,15 +1,12 @@
-// One entry in the browser's history per view, with the view's query on the page it belongs to.
+// One entry in the browser's history per view, with the view's query on the page it belongs to (the stories behind
+// these rules: docs/performance.md and the history of this file).
 //
-// 1. When the sidebar's navigation switches pages, Streamlit's frontend drops the query string: it pushes the new
-//    page's path without it, and then, when the server writes the view into the URL at the end of that run
-//    (state.sync_url), pushes the same path again with the query. Back then needed two presses to leave a page
-//    (Reconstruction -> Denoising -> Sampling -> Explorer, then Back, Back: still Sampling). Here a push that keeps
-//    the path a page switch pushed in the same script run replaces that entry instead of adding one.
-// 2. A switch the server makes (st.switch_page: a lesson's Start, Next and Back) reaches the URL in a React update
-//    that can run after the message with the new page's query, when the browser is busy: the query was then pushed
-//    onto the old page's path (an entry "/?lesson=..." that Back went to) and the new path pushed after it, without
-//    the query when React had not yet stored it (a lesson's link lost its lesson). Here a push to another path that
-//    follows a push of a new query with no input from the user in between replaces that entry, and keeps the query.
+// 1. A sidebar page switch: Streamlit's frontend pushes the new page's path without the query, then the server's URL
+//    write (state.sync_url) pushes the same path with it. A push that keeps the path a page switch pushed in the same
+//    script run replaces that entry instead of adding one: Back leaves a page in one press.
+// 2. A switch the server makes (st.switch_page: a lesson's Start, Next and Back) can reach the URL after the message
+//    with the new page's query when the browser is busy. A push to another path that follows a push of a new query,
+//    with no input from the user in between, replaces that entry and keeps the query.
 // Every other push (a new digit, a new setting: one entry each; a link the user clicks) and Streamlit's own
 // replaces during Back and Forward are left as they are.
 // 3. Streamlit reads none of a query of more than 1,000 parameters or 524,288 characters (it says so only in its

@@ -80,7 +80,7 @@ def thin_curve(x: Any, y: Any, *, tolerance: float = 1e-3) -> tuple[np.ndarray, 
         raise ValueError(f"the tolerance must be 0 or more, got {tolerance}")
     if len(xs) < 3:
         return xs, ys
-    from skimage.measure import approximate_polygon  # here: its import takes ~2 s (scipy)
+    from skimage.measure import approximate_polygon  # imported here, when first needed: it imports scipy, which is slow
 
     kept = approximate_polygon(np.column_stack([xs, ys]), tolerance)
     return kept[:, 0], kept[:, 1]

@@ -21,10 +21,10 @@ from aemodels_app.ui.charts import TITLE_CHARACTERS, title_lines
 
 
 def styled(figure: go.Figure) -> go.Figure:
-    """The app's chart settings: the tool bar stands upright at the right edge (off the title, which it covered),
-    a tap within 30 px of a point hits it (5 px dots are hard to tap on a phone), a legend not placed by its chart
-    runs in a row above the plot (at the right, where Plotly puts it, it took half a phone's width), and a title
-    too long for a phone's width is broken into lines (`title_lines`), with the room above the plot they need."""
+    """The app's chart settings: the tool bar stands upright at the right edge, off the title; a tap within 30 px of a
+    point hits it (small dots on a phone); a legend not placed by its chart runs in a row above the plot, not at the
+    right beside it; and a title too long for a phone's width is broken into lines (`title_lines`), with the room
+    above the plot they need."""
     figure.update_layout(modebar={"orientation": "v"}, hoverdistance=30)
     if figure.layout.legend.orientation is None:
         figure.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0})

@@ -41,7 +41,7 @@ def one_history_entry_per_view() -> None:
 
 
 def glossary() -> None:
-    """The terms the pages use, in a popover: one element (every run sends the sidebar again, and a message per
-    term was a fifth of a run's messages)."""
+    """The terms the pages use, in a popover: one element, since every run sends the sidebar again (a message per
+    term would be one each, every run)."""
     with st.popover("Glossary", icon=":material/menu_book:", width="stretch"):
         st.markdown("\n\n".join(f"**{term}.** {meaning}" for term, meaning in GLOSSARY.items()))
