@@ -127,7 +127,12 @@ LESSON_FIELDS = (
     Field(LESSON_STEP, "step", fixed(1), integer(1, MAX_STEPS)),
 )
 # Every page's URL carries the app's digit and the lesson.
-APP_FIELDS = (*digit_fields(MAIN, "", index=0, klass=0), *LESSON_FIELDS)
+# Each digit slot's fields, made once: the app's digit (every page) and the second (the Latent page's interpolation).
+SLOT_FIELDS: dict[Slot, tuple[Field, ...]] = {
+    "main": digit_fields(MAIN, "", index=0, klass=0),
+    "second": digit_fields(SECOND, "2", index=1, klass=1),
+}
+APP_FIELDS = (*SLOT_FIELDS["main"], *LESSON_FIELDS)
 
 
 def all_fields() -> list[Field]:

@@ -86,7 +86,7 @@ PAGE = page(
     answers="keep",
     fields=(
         Field(MODEL, "model", first_model("sliders", "vae16"), model_of("sliders")),
-        *state.digit_fields(state.SECOND, "2", index=1, klass=1),
+        *state.SLOT_FIELDS["second"],
         PATH_FIELD,
         STEPS_FIELD,
         Field(

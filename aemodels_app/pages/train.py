@@ -382,7 +382,7 @@ def use_elsewhere(job: int, known: TrainingSet) -> None:
         st.session_state[USED_STEP] = snapshot.step
     cols[1].download_button(
         "Download (safetensors + JSON)",
-        data=lambda: checkpoint_zip(job, known.known),
+        data=lambda: checkpoint_zip(training_pool(), job, known.known),
         file_name="my_autoencoder.zip",
         mime="application/zip",
         key=DOWNLOAD,

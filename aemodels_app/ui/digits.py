@@ -104,10 +104,10 @@ def _random_of_class(slot: Slot) -> None:
 def test_digit_picker(slot: Slot) -> None:
     keys = state.digit_keys(slot)
     x = digits()[0]
-    fields = {f.key: f for f in state.all_fields()}
-    draw(fields[keys.index])
+    _, index_field, class_field = state.SLOT_FIELDS[slot]
+    draw(index_field)
     left, right = st.columns(2, vertical_alignment="bottom")
-    draw(fields[keys.klass], left)
+    draw(class_field, left)
     right.button("Random one", key=keys.another, on_click=_random_of_class, args=(slot,), width="stretch")
     index = int(st.session_state[keys.index])
     start = max(0, min(index - 3, len(x) - 8))  # the chosen digit and its neighbours

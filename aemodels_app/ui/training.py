@@ -13,8 +13,7 @@ import plotly.graph_objects as go
 from aemodels import checkpoints
 from aemodels.checkpoints import MNIST_DATA, ModelData
 from aemodels.playground import Measurements, TrainSpec
-from aemodels_app.caches import training_pool
-from aemodels_app.jobs import JobView
+from aemodels_app.jobs import JobView, TrainingPool
 from aemodels_app.text import inert
 from aemodels_app.ui.charts import finite_points, scatter_spec
 
@@ -142,13 +141,13 @@ def describe(spec: TrainSpec, step: int) -> str:
     return f"{ARCH_LABELS[spec.architecture]} AE, d={spec.latent_dim}{reg}, {step:,} steps"
 
 
-def checkpoint_zip(job: int, known: ModelData = MNIST_DATA) -> bytes:
+def checkpoint_zip(pool: TrainingPool, job: int, known: ModelData = MNIST_DATA) -> bytes:
     """The model as it is now, as `load_pretrained` reads it from a folder: mine.safetensors beside mine.json (saying
     which data it knows, and the step and seconds the weights are at), with mine.items.safetensors, its held-out
     items, when that is not MNIST (aemodels.checkpoints). Made when the download is clicked."""
     try:
-        spec = training_pool().view(job).spec
-        snapshot = training_pool().snapshot(job)
+        spec = pool.view(job).spec
+        snapshot = pool.snapshot(job)
     except (KeyError, LookupError):  # dropped since the page was drawn: the archive says so instead of a broken one
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:

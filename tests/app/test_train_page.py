@@ -164,7 +164,7 @@ def test_a_download_of_a_training_that_is_gone_says_so():
     """The download button builds its zip when clicked; if the pool has forgotten the job by then, the zip holds the
     plain message instead of a model (no error on the page)."""
 
-    with zipfile.ZipFile(io.BytesIO(checkpoint_zip(10**9))) as archive:
+    with zipfile.ZipFile(io.BytesIO(checkpoint_zip(pool(), 10**9))) as archive:
         assert archive.namelist() == ["README.txt"]
         assert archive.read("README.txt").decode().strip() == GONE
 
@@ -192,13 +192,13 @@ def test_the_download_is_the_model_at_the_step_it_says():
         while pool().view(job).step < 5:
             assert time.monotonic() < end, pool().view(job)
             time.sleep(0.05)
-        first = checkpoint_zip(job)  # while it trains
+        first = checkpoint_zip(pool(), job)  # while it trains
         pool().pause(job)
         while pool().view(job).status != "paused":
             assert time.monotonic() < end, pool().view(job)
             time.sleep(0.05)
         paused = pool().view(job)
-        zipped = checkpoint_zip(job)
+        zipped = checkpoint_zip(pool(), job)
     finally:
         pool().cancel(job)
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
