@@ -132,6 +132,14 @@ def uniform_codes(low: list[float], high: list[float], n: int, *, seed: int = 0)
 _FORWARD_AD = threading.Lock()
 
 
+def prepare_forward_ad() -> None:
+    """Load PyTorch's forward-AD decompositions now, in the calling thread. Forward AD loads them on its first use,
+    parsing Python source; CPython 3.11's parser fails ("AST constructor recursion depth mismatch") when another
+    thread parses at the same moment, as a server's script threads do. A caller about to start threads that take
+    Jacobians (the training pool) loads them first."""
+    from torch._decomp import decompositions_for_jvp  # noqa: F401  (importing it registers them)
+
+
 def decoder_jacobian(model: Autoencoder, z: torch.Tensor) -> torch.Tensor:
     """dD/dz at the codes z (B, d): (B, 784, d). Column j of each is the tangent direction of latent j."""
     decode = model.decode_unclipped

@@ -28,6 +28,7 @@ from typing import Literal
 
 import torch
 
+from aemodels.geometry import prepare_forward_ad
 from aemodels.models import Autoencoder
 from aemodels.playground import CodeMap, Measurements, SpecError, TrainData, TrainingRun, TrainSpec
 
@@ -358,6 +359,8 @@ class TrainingPool:
             self._active.append(job_id)
 
     def _start_workers(self) -> None:
+        if len(self._threads) < self.workers:
+            prepare_forward_ad()  # before any worker takes a Jacobian (geometry.prepare_forward_ad says why)
         while len(self._threads) < self.workers:
             thread = threading.Thread(target=self._work, name=f"trainer-{len(self._threads) + 1}", daemon=True)
             self._threads.append(thread)
