@@ -149,7 +149,7 @@ def dataset_entry(data: ModelData, items_file: str | None = None, items_sha256: 
 
 
 def checkpoint_zip(model: Autoencoder, name: str, meta: dict[str, Any], data: ModelData = MNIST_DATA) -> bytes:
-    """NAME.safetensors and NAME.json in one zip (aemodels.zoo.checkpoint_archive), the JSON saying what data the
+    """NAME.safetensors and NAME.json in one zip (checkpoint_archive), the JSON saying what data the
     model knows, with NAME.items.safetensors (up to 1,000 held-out items) beside them when that is not MNIST."""
     if data.is_mnist or data.images is None or data.labels is None:
         return checkpoint_archive(model, name, {**meta, "dataset": dataset_entry(data)})

@@ -34,7 +34,7 @@ PREPARED = "train_prepared"  # (what it was made from, the PreparedSet or why th
 CHECKPOINT = "train_checkpoint"  # file uploader: a model
 CHECKPOINT_SEEN = "train_checkpoint_seen"  # the files last read, so that a rerun does not read them again
 CHECKPOINT_NOTE = "train_checkpoint_note"  # ("success" | "error", what to say)
-AGAIN = "train_upload_again"  # button: read the upload again after the server was busy
+AGAIN = "train_upload_again"  # buttons (one per uploader, + "_pictures"/"_model"): read it again after a busy server
 
 DATASETS = {"mnist": "MNIST digits", "fashion": "Fashion-MNIST", "pictures": "Your pictures"}
 NOUNS = {"mnist": "digits", "fashion": "items", "pictures": "pictures"}
@@ -106,10 +106,10 @@ def _prepare(files: tuple[tuple[str, bytes], ...], recipe: str, invert: bool) ->
         return str(err)
 
 
-def busy(err: Busy) -> None:
+def busy(err: Busy, uploader: str) -> None:
     """The server was busy reading others' uploads: say so, and offer to try again (the files are still here)."""
     st.warning(str(err))
-    st.button("Try again", key=AGAIN)
+    st.button("Try again", key=f"{AGAIN}_{uploader}")  # both uploaders may be busy in one run: a key each
 
 
 def pictures_set() -> TrainingSet | None:
@@ -145,7 +145,7 @@ def pictures_set() -> TrainingSet | None:
         try:
             prepared = _prepare(tuple((f.name, f.getvalue()) for f in files), str(recipe), bool(invert))
         except Busy as err:
-            busy(err)
+            busy(err, "pictures")
             return None
         stored = (made_from, prepared, as_training_set(prepared, files[0].name if len(files) == 1 else None))
         st.session_state[PREPARED] = stored
@@ -235,7 +235,7 @@ def bring_your_own(on_registered: Callable[[str], None]) -> None:
             with st.spinner("Reading your model…"), UPLOADS.slot():
                 uploaded = read_checkpoint([(f.name, f.getvalue()) for f in files])
         except Busy as err:
-            busy(err)
+            busy(err, "model")
             return
         except CheckpointError as err:
             st.session_state[CHECKPOINT_SEEN] = seen

@@ -148,7 +148,7 @@ def checkpoint_zip(pool: TrainingPool, job: int, known: ModelData = MNIST_DATA) 
     try:
         spec = pool.view(job).spec
         snapshot = pool.snapshot(job)
-    except (KeyError, LookupError):  # dropped since the page was drawn: the archive says so instead of a broken one
+    except LookupError:  # dropped since the page was drawn: the archive says so instead of a broken one
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr("README.txt", GONE + "\n")

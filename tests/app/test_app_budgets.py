@@ -166,6 +166,29 @@ def test_an_upload_sent_while_another_is_read_is_told_to_try_again_and_then_read
     finally:
         leave.set()
         holder.join()
-    at.button(key="train_upload_again").click().run()
+    at.button(key="train_upload_again_model").click().run()
     no_errors(at)
     assert any("is now your model on every page" in s.value for s in at.success)
+
+
+def test_both_uploads_of_the_train_page_told_busy_in_one_run_each_get_their_own_try_again(monkeypatch):
+    """A picture set and a checkpoint sent while another session's upload is read: one sentence and one "Try again"
+    for each (the two buttons once shared a key, which Streamlit refuses)."""
+    from apptest_helpers import no_errors, run
+
+    from aemodels_app import caches
+    from labtools.samples import picture_zip
+
+    monkeypatch.setattr(caches.UPLOADS, "wait", 0.05)
+    torch.manual_seed(0)
+    zipped = checkpoint_zip(build_model(AEConfig(kind="mlp", latent_dim=3, hidden=(32,))), "mine", {})
+    at = run("train", query={"data": "pictures"})
+    with caches.UPLOADS.slot():  # another session's upload is being read
+        at.file_uploader(key="train_pictures").set_value([("p.zip", picture_zip(), "application/zip")])
+        at.file_uploader(key="train_checkpoint").set_value([("m.zip", zipped, "application/zip")]).run()
+    no_errors(at)
+    assert sum("The server is busy reading uploaded files" in w.value for w in at.warning) == 2
+    assert {b.key for b in at.button if b.key.startswith("train_upload_again")} == {
+        "train_upload_again_pictures",
+        "train_upload_again_model",
+    }

@@ -43,9 +43,11 @@ def test_a_third_sampler_registered_as_the_recipe_says_is_drawn_on_the_sampling_
 TOY_PAGE = """
 import streamlit as st
 
-from aemodels_app.page import Field, fixed, integer, page
+from aemodels_app.page import Slider, page, setting
+from aemodels_app.ui.widgets import draw
 
 COUNT = "toy_count"
+COUNT_FIELD = setting(COUNT, "count", 3, Slider("Count", 1, 9))
 PAGE = page(
     __name__,
     __file__,
@@ -54,13 +56,13 @@ PAGE = page(
     section="Play",
     order=99,
     uses_digit=False,
-    fields=(Field(COUNT, "count", fixed(3), integer(1, 9)),),
+    fields=(COUNT_FIELD,),
 )
 
 
 def render() -> None:
     st.title("Toy page")
-    st.slider("Count", 1, 9, key=COUNT)
+    draw(COUNT_FIELD)
     st.markdown(f"The toy counts to {st.session_state[COUNT]}.")
 
 
